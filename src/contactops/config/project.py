@@ -1,0 +1,106 @@
+"""Project settings: ``config/contactops.yaml``.
+
+These are the team's shared vocabularies (consent words, tag taxonomy, internal domains) and
+machine settings (warehouse path). A pipeline may override any of them under ``settings:``.
+"""
+
+from __future__ import annotations
+
+import re
+
+from pydantic import Field, field_validator
+
+from contactops.config.base import Frozen
+
+DEFAULT_CONSENT_VOCABULARY: dict[str, list[str]] = {
+    "opted_in": [
+        "yes", "y", "true", "t", "1", "subscribed", "subscribe", "opt-in", "opt in", "opted in",
+        "opted-in", "optin", "granted", "consented", "agree", "agreed", "accepted", "confirmed",
+        "double opt-in", "double opt-in confirmed", "ok",
+    ],
+    "opted_out": [
+        "no", "n", "false", "f", "0", "unsubscribed", "unsubscribe", "opt-out", "opt out",
+        "opted out", "opted-out", "optout", "declined", "denied", "withdrawn", "revoked",
+        "do not contact", "dnc", "refused",
+    ],
+    "pending": [
+        "pending", "awaiting double opt-in", "awaiting confirmation", "unconfirmed",
+        "pending confirmation", "double opt-in pending", "requested",
+    ],
+    "unknown": ["", "unknown", "n/a", "na", "none", "null", "-", "?", "not set", "not asked"],
+}
+
+DEFAULT_LIFECYCLE_ALIASES: dict[str, list[str]] = {
+    "subscriber": ["subscriber", "newsletter", "subscribed"],
+    "lead": ["lead", "new lead", "raw lead"],
+    "mql": ["mql", "marketing qualified lead", "marketing qualified", "marketingqualifiedlead"],
+    "sql": ["sql", "sales qualified lead", "sales qualified", "salesqualifiedlead"],
+    "opportunity": ["opportunity", "opp", "deal", "pipeline"],
+    "customer": ["customer", "client", "won", "closed won", "paying"],
+    "evangelist": ["evangelist", "advocate", "promoter", "champion"],
+    "other": ["other", "partner", "vendor"],
+}
+
+
+class ConsentSettings(Frozen):
+    vocabulary: dict[str, list[str]] = Field(
+        default_factory=lambda: {k: list(v) for k, v in DEFAULT_CONSENT_VOCABULARY.items()},
+        description="consent status -> words that mean it (case-insensitive)",
+    )
+    default_channel: str = Field("email", description="channel a bare consent_status applies to")
+    channels: tuple[str, ...] = ("email", "sms", "phone")
+
+    @field_validator("vocabulary")
+    @classmethod
+    def _known_statuses(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        allowed = set(DEFAULT_CONSENT_VOCABULARY)
+        bad = sorted(set(value) - allowed)
+        if bad:
+            raise ValueError(f"unknown consent status {bad}; use {sorted(allowed)}")
+        return value
+
+
+class TaxonomySettings(Frozen):
+    tags: dict[str, list[str]] = Field(
+        default_factory=dict, description="canonical tag -> aliases that mean it")
+    lists: dict[str, list[str]] = Field(
+        default_factory=dict, description="canonical list -> aliases that mean it")
+    max_tags: int = Field(50, ge=1, description="budget: distinct tags before validation warns")
+    max_lists: int = Field(25, ge=1, description="budget: distinct lists before validation warns")
+
+
+class ContactTypeRules(Frozen):
+    internal_domains: tuple[str, ...] = Field(
+        (), description="email domains of your own organization: contacts there are internal")
+    customer_lifecycle_stages: tuple[str, ...] = ("customer", "evangelist")
+    prospect_lifecycle_stages: tuple[str, ...] = ("subscriber", "lead", "mql", "sql", "opportunity")
+
+
+_REGION = re.compile(r"^[A-Z]{2}$")
+
+
+class ProjectSettings(Frozen):
+    """Everything in ``config/contactops.yaml``; all keys are optional."""
+
+    project: str = Field("contactops", description="project name shown in reports")
+    warehouse: str = Field("warehouse/contactops.duckdb",
+                           description="DuckDB warehouse file, relative to the project root")
+    default_country: str = Field(
+        "US", description="ISO 3166 alpha-2 country assumed for phones without one")
+    lock_timeout_seconds: float = Field(
+        30.0, ge=0, description="how long a run waits for a busy warehouse before giving up")
+    consent: ConsentSettings = Field(default_factory=ConsentSettings)
+    taxonomy: TaxonomySettings = Field(default_factory=TaxonomySettings)
+    lifecycle_aliases: dict[str, list[str]] = Field(
+        default_factory=lambda: {k: list(v) for k, v in DEFAULT_LIFECYCLE_ALIASES.items()})
+    contact_types: ContactTypeRules = Field(default_factory=ContactTypeRules)
+    free_email_domains: tuple[str, ...] = Field(
+        (), description="extra free-mail domains, on top of the built-in list")
+
+    @field_validator("default_country")
+    @classmethod
+    def _iso2(cls, value: str) -> str:
+        value = value.strip().upper()
+        if not _REGION.match(value):
+            raise ValueError("must be an ISO 3166 alpha-2 code such as US, GB or DE")
+        return value

@@ -1,0 +1,131 @@
+"""DDL of the public warehouse tables owned by the foundation.
+
+Documented in ``docs/warehouse.md``. Every ``CREATE`` is idempotent so opening a warehouse
+is safe at any time; stages that come later create their own tables the same way.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from contactops.fields import ACTIVITY_FIELDS, CONTACT_FIELDS
+
+if TYPE_CHECKING:
+    from contactops.engine.warehouse import Warehouse
+
+SCHEMA_VERSION = 1
+
+
+def _cols(fields: dict[str, str]) -> str:
+    return ",\n  ".join(f"{name} VARCHAR" for name in fields)
+
+
+DDL = f"""
+CREATE SEQUENCE IF NOT EXISTS load_seq START 1;
+CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR);
+CREATE TABLE IF NOT EXISTS runs (
+  run_id VARCHAR PRIMARY KEY,
+  pipeline VARCHAR,
+  status VARCHAR,            -- running | success | gate_failed | failed
+  exit_code INTEGER,
+  sample_rows BIGINT,        -- NULL for a full run
+  started_at TIMESTAMP,
+  finished_at TIMESTAMP,
+  stages JSON,               -- [{{stage, seconds, counts}}]
+  error VARCHAR
+);
+CREATE TABLE IF NOT EXISTS loads (
+  load_id VARCHAR PRIMARY KEY,
+  load_seq BIGINT,
+  run_id VARCHAR,
+  source VARCHAR,
+  source_type VARCHAR,
+  source_kind VARCHAR,
+  role VARCHAR,              -- contacts | activity
+  mode VARCHAR,              -- snapshot | append
+  file VARCHAR,              -- file path, or table/query for databases
+  content_hash VARCHAR,
+  details JSON,              -- encoding, delimiter, mapping used
+  rows_read BIGINT,
+  rows_accepted BIGINT,
+  rows_rejected BIGINT,
+  status VARCHAR,            -- loaded | undone
+  loaded_at TIMESTAMP,
+  undone_at TIMESTAMP,
+  undo_reason VARCHAR
+);
+CREATE TABLE IF NOT EXISTS source_records (
+  record_id VARCHAR NOT NULL,
+  load_id VARCHAR NOT NULL,
+  load_seq BIGINT NOT NULL,
+  source VARCHAR NOT NULL,
+  source_kind VARCHAR NOT NULL,
+  source_record_key VARCHAR NOT NULL,
+  row_number BIGINT,
+  {_cols(CONTACT_FIELDS)},
+  extras JSON,
+  PRIMARY KEY (record_id, load_id)
+);
+CREATE TABLE IF NOT EXISTS activities (
+  activity_id VARCHAR NOT NULL,
+  load_id VARCHAR NOT NULL,
+  load_seq BIGINT NOT NULL,
+  source VARCHAR NOT NULL,
+  source_kind VARCHAR NOT NULL,
+  links_to VARCHAR,
+  row_number BIGINT,
+  {_cols(ACTIVITY_FIELDS)},
+  extras JSON,
+  PRIMARY KEY (activity_id, load_id)
+);
+CREATE TABLE IF NOT EXISTS rejected_records (
+  load_id VARCHAR NOT NULL,
+  source VARCHAR NOT NULL,
+  file VARCHAR,
+  row_number BIGINT,         -- data row (header excluded), 1-based
+  line_number BIGINT,        -- physical line in a text file, when known
+  reason_code VARCHAR NOT NULL,
+  field VARCHAR,
+  message VARCHAR NOT NULL,
+  raw VARCHAR
+);
+CREATE TABLE IF NOT EXISTS audit_log (
+  logged_at TIMESTAMP DEFAULT current_timestamp,
+  run_id VARCHAR,
+  action VARCHAR,
+  target VARCHAR,
+  detail JSON
+);
+"""
+
+VIEWS = """
+CREATE OR REPLACE VIEW current_loads AS
+SELECT l.* FROM loads l
+WHERE l.status = 'loaded'
+  AND (l.mode = 'append' OR l.load_seq = (
+        SELECT max(l2.load_seq) FROM loads l2
+        WHERE l2.source = l.source AND l2.status = 'loaded'));
+CREATE OR REPLACE VIEW current_source_records AS
+SELECT * EXCLUDE (_rn) FROM (
+  SELECT s.*, row_number() OVER (PARTITION BY s.record_id ORDER BY s.load_seq DESC) AS _rn
+  FROM source_records s WHERE s.load_id IN (SELECT load_id FROM current_loads)
+) WHERE _rn = 1;
+CREATE OR REPLACE VIEW current_activities AS
+SELECT * EXCLUDE (_rn) FROM (
+  SELECT a.*, row_number() OVER (PARTITION BY a.activity_id ORDER BY a.load_seq DESC) AS _rn
+  FROM activities a WHERE a.load_id IN (SELECT load_id FROM current_loads)
+) WHERE _rn = 1;
+"""
+
+
+def create_schema(wh: Warehouse) -> None:
+    version = None
+    if wh.table_exists("meta"):
+        version = wh.scalar("SELECT value FROM meta WHERE key = 'schema_version'")
+    if version == str(SCHEMA_VERSION):
+        return
+    with wh.transaction():
+        wh.con.execute(DDL)
+        wh.con.execute(VIEWS)
+        wh.con.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)",
+                       [str(SCHEMA_VERSION)])

@@ -1,0 +1,130 @@
+"""The DuckDB warehouse: connection, locking, transactions and frame exchange.
+
+This package is the only place that imports duckdb. Domain code hands it SQL strings or
+Polars frames; it hands back Polars frames (``to_arrow_table``/``.pl()``, never the streaming
+``.arrow()`` reader, which blocks the connection until consumed in DuckDB 2).
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import duckdb
+
+from contactops.engine.schema import create_schema
+from contactops.errors import ContactopsError, WarehouseBusy
+
+if TYPE_CHECKING:
+    import polars as pl
+
+_PID = re.compile(r"PID (\d+)")
+
+
+class Warehouse:
+    """One open DuckDB warehouse file (or ``:memory:``)."""
+
+    def __init__(self, path: str | Path, *, read_only: bool = False,
+                 lock_timeout: float = 30.0, create: bool = True) -> None:
+        self.path = Path(path) if str(path) != ":memory:" else None
+        self.read_only = read_only
+        if self.path is not None:
+            if not self.path.exists() and (read_only or not create):
+                raise ContactopsError(
+                    f"warehouse {self.path} does not exist yet; run 'contactops run' first")
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.con = self._connect(lock_timeout)
+        if not read_only:
+            create_schema(self)
+
+    def _connect(self, lock_timeout: float) -> duckdb.DuckDBPyConnection:
+        target = str(self.path) if self.path is not None else ":memory:"
+        deadline = time.monotonic() + lock_timeout
+        delay = 0.05
+        while True:
+            try:
+                return duckdb.connect(target, read_only=self.read_only)
+            except duckdb.IOException as exc:
+                if "lock" not in str(exc).lower():
+                    raise ContactopsError(f"cannot open warehouse {target}: {exc}") from None
+                if time.monotonic() >= deadline:
+                    pid = _PID.search(str(exc))
+                    holder = f" (process {pid.group(1)})" if pid else ""
+                    raise WarehouseBusy(
+                        f"warehouse {target} is in use by another contactops run{holder}; "
+                        f"waited {lock_timeout:.0f} s. Wait for it to finish, raise "
+                        "lock_timeout_seconds in config/contactops.yaml, or pass "
+                        "--warehouse to use another file") from None
+                time.sleep(delay)
+                delay = min(delay * 2, 1.0)
+
+    # -- lifecycle ---------------------------------------------------------------------
+    def close(self) -> None:
+        self.con.close()
+
+    def __enter__(self) -> Warehouse:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Warehouse]:
+        """All statements inside commit together or not at all (even on kill -9)."""
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            yield self
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
+        else:
+            self.con.execute("COMMIT")
+
+    # -- statements --------------------------------------------------------------------
+    def execute(self, sql: str, params: list[Any] | dict[str, Any] | None = None) -> None:
+        self.con.execute(sql, params)
+
+    def fetchall(self, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
+        return self.con.execute(sql, params).fetchall()
+
+    def scalar(self, sql: str, params: list[Any] | None = None) -> Any:
+        row = self.con.execute(sql, params).fetchone()
+        return row[0] if row else None
+
+    def pl(self, sql: str, params: list[Any] | None = None) -> pl.DataFrame:
+        import polars as pl
+
+        table = self.con.execute(sql, params).to_arrow_table()
+        return pl.from_arrow(table)  # type: ignore[return-value]
+
+    def table_exists(self, name: str) -> bool:
+        return bool(self.scalar(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]))
+
+    def columns(self, table: str) -> list[str]:
+        return [r[0] for r in self.fetchall(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = ? "
+            "ORDER BY ordinal_position", [table])]
+
+    @contextmanager
+    def registered(self, name: str, frame: Any) -> Iterator[str]:
+        """Expose a Polars/Arrow frame to SQL as ``name`` for the duration of the block."""
+        self.con.register(name, frame)
+        try:
+            yield name
+        finally:
+            self.con.unregister(name)
+
+    def replace_table(self, name: str, frame: Any) -> int:
+        """Replace ``name`` with the rows of a Polars/Arrow frame; returns the row count."""
+        with self.registered("_contactops_frame", frame):
+            self.con.execute(f'CREATE OR REPLACE TABLE "{name}" AS SELECT * FROM _contactops_frame')
+        return int(self.scalar(f'SELECT count(*) FROM "{name}"'))
+
+    def append_frame(self, table: str, frame: Any) -> None:
+        with self.registered("_contactops_frame", frame):
+            self.con.execute(f'INSERT INTO "{table}" BY NAME SELECT * FROM _contactops_frame')
