@@ -32,6 +32,9 @@ class SourceBase(Frozen):
         None, description="raw column that identifies a row in its source (CRM id, ...)")
     constants: dict[str, str] = Field(
         default_factory=dict, description="canonical field -> value set on every row")
+    mode: Literal["snapshot", "append"] = Field(
+        "snapshot", description="snapshot: each new version replaces the source's rows; "
+        "append: every version adds rows (newest version of a record wins)")
     links_to: str | None = Field(
         None, description="activity only: source whose key activity contact_key refers to")
     description: str = ""

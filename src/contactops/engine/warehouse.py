@@ -98,7 +98,7 @@ class Warehouse:
     def pl(self, sql: str, params: list[Any] | None = None) -> pl.DataFrame:
         import polars as pl
 
-        table = self.con.execute(sql, params).to_arrow_table()
+        table = self.con.sql(sql, params=params).to_arrow_table()
         return pl.from_arrow(table)  # type: ignore[return-value]
 
     def table_exists(self, name: str) -> bool:

@@ -1,0 +1,3 @@
+from contactops.cli.app import main
+
+main()

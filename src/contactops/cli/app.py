@@ -1,0 +1,41 @@
+"""The ``contactops`` command: a thin Typer shell over the same core the notebook uses.
+
+Exit codes: 0 ok, 1 a data-quality gate failed, 2 configuration/usage error, 3 runtime
+failure. Command modules import their heavy dependencies inside the command body, so
+``contactops --help`` stays instant.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from contactops.cli import check, generate, infer, init, loads, run, runs, schema
+from contactops.cli.common import State
+
+app = typer.Typer(
+    name="contactops",
+    help="Contact data operations: load, normalize, dedupe, validate, publish — safely.\n\n"
+         "Exit codes: 0 ok, 1 data-quality gate failed, 2 configuration/usage error, "
+         "3 runtime failure.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+
+@app.callback()
+def _main(debug: Annotated[bool, typer.Option(
+        "--debug", help="show tracebacks instead of short error messages")] = False) -> None:
+    State.debug = debug
+
+
+for module in (init, run, check, infer, schema, runs, generate):
+    app.registered_commands.extend(module.app.registered_commands)
+app.add_typer(loads.app, name="loads")
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,94 @@
+"""What every command shares: the error handler, consoles, and warehouse lookup.
+
+Nothing heavy is imported here: ``contactops --help`` must stay instant.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import typer
+
+from contactops.errors import EXIT_RUNTIME, ContactopsError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class State:
+    debug = False
+
+
+def err_console() -> Any:
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def out_console() -> Any:
+    from rich.console import Console
+
+    console = Console(highlight=False, soft_wrap=True)
+    if not console.is_terminal:  # pipes and logs: do not squeeze tables into 80 columns
+        console = Console(highlight=False, soft_wrap=True, width=200)
+    return console
+
+
+def handle_errors(func: F) -> F:
+    """Map ContactopsError to its message and exit code; ``--debug`` shows the traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            code = func(*args, **kwargs)
+        except typer.Exit:
+            raise
+        except ContactopsError as exc:
+            if State.debug:
+                raise
+            err_console().print(f"[bold red]error:[/] {_escape(str(exc))}")
+            raise typer.Exit(exc.exit_code) from None
+        except KeyboardInterrupt:
+            raise typer.Exit(130) from None
+        except Exception as exc:  # a bug or an unexpected library failure
+            if State.debug:
+                raise
+            err_console().print(f"[bold red]unexpected error:[/] {type(exc).__name__}: "
+                                f"{_escape(str(exc))}\nrun again with --debug for the traceback")
+            raise typer.Exit(EXIT_RUNTIME) from None
+        if code:
+            raise typer.Exit(int(code))
+        return None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _escape(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(text)
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
+
+
+def resolve_warehouse(warehouse: Path | None, pipeline: Path | None = None,
+                      sample: bool = False) -> tuple[Path, float]:
+    """Warehouse path and lock timeout from --warehouse, a pipeline, or the current project."""
+    from contactops.config import load_pipeline, load_project
+    from contactops.pipeline import sample_warehouse
+
+    if warehouse is not None:
+        path, timeout = warehouse, load_project().settings.lock_timeout_seconds
+    elif pipeline is not None:
+        project = load_pipeline(pipeline)
+        path, timeout = project.warehouse_path, project.settings.lock_timeout_seconds
+    else:
+        project = load_project()
+        path, timeout = project.warehouse_path, project.settings.lock_timeout_seconds
+    return (sample_warehouse(path) if sample else path), timeout

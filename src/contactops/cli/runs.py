@@ -1,0 +1,45 @@
+"""``contactops runs``: run history of a warehouse."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from contactops.cli.common import handle_errors, out_console, print_json, resolve_warehouse
+
+app = typer.Typer()
+
+
+@app.command("runs")
+@handle_errors
+def runs(
+    warehouse: Annotated[Path | None, typer.Option(help="DuckDB warehouse file")] = None,
+    pipeline: Annotated[Path | None, typer.Option("--pipeline", "-p",
+                                                  help="take the warehouse from a pipeline")] = None,
+    limit: Annotated[int, typer.Option(help="how many runs, newest first")] = 20,
+    json_out: Annotated[bool, typer.Option("--json")] = False,
+) -> int:
+    """List the latest runs with status, exit code and stage timings."""
+    from contactops.engine import Warehouse
+
+    path, timeout = resolve_warehouse(warehouse, pipeline)
+    with Warehouse(path, read_only=True, lock_timeout=timeout) as wh:
+        rows = wh.pl("SELECT run_id, pipeline, status, exit_code, sample_rows, started_at, "
+                     "finished_at, stages, error FROM runs ORDER BY started_at DESC LIMIT ?",
+                     [limit])
+    if json_out:
+        print_json(rows.to_dicts())
+        return 0
+    from rich.table import Table
+
+    table = Table("run", "pipeline", "status", "exit", "started", "seconds", "sample")
+    for r in rows.iter_rows(named=True):
+        secs = ""
+        if r["finished_at"] and r["started_at"]:
+            secs = f"{(r['finished_at'] - r['started_at']).total_seconds():.1f}"
+        table.add_row(r["run_id"], r["pipeline"], r["status"], str(r["exit_code"]),
+                      str(r["started_at"])[:19], secs, str(r["sample_rows"] or ""))
+    out_console().print(table)
+    return 0

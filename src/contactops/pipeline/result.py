@@ -1,0 +1,78 @@
+"""Result objects of a pipeline run: readable in a terminal, a notebook and as JSON."""
+
+from __future__ import annotations
+
+import html
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from contactops.errors import EXIT_OK
+
+
+@dataclass
+class StageResult:
+    stage: str
+    seconds: float
+    counts: dict[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    def asdict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class RunResult:
+    """What ``contactops run`` / ``Workbench.run()`` did."""
+
+    run_id: str
+    pipeline: str
+    warehouse: str
+    status: str = "running"
+    exit_code: int = EXIT_OK
+    sample_rows: int | None = None
+    stages: list[StageResult] = field(default_factory=list)
+    loads: list[Any] = field(default_factory=list)   # LoadInfo
+    error: str | None = None
+
+    def asdict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["loads"] = [load.asdict() for load in self.loads]
+        return data
+
+    @property
+    def seconds(self) -> float:
+        return round(sum(s.seconds for s in self.stages), 3)
+
+    def __str__(self) -> str:
+        sample = f" (sample of {self.sample_rows} rows per source)" if self.sample_rows else ""
+        lines = [f"run {self.run_id} of pipeline '{self.pipeline}': {self.status}{sample}",
+                 f"warehouse: {self.warehouse}"]
+        for load in self.loads:
+            lines.append(f"  load  {load}")
+        for stage in self.stages:
+            counts = ", ".join(f"{k} {v}" for k, v in stage.counts.items())
+            lines.append(f"  stage {stage.stage:<10} {stage.seconds:7.2f} s  {counts}")
+            lines.extend(f"        {note}" for note in stage.notes)
+        if self.error:
+            lines.append(f"error: {self.error}")
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        esc = html.escape
+        rows = "".join(
+            f"<tr><td>{esc(load.source)}</td><td>{load.rows_read}</td>"
+            f"<td>{load.rows_accepted}</td><td>{load.rows_rejected}</td>"
+            f"<td>{'unchanged' if load.skipped else esc(str(load.load_id))}</td></tr>"
+            for load in self.loads)
+        stages = "".join(
+            f"<tr><td>{esc(s.stage)}</td><td>{s.seconds:.2f}s</td>"
+            f"<td>{esc(', '.join(f'{k} {v}' for k, v in s.counts.items()))}</td></tr>"
+            for s in self.stages)
+        return (
+            f"<div><b>run {esc(self.run_id)}</b> of <code>{esc(self.pipeline)}</code>: "
+            f"<b>{esc(self.status)}</b><br><small>{esc(self.warehouse)}</small>"
+            "<table><tr><th>source</th><th>read</th><th>accepted</th><th>rejected</th>"
+            f"<th>load</th></tr>{rows}</table>"
+            f"<table><tr><th>stage</th><th>time</th><th>counts</th></tr>{stages}</table>"
+            "<small>Query the warehouse: <code>wb.table('source_records').pl()</code></small>"
+            "</div>")

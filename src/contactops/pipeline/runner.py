@@ -1,0 +1,127 @@
+"""Run a pipeline stage by stage and record the run in ``runs``.
+
+Orchestration only: each stage lives in its own package; this module passes the warehouse
+and settings between them, times them and keeps the history.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+from contactops.config.loader import Project
+from contactops.errors import EXIT_RUNTIME, ContactopsError, UsageError
+from contactops.pipeline.result import RunResult, StageResult
+from contactops.pipeline.stages import STAGES
+
+if TYPE_CHECKING:
+    from contactops.engine.warehouse import Warehouse
+
+
+class Progress(Protocol):
+    def stage(self, name: str, total: int | None = None) -> None: ...
+    def advance(self, label: str = "") -> None: ...
+    def done(self, result: StageResult) -> None: ...
+
+
+class Silent:
+    def stage(self, name: str, total: int | None = None) -> None:
+        return None
+
+    def advance(self, label: str = "") -> None:
+        return None
+
+    def done(self, result: StageResult) -> None:
+        return None
+
+
+@dataclass
+class RunContext:
+    project: Project
+    warehouse: Warehouse
+    run_id: str
+    sample: int | None
+    progress: Progress
+    result: RunResult
+
+
+def sample_warehouse(path: Path) -> Path:
+    """The sandbox warehouse a ``--sample`` run writes to, beside the real one."""
+    return path.with_name(path.stem + ".sample" + (path.suffix or ".duckdb"))
+
+
+def new_run_id() -> str:
+    return datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
+
+
+def run_pipeline(project: Project, *, sample: int | None = None, until: str | None = None,
+                 warehouse: str | Path | None = None, progress: Progress | None = None
+                 ) -> RunResult:
+    """Run every stage (up to ``until``) of ``project.pipeline``."""
+    from contactops.engine import Warehouse
+
+    if project.pipeline is None:
+        raise UsageError("no pipeline given: pass a pipelines/*.yaml file or --source FILE")
+    names = [name for name, _ in STAGES]
+    if until is not None and until not in names:
+        raise UsageError(f"unknown stage '{until}' for --until; stages: {', '.join(names)}")
+    if sample is not None and sample < 1:
+        raise UsageError("--sample takes a positive number of rows per source")
+    path = Path(warehouse) if warehouse else project.warehouse_path
+    if sample is not None:
+        path = sample_warehouse(path)
+    progress = progress or Silent()
+    run_id = new_run_id()
+    result = RunResult(run_id=run_id, pipeline=project.pipeline.name, warehouse=str(path),
+                       sample_rows=sample)
+    with Warehouse(path, lock_timeout=project.settings.lock_timeout_seconds) as wh:
+        _start(wh, result)
+        ctx = RunContext(project, wh, run_id, sample, progress, result)
+        try:
+            for name, stage in STAGES:
+                _run_stage(ctx, name, stage)
+                if name == until:
+                    break
+        except ContactopsError as exc:
+            result.status, result.exit_code, result.error = "failed", exc.exit_code, str(exc)
+            _finish(wh, result)
+            raise
+        except Exception as exc:
+            result.status, result.exit_code = "failed", EXIT_RUNTIME
+            result.error = f"{type(exc).__name__}: {exc}"
+            _finish(wh, result)
+            raise
+        result.status = "success"
+        _finish(wh, result)
+    return result
+
+
+def _run_stage(ctx: RunContext, name: str, stage: Callable[[RunContext], StageResult]) -> None:
+    started = time.perf_counter()
+    stage_result = stage(ctx)
+    stage_result.seconds = round(time.perf_counter() - started, 3)
+    ctx.result.stages.append(stage_result)
+    ctx.progress.done(stage_result)
+
+
+def _start(wh: Warehouse, result: RunResult) -> None:
+    with wh.transaction():
+        # We hold the warehouse lock, so a run still marked running died (crash, kill -9).
+        wh.execute("UPDATE runs SET status = 'interrupted', exit_code = 3, "
+                   "error = 'process ended before the run finished' WHERE status = 'running'")
+        wh.execute("INSERT INTO runs (run_id, pipeline, status, sample_rows, started_at) "
+                   "VALUES (?, ?, 'running', ?, now())",
+                   [result.run_id, result.pipeline, result.sample_rows])
+
+
+def _finish(wh: Warehouse, result: RunResult) -> None:
+    stages = json.dumps([s.asdict() for s in result.stages], default=str)
+    wh.execute("UPDATE runs SET status = ?, exit_code = ?, finished_at = now(), stages = ?, "
+               "error = ? WHERE run_id = ?",
+               [result.status, result.exit_code, stages, result.error, result.run_id])

@@ -1,0 +1,120 @@
+"""Land one mapped batch in the warehouse as one load, in one transaction.
+
+A load is all-or-nothing: its ``loads`` row, its ``source_records`` (or ``activities``) and
+its ``rejected_records`` commit together, after the accounting check
+``rows_read == rows_accepted + rows_rejected`` has passed against what is really stored.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from contactops.errors import AccountingError
+from contactops.fields import ACTIVITY_FIELDS, CONTACT_FIELDS
+from contactops.sources.base import REJECT_COLUMNS, ROW, RawBatch, Reject
+from contactops.sources.mapping import CONTENT, KEY, OCCURRENCE, MappedBatch
+
+if TYPE_CHECKING:
+    from contactops.config.pipeline import Source
+    from contactops.engine.warehouse import Warehouse
+
+
+@dataclass
+class LoadInfo:
+    """What one source load did; ``skipped`` when the content was already loaded."""
+
+    source: str
+    load_id: str | None
+    location: str
+    rows_read: int = 0
+    rows_accepted: int = 0
+    rows_rejected: int = 0
+    skipped: bool = False
+    reject_reasons: dict[str, int] = field(default_factory=dict)
+    mapping: dict[str, str] = field(default_factory=dict)
+    key: str | None = None
+
+    def asdict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def __str__(self) -> str:
+        if self.skipped:
+            return f"{self.source}: unchanged since last load, nothing added"
+        reasons = ", ".join(f"{k} {v}" for k, v in sorted(self.reject_reasons.items()))
+        tail = f" ({reasons})" if reasons else ""
+        return (f"{self.source}: read {self.rows_read}, accepted {self.rows_accepted}, "
+                f"rejected {self.rows_rejected}{tail} [{self.load_id}]")
+
+
+def already_loaded(wh: Warehouse, source: str, content_hash: str) -> str | None:
+    """The load id that holds this exact content (and is still the current version)."""
+    return wh.scalar(
+        "SELECT load_id FROM current_loads WHERE source = ? AND content_hash = ? "
+        "ORDER BY load_seq DESC LIMIT 1", [source, content_hash])
+
+
+def land(wh: Warehouse, source: Source, raw: RawBatch, mapped: MappedBatch, *, run_id: str,
+         content_hash: str, details: dict[str, Any] | None = None) -> LoadInfo:
+    import polars as pl
+
+    rejects = [*raw.rejects, *mapped.rejects]
+    info = LoadInfo(source=source.name, load_id=None, location=raw.location,
+                    rows_read=raw.rows_read, mapping=mapped.mapping, key=mapped.key)
+    contacts = source.role == "contacts"
+    table = "source_records" if contacts else "activities"
+    id_col = "record_id" if contacts else "activity_id"
+    fields = CONTACT_FIELDS if contacts else ACTIVITY_FIELDS
+    with wh.transaction():
+        seq = int(wh.scalar("SELECT nextval('load_seq')"))
+        load_id = f"{source.name}-{seq:06d}"
+        info.load_id = load_id
+        facts = {**raw.details, **(details or {}), "mapping": mapped.mapping, "key": mapped.key}
+        wh.execute(
+            "INSERT INTO loads (load_id, load_seq, run_id, source, source_type, source_kind, "
+            "role, mode, file, content_hash, details, rows_read, status, loaded_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'loaded', now())",
+            [load_id, seq, run_id, source.name, source.type, str(source.kind), source.role,
+             source.mode, raw.location, content_hash, json.dumps(facts, default=str),
+             info.rows_read])
+        key_sql = (f"coalesce(\"{KEY}\", md5(\"{CONTENT}\") || CASE WHEN \"{OCCURRENCE}\" > 1 "
+                   f"THEN '#' || \"{OCCURRENCE}\" ELSE '' END)")
+        field_sql = ", ".join(f'"{f}"' for f in fields)
+        extra_cols = "source_record_key" if contacts else "links_to"
+        extra_val = "_k" if contacts else "?"
+        params = [] if contacts else [source.links_to]
+        sql = (
+            f"INSERT INTO {table} ({id_col}, load_id, load_seq, source, source_kind, "
+            f"{extra_cols}, row_number, {field_sql}, extras) "
+            f"SELECT substr(md5('{source.name}' || chr(31) || _k), 1, 16), '{load_id}', {seq}, "
+            f"'{source.name}', '{source.kind}', {extra_val}, \"{ROW}\", {field_sql}, extras "
+            f"FROM (SELECT *, {key_sql} AS _k FROM _landing)")
+        with wh.registered("_landing", mapped.frame):
+            wh.execute(sql, params or None)
+        if rejects:
+            frame = pl.DataFrame([_reject_row(r) for r in rejects],
+                                 schema={c: (pl.Int64 if c.endswith("number") else pl.Utf8)
+                                         for c in REJECT_COLUMNS}, orient="row")
+            frame = frame.with_columns(pl.lit(load_id).alias("load_id"),
+                                       pl.lit(source.name).alias("source"),
+                                       pl.lit(raw.location).alias("file"))
+            wh.append_frame("rejected_records", frame)
+        accepted = int(wh.scalar(f"SELECT count(*) FROM {table} WHERE load_id = ?", [load_id]))
+        rejected = int(wh.scalar("SELECT count(*) FROM rejected_records WHERE load_id = ?",
+                                 [load_id]))
+        if accepted + rejected != info.rows_read:
+            raise AccountingError(
+                f"source '{source.name}' ({raw.location}): read {info.rows_read} rows but "
+                f"stored {accepted} accepted + {rejected} rejected; the load was rolled back. "
+                "This is a contactops bug: please report it with the file")
+        wh.execute("UPDATE loads SET rows_accepted = ?, rows_rejected = ? WHERE load_id = ?",
+                   [accepted, rejected, load_id])
+    info.rows_accepted, info.rows_rejected = accepted, rejected
+    for r in rejects:
+        info.reject_reasons[r.reason_code] = info.reject_reasons.get(r.reason_code, 0) + 1
+    return info
+
+
+def _reject_row(r: Reject) -> tuple[Any, ...]:
+    return (r.row_number, r.line_number, r.reason_code, r.field, r.message, r.raw)

@@ -1,0 +1,135 @@
+"""Map a RawBatch onto the canonical fields and find the rows that cannot be landed.
+
+Unmapped raw columns are kept as one JSON object per row (``extras``): nothing is dropped.
+Rows that cannot land get a reason: ``empty_row``, ``missing_key`` or ``duplicate_key``.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from contactops.errors import ConfigError, ConfigIssue
+from contactops.fields import ACTIVITY_FIELDS, CONTACT_FIELDS, MULTI_VALUED_FIELDS
+from contactops.sources.base import ROW, RawBatch, Reject
+from contactops.sources.synonyms import suggest_mapping
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    from contactops.config.pipeline import SourceBase
+
+KEY = "_key"          # the key column's value, or null when the source has no key
+CONTENT = "_content"  # all raw values joined, for a derived key when there is no key column
+OCCURRENCE = "_occurrence"
+
+
+@dataclass
+class MappedBatch:
+    """Canonical rows ready to land, plus the rows refused while mapping."""
+
+    frame: pl.DataFrame
+    rejects: list[Reject] = field(default_factory=list)
+    mapping: dict[str, str] = field(default_factory=dict)
+    key: str | None = None
+
+
+def resolve_mapping(source: SourceBase, columns: list[str], pipeline_file: str | None
+                    ) -> tuple[dict[str, str], str | None]:
+    """The mapping actually used: the declared one, checked against the real columns."""
+    issues: list[ConfigIssue] = []
+    shown = pipeline_file or "<pipeline>"
+    for raw in [*source.mapping, *([source.key] if source.key else [])]:
+        if raw not in columns:
+            close = difflib.get_close_matches(raw, columns, n=1, cutoff=0.6)
+            hint = f"did you mean '{close[0]}'?" if close else \
+                f"columns there: {', '.join(columns[:30])}"
+            issues.append(ConfigIssue(shown, None, f"sources.{source.name}",
+                                      "raw column not found in the source data", raw, hint))
+    if issues:
+        raise ConfigError(issues)
+    mapping = dict(source.mapping)
+    key = source.key
+    if source.auto_map:
+        rest = [c for c in columns if c not in mapping and c != key]
+        extra, found_key = suggest_mapping(rest, source.role, set(mapping.values()))
+        mapping.update(extra)
+        key = key or found_key
+    return mapping, key
+
+
+def map_batch(source: SourceBase, batch: RawBatch, mapping: dict[str, str],
+              key: str | None) -> MappedBatch:
+    import polars as pl
+
+    fields = CONTACT_FIELDS if source.role == "contacts" else ACTIVITY_FIELDS
+    raw_cols = batch.raw_columns()
+    frame = batch.frame.with_columns(
+        [pl.col(c).str.strip_chars().replace("", None).alias(c) for c in raw_cols])
+    exprs: list[pl.Expr] = [pl.col(ROW).cast(pl.Int64)]
+    for name in fields:
+        sources_for = [raw for raw, target in mapping.items() if target == name]
+        if sources_for and name in MULTI_VALUED_FIELDS and len(sources_for) > 1:
+            expr = pl.concat_str([pl.col(c) for c in sources_for], separator="|",
+                                 ignore_nulls=True).replace("", None)
+        elif sources_for:
+            expr = pl.col(sources_for[0])
+        else:
+            expr = pl.lit(None, dtype=pl.Utf8)
+        if name in source.constants:
+            expr = expr.fill_null(pl.lit(source.constants[name]))
+        exprs.append(expr.alias(name))
+    unmapped = [c for c in raw_cols if c not in mapping and c != key]
+    if unmapped:
+        exprs.append(pl.struct([pl.col(c) for c in unmapped]).struct.json_encode()
+                     .alias("extras"))
+    else:
+        exprs.append(pl.lit(None, dtype=pl.Utf8).alias("extras"))
+    exprs.append((pl.col(key) if key else pl.lit(None, dtype=pl.Utf8)).alias(KEY))
+    exprs.append(pl.concat_str([pl.col(c).fill_null("\x00") for c in raw_cols],
+                               separator="\x1f").alias(CONTENT))
+    out = frame.select(exprs)
+    empty = pl.all_horizontal([pl.col(c).is_null() for c in raw_cols]) if raw_cols \
+        else pl.lit(True)
+    out = out.with_columns(frame.select(empty.alias("_empty")).to_series())
+    rejects: list[Reject] = []
+    where = batch.location
+    for row in out.filter(pl.col("_empty"))[ROW].to_list():
+        rejects.append(Reject(row, "empty_row", f"{where} row {row}: every value is empty; "
+                              "delete the blank row from the source"))
+    out = out.filter(~pl.col("_empty")).drop("_empty")
+    if key:
+        missing = out.filter(pl.col(KEY).is_null())
+        raws = _raw_json(frame, raw_cols, missing[ROW])
+        for row in missing[ROW].to_list():
+            rejects.append(Reject(row, "missing_key",
+                                  f"{where} row {row}: key column '{key}' is empty; fill it in "
+                                  "or remove 'key:' from the source", raw=raws.get(row),
+                                  field=key))
+        out = out.filter(pl.col(KEY).is_not_null())
+        first_row = pl.col(ROW).min().over(KEY)
+        dupes = out.filter(pl.col(ROW) != first_row).with_columns(first_row.alias("_first"))
+        raws = _raw_json(frame, raw_cols, dupes[ROW])
+        for row, value, first in dupes.select(ROW, KEY, "_first").iter_rows():
+            rejects.append(Reject(row, "duplicate_key",
+                                  f"{where} row {row}: key '{key}' = {value!r} already used by "
+                                  f"row {first}; give each row its own key or merge the rows",
+                                  raw=raws.get(row), field=key))
+        out = out.filter(pl.col(ROW) == first_row)
+        out = out.with_columns(pl.lit(1, dtype=pl.Int64).alias(OCCURRENCE))
+    else:
+        out = out.with_columns(pl.int_range(1, pl.len() + 1, dtype=pl.Int64)
+                               .over(CONTENT).alias(OCCURRENCE))
+    return MappedBatch(frame=out, rejects=rejects, mapping=mapping, key=key)
+
+
+def _raw_json(frame: pl.DataFrame, columns: list[str], rows: pl.Series) -> dict[int, str]:
+    """The raw values of a few rows as JSON objects, for rejected_records.raw."""
+    import polars as pl
+
+    if rows.is_empty():
+        return {}
+    picked = frame.filter(pl.col(ROW).is_in(rows.implode()))
+    encoded = picked.select(ROW, pl.struct(columns).struct.json_encode().alias("_raw"))
+    return dict(encoded.iter_rows())
