@@ -65,7 +65,8 @@ class ConfigError(ContactopsError):
     exit_code = EXIT_CONFIG
 
     def __init__(self, issues: list[ConfigIssue] | ConfigIssue):
-        self.issues = [issues] if isinstance(issues, ConfigIssue) else list(issues)
+        found = [issues] if isinstance(issues, ConfigIssue) else list(issues)
+        self.issues = sorted(found, key=lambda i: (i.file, i.line or 0))
         count = len(self.issues)
         head = "1 configuration error" if count == 1 else f"{count} configuration errors"
         super().__init__(head + ":\n" + "\n".join(f"  {issue}" for issue in self.issues))

@@ -1,21 +1,24 @@
-"""Cross-field checks of a parsed pipeline that pydantic cannot express per field."""
+"""Cross-field checks pydantic cannot express per field.
+
+They read the raw YAML data, not the parsed model, so they still run (and report) when other
+keys of the same file are invalid: the user sees every problem in one go.
+"""
 
 from __future__ import annotations
 
 import difflib
 from collections import Counter
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import Any
 
-from contactops.config.pipeline import FileSource, Pipeline, SqliteSource, DuckdbSource
 from contactops.config.yamlfile import YamlDocument, dotted
 from contactops.errors import ConfigIssue
 from contactops.fields import ACTIVITY_FIELDS, CONTACT_FIELDS, MULTI_VALUED_FIELDS
 
-if TYPE_CHECKING:
-    from contactops.config.loader import Project
+FILE_TYPES = ("csv", "excel", "json", "parquet", "sqlite", "duckdb")
 
 
-def check_pipeline(pipeline: Pipeline, doc: YamlDocument, project: Project) -> list[ConfigIssue]:
+def check_pipeline(doc: YamlDocument, root: Path) -> list[ConfigIssue]:
     issues: list[ConfigIssue] = []
 
     def add(path: tuple[str | int, ...], message: str, value: object = None,
@@ -23,44 +26,60 @@ def check_pipeline(pipeline: Pipeline, doc: YamlDocument, project: Project) -> l
         issues.append(ConfigIssue(doc.file, doc.line_of(path), dotted(path), message, value,
                                   suggestion))
 
-    names = Counter(s.name for s in pipeline.sources)
+    data = doc.data if isinstance(doc.data, dict) else {}
+    sources = [s if isinstance(s, dict) else {} for s in (data.get("sources") or [])
+               if isinstance(data.get("sources"), list)]
+    names = Counter(str(s.get("name")) for s in sources if s.get("name"))
     seen: set[str] = set()
-    for i, source in enumerate(pipeline.sources):
-        base = ("sources", i)
-        if names[source.name] > 1 and source.name in seen:
-            add((*base, "name"), "duplicate source name", source.name,
-                "give every source its own name")
-        seen.add(source.name)
-        fields = CONTACT_FIELDS if source.role == "contacts" else ACTIVITY_FIELDS
-        targets: Counter[str] = Counter()
-        for raw, target in source.mapping.items():
-            targets[target] += 1
-            if target not in fields:
-                close = difflib.get_close_matches(target, list(fields), n=1, cutoff=0.6)
-                add((*base, "mapping", raw), f"unknown canonical field for a {source.role} source",
-                    target, f"did you mean '{close[0]}'?" if close
-                    else "run 'contactops schema' to list the canonical fields")
-        for target, count in targets.items():
-            if count > 1 and target not in MULTI_VALUED_FIELDS and target in fields:
-                raws = [r for r, t in source.mapping.items() if t == target]
-                add((*base, "mapping", raws[-1]),
-                    f"{count} raw columns map to '{target}' ({', '.join(raws)})", target,
-                    "map only one of them; only tags, lists and notes take several")
-        for field in source.constants:
+    for i, source in enumerate(sources):
+        base: tuple[str | int, ...] = ("sources", i)
+        name = str(source.get("name", ""))
+        if names[name] > 1 and name in seen:
+            add((*base, "name"), "duplicate source name", name, "give every source its own name")
+        seen.add(name)
+        role = source.get("role", "contacts")
+        fields = ACTIVITY_FIELDS if role == "activity" else CONTACT_FIELDS
+        _check_mapping(source.get("mapping"), fields, role, base, add)
+        constants = source.get("constants")
+        for field in constants if isinstance(constants, dict) else {}:
             if field not in fields:
-                close = difflib.get_close_matches(field, list(fields), n=1, cutoff=0.6)
                 add((*base, "constants", field), "unknown canonical field", field,
-                    f"did you mean '{close[0]}'?" if close else None)
-        if source.links_to is not None:
-            if source.role != "activity":
+                    _did_you_mean(field, fields))
+        links_to = source.get("links_to")
+        if links_to is not None:
+            if role != "activity":
                 add((*base, "links_to"), "only activity sources link to another source",
-                    source.links_to, "remove links_to or set role: activity")
-            elif source.links_to not in names:
-                close = difflib.get_close_matches(source.links_to, list(names), n=1)
-                add((*base, "links_to"), "no source has this name", source.links_to,
-                    f"did you mean '{close[0]}'?" if close else None)
-        if isinstance(source, FileSource | SqliteSource | DuckdbSource):
-            if not project.path(source.path).exists():
-                add((*base, "path"), "file not found", source.path,
-                    f"paths are relative to the project root {project.root}")
+                    links_to, "remove links_to or set role: activity")
+            elif links_to not in names:
+                add((*base, "links_to"), "no source has this name", links_to,
+                    _did_you_mean(str(links_to), list(names)))
+        path = source.get("path")
+        if source.get("type") in FILE_TYPES and isinstance(path, str) and path:
+            target = Path(path).expanduser()
+            if not (target if target.is_absolute() else root / target).exists():
+                add((*base, "path"), "file not found", path,
+                    f"paths are relative to the project root {root}")
     return issues
+
+
+def _check_mapping(mapping: Any, fields: dict[str, str], role: str,
+                   base: tuple[str | int, ...], add: Any) -> None:
+    if not isinstance(mapping, dict):
+        return
+    targets: Counter[str] = Counter(str(t) for t in mapping.values())
+    for raw, target in mapping.items():
+        if str(target) not in fields:
+            add((*base, "mapping", raw), f"unknown canonical field for a {role} source", target,
+                _did_you_mean(str(target), fields)
+                or "run 'contactops schema' to list the canonical fields")
+    for target, count in targets.items():
+        if count > 1 and target not in MULTI_VALUED_FIELDS and target in fields:
+            raws = [r for r, t in mapping.items() if t == target]
+            add((*base, "mapping", raws[-1]),
+                f"{count} raw columns map to '{target}' ({', '.join(map(str, raws))})", None,
+                "map only one of them; only tags, lists and notes take several")
+
+
+def _did_you_mean(value: str, options: Any) -> str | None:
+    close = difflib.get_close_matches(value, list(options), n=1, cutoff=0.6)
+    return f"did you mean '{close[0]}'?" if close else None

@@ -79,7 +79,7 @@ def load_pipeline(path: str | Path) -> Project:
     doc = load_yaml(file, display_name=shown)
     settings_doc = (load_yaml(root / SETTINGS_FILE, display_name=_show(root / SETTINGS_FILE))
                     if (root / SETTINGS_FILE).is_file() else None)
-    issues: list[ConfigIssue] = []
+    issues: list[ConfigIssue] = [*doc.issues, *(settings_doc.issues if settings_doc else [])]
     pipeline = _try_parse(Pipeline, doc, issues)
     base_data = settings_doc.data if settings_doc else {}
     settings = _try_parse(ProjectSettings, settings_doc, issues) if settings_doc else None
@@ -90,9 +90,7 @@ def load_pipeline(path: str | Path) -> Project:
         _try_parse(ProjectSettings, sub, issues, prefix=("settings",), lines=doc)
         if not issues:
             settings = ProjectSettings.model_validate(_deep_merge(base_data, pipeline.settings))
-    if pipeline is not None:
-        project_for_checks = Project(root=root, settings=settings or ProjectSettings())
-        issues.extend(check_pipeline(pipeline, doc, project_for_checks))
+    issues.extend(check_pipeline(doc, root))
     if issues:
         raise ConfigError(issues)
     assert pipeline is not None
@@ -101,7 +99,7 @@ def load_pipeline(path: str | Path) -> Project:
 
 
 def parse_model(model: type[M], doc: YamlDocument) -> M:
-    issues: list[ConfigIssue] = []
+    issues: list[ConfigIssue] = list(doc.issues)
     result = _try_parse(model, doc, issues)
     if issues:
         raise ConfigError(issues)
@@ -129,6 +127,8 @@ def _issue(model: type[BaseModel], error: Any, doc: YamlDocument,
     path = (*prefix, *loc)
     secret = any(path[: len(p)] == p for p in lines.secret_paths)
     value = None if secret or error["type"] == "missing" else error.get("input")
+    if isinstance(value, dict):  # a whole block: the key path already says which
+        value = None
     suggestion = None
     message = error["msg"]
     if error["type"] == "extra_forbidden":
@@ -186,31 +186,53 @@ def _strip_union_tags(data: Any, loc: tuple[Any, ...]) -> tuple[Any, ...]:
 
 
 def _allowed_keys(model: type[BaseModel], data: Any, loc: tuple[Any, ...]) -> list[str]:
-    current: Any = model
+    """Field names of the model found at ``loc`` (sources[1] -> the model of that source)."""
+    annotation: Any = model
     node = data
     for part in loc:
-        if isinstance(node, dict):
-            node = node.get(part)
-        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
-            node = node[part]
+        child = node[part] if isinstance(node, dict | list) and _has(node, part) else None
         if isinstance(part, int):
+            annotation, node = _item_type(annotation), child
             continue
-        field = current.model_fields.get(part) if isinstance(current, type) else None
-        current = _model_of(field.annotation, node) if field is not None else None
-        if current is None:
+        current = _model_of(annotation, node)
+        field = current.model_fields.get(part) if current is not None else None
+        if field is None:
             return []
-    return list(current.model_fields) if isinstance(current, type) else []
+        annotation, node = field.annotation, child
+    current = _model_of(annotation, node)
+    return list(current.model_fields) if current is not None else []
 
 
-def _model_of(annotation: Any, node: Any) -> Any:
+def _has(node: Any, part: Any) -> bool:
+    if isinstance(node, dict):
+        return part in node
+    return isinstance(part, int) and 0 <= part < len(node)
+
+
+def _flatten(annotation: Any) -> list[Any]:
     from typing import get_args
 
-    from contactops.config.pipeline import SOURCE_TYPES  # noqa: F401  (documents the union)
+    out = [annotation]
+    for arg in get_args(annotation):
+        out.extend(_flatten(arg))
+    return out
 
-    candidates = [annotation, *get_args(annotation)]
-    for arg in list(candidates):
-        candidates.extend(get_args(arg))
-    models = [c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)]
+
+def _item_type(annotation: Any) -> Any:
+    from typing import get_args, get_origin
+
+    for candidate in _flatten(annotation):
+        if get_origin(candidate) in (list, tuple):
+            args = get_args(candidate)
+            return args[0] if args else Any
+    return annotation
+
+
+def _model_of(annotation: Any, node: Any) -> type[BaseModel] | None:
+    from typing import get_args
+
+    models = [c for c in _flatten(annotation)
+              if isinstance(c, type) and issubclass(c, BaseModel)]
     if isinstance(node, dict) and "type" in node:
         for m in models:
             field = m.model_fields.get("type")

@@ -30,6 +30,7 @@ class YamlDocument:
     data: Any
     lines: dict[Path_, int] = field(default_factory=dict)
     secret_paths: set[Path_] = field(default_factory=set)
+    issues: list[ConfigIssue] = field(default_factory=list)
 
     def line_of(self, path: Path_) -> int | None:
         """Line of ``path`` or of its nearest ancestor that exists in the file."""
@@ -74,10 +75,7 @@ def parse_yaml(text: str, file: str) -> YamlDocument:
     if node is None:
         doc.data = {}
         return doc
-    issues: list[ConfigIssue] = []
-    doc.data = _convert(node, (), doc, issues)
-    if issues:
-        raise ConfigError(issues)
+    doc.data = _convert(node, (), doc, doc.issues)
     return doc
 
 
