@@ -92,8 +92,8 @@ class Warehouse:
         return self.con.execute(sql, params).fetchall()
 
     def scalar(self, sql: str, params: list[Any] | None = None) -> Any:
-        row = self.con.execute(sql, params).fetchone()
-        return row[0] if row else None
+        rows = self.con.execute(sql, params).fetchall()  # fetch all: DuckDB 2 keeps partials open
+        return rows[0][0] if rows else None
 
     def pl(self, sql: str, params: list[Any] | None = None) -> pl.DataFrame:
         import polars as pl

@@ -48,7 +48,7 @@ def resolve_mapping(source: SourceBase, columns: list[str], pipeline_file: str |
             issues.append(ConfigIssue(shown, None, f"sources.{source.name}",
                                       "raw column not found in the source data", raw, hint))
     if issues:
-        raise ConfigError(issues)
+        raise ConfigError(_locate(issues, source, pipeline_file))
     mapping = dict(source.mapping)
     key = source.key
     if source.auto_map:
@@ -57,6 +57,38 @@ def resolve_mapping(source: SourceBase, columns: list[str], pipeline_file: str |
         mapping.update(extra)
         key = key or found_key
     return mapping, key
+
+
+def _locate(issues: list[ConfigIssue], source: SourceBase, pipeline_file: str | None
+            ) -> list[ConfigIssue]:
+    """Point each issue at the mapping/key line of the pipeline file, when there is one."""
+    if pipeline_file is None:
+        return issues
+    from contactops.config.yamlfile import dotted, load_yaml
+
+    doc = load_yaml(pipeline_file)
+    sources = doc.data.get("sources", []) if isinstance(doc.data, dict) else []
+    index = next((i for i, s in enumerate(sources)
+                  if isinstance(s, dict) and s.get("name") == source.name), None)
+    if index is None:
+        return issues
+    located = []
+    for issue in issues:
+        raw = str(issue.value)
+        path: tuple[str | int, ...] = (("sources", index, "mapping", raw)
+                                       if raw in source.mapping else ("sources", index, "key"))
+        located.append(ConfigIssue(_shown(pipeline_file), doc.line_of(path), dotted(path),
+                                   issue.message, issue.value, issue.suggestion))
+    return located
+
+
+def _shown(file: str) -> str:
+    from pathlib import Path
+
+    try:
+        return str(Path(file).resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return file
 
 
 def map_batch(source: SourceBase, batch: RawBatch, mapping: dict[str, str],
@@ -108,15 +140,15 @@ def map_batch(source: SourceBase, batch: RawBatch, mapping: dict[str, str],
                                   "or remove 'key:' from the source", raw=raws.get(row),
                                   field=key))
         out = out.filter(pl.col(KEY).is_not_null())
-        first_row = pl.col(ROW).min().over(KEY)
-        dupes = out.filter(pl.col(ROW) != first_row).with_columns(first_row.alias("_first"))
+        out = out.with_columns(pl.col(ROW).min().over(KEY).alias("_first"))
+        dupes = out.filter(pl.col(ROW) != pl.col("_first"))
         raws = _raw_json(frame, raw_cols, dupes[ROW])
         for row, value, first in dupes.select(ROW, KEY, "_first").iter_rows():
             rejects.append(Reject(row, "duplicate_key",
                                   f"{where} row {row}: key '{key}' = {value!r} already used by "
                                   f"row {first}; give each row its own key or merge the rows",
                                   raw=raws.get(row), field=key))
-        out = out.filter(pl.col(ROW) == first_row)
+        out = out.filter(pl.col(ROW) == pl.col("_first")).drop("_first")
         out = out.with_columns(pl.lit(1, dtype=pl.Int64).alias(OCCURRENCE))
     else:
         out = out.with_columns(pl.int_range(1, pl.len() + 1, dtype=pl.Int64)
