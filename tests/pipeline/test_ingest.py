@@ -36,7 +36,7 @@ sources:
     links_to: crm
     path: data/clicks.csv
     key: event
-    mapping: {what: activity_type, who: contact_key, when: occurred_at}
+    mapping: {what: activity_type, who: contact_key, when: occurred_at, mail: email}
 """
 CRM = ("Id,First,Last,Mail,Tag1,Tag2,Favourite colour\n"
        "c1,Ann,Lee,ann@x.com,vip,,blue\n"
@@ -46,7 +46,8 @@ CRM = ("Id,First,Last,Mail,Tag1,Tag2,Favourite colour\n"
        ",,,,,,\n"                              # empty row -> rejected
        "c3,Di,Fox,di@x.com,,,green,extra\n")   # too many columns -> rejected
 FORMS = "email\na@x.com\na@x.com\nb@x.com\n"
-CLICKS = "event,what,who,when\ne1,open,c1,2026-01-01\ne2,click,c2,2026-01-02\n"
+CLICKS = ("event,what,who,when,mail\ne1,open,c1,2026-01-01,\ne2,click,c2,2026-01-02,\n"
+          "e3,form_fill,,2026-01-03, ANN@x.com\n")
 
 
 @pytest.fixture
@@ -70,7 +71,7 @@ def test_every_row_is_accepted_or_rejected_with_a_reason(project) -> None:
     with _wh(project) as wh:
         stored = wh.fetchall("SELECT source, rows_read, rows_accepted, rows_rejected FROM loads "
                              "ORDER BY source")
-        assert stored == [("clicks", 2, 2, 0), ("crm", 6, 2, 4), ("forms", 3, 3, 0)]
+        assert stored == [("clicks", 3, 3, 0), ("crm", 6, 2, 4), ("forms", 3, 3, 0)]
         rejects = wh.fetchall("SELECT row_number, reason_code, field FROM rejected_records "
                               "WHERE source = 'crm' ORDER BY row_number")
         assert rejects == [(3, "duplicate_key", "Id"), (4, "missing_key", "Id"),
@@ -157,8 +158,11 @@ def test_activities_land_apart_and_link_to_their_source(project) -> None:
     with _wh(project) as wh:
         rows = wh.fetchall("SELECT activity_type, contact_key, links_to FROM activities "
                            "ORDER BY row_number")
-        assert rows == [("open", "c1", "crm"), ("click", "c2", "crm")]
+        assert rows == [("open", "c1", "crm"), ("click", "c2", "crm"), ("form_fill", None, "crm")]
         assert wh.scalar("SELECT count(*) FROM source_records WHERE source = 'clicks'") == 0
+        links = wh.fetchall("SELECT s.source_record_key, l.linked_by FROM activity_links l "
+                            "JOIN current_source_records s USING (record_id) ORDER BY 1")
+        assert links == [("c1", "email"), ("c1", "key"), ("c2", "key")]
 
 
 def test_sample_goes_to_a_sandbox_warehouse(project) -> None:

@@ -13,7 +13,7 @@ from contactops.fields import ACTIVITY_FIELDS, CONTACT_FIELDS
 if TYPE_CHECKING:
     from contactops.engine.warehouse import Warehouse
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 def _cols(fields: dict[str, str]) -> str:
@@ -115,6 +115,19 @@ SELECT * EXCLUDE (_rn) FROM (
   SELECT a.*, row_number() OVER (PARTITION BY a.activity_id ORDER BY a.load_seq DESC) AS _rn
   FROM activities a WHERE a.load_id IN (SELECT load_id FROM current_loads)
 ) WHERE _rn = 1;
+-- Which contact record each activity belongs to: by key in the linked source, else by email.
+CREATE OR REPLACE VIEW activity_links AS
+SELECT a.activity_id, a.source AS activity_source,
+       coalesce(k.record_id, e.record_id) AS record_id,
+       CASE WHEN k.record_id IS NOT NULL THEN 'key'
+            WHEN e.record_id IS NOT NULL THEN 'email' END AS linked_by
+FROM current_activities a
+LEFT JOIN current_source_records k
+  ON k.source = a.links_to AND k.source_record_key = a.contact_key
+LEFT JOIN (
+  SELECT lower(trim(email)) AS email_key, min(record_id) AS record_id
+  FROM current_source_records WHERE email IS NOT NULL GROUP BY 1
+) e ON k.record_id IS NULL AND e.email_key = lower(trim(a.email));
 """
 
 
