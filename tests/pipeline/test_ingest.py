@@ -161,7 +161,7 @@ def test_activities_land_apart_and_link_to_their_source(project) -> None:
         assert rows == [("open", "c1", "crm"), ("click", "c2", "crm"), ("form_fill", None, "crm")]
         assert wh.scalar("SELECT count(*) FROM source_records WHERE source = 'clicks'") == 0
         links = wh.fetchall("SELECT s.source_record_key, l.linked_by FROM activity_links l "
-                            "JOIN current_source_records s USING (record_id) ORDER BY 1")
+                            "JOIN current_source_records s USING (record_id) ORDER BY 1, 2")
         assert links == [("c1", "email"), ("c1", "key"), ("c2", "key")]
 
 
