@@ -25,6 +25,8 @@ def run(
         help="load a deterministic sample of N rows per source into a sandbox warehouse")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="print nothing on success")] = False,
     json_out: Annotated[bool, typer.Option("--json", help="print the run result as JSON")] = False,
+    warn_only: Annotated[bool, typer.Option(
+        "--warn-only", help="report failed data-quality gates but exit 0")] = False,
 ) -> int:
     """Load every source, then run each stage; exit 0 ok, 1 gate failed, 2 config, 3 runtime."""
     from contactops.pipeline import run_pipeline
@@ -33,7 +35,7 @@ def run(
     progress = None if (quiet or json_out) else RichProgress()
     try:
         result = run_pipeline(project, sample=sample, until=until, warehouse=warehouse,
-                              progress=progress)
+                              progress=progress, warn_only=warn_only)
     finally:
         if progress is not None:
             progress.close()

@@ -195,12 +195,15 @@ def _allowed_keys(model: type[BaseModel], data: Any, loc: tuple[Any, ...]) -> li
             annotation, node = _item_type(annotation), child
             continue
         current = _model_of(annotation, node)
-        field = current.model_fields.get(part) if current is not None else None
+        fields = {(f.alias or n): f for n, f in current.model_fields.items()} if current else {}
+        field = fields.get(part)
         if field is None:
             return []
         annotation, node = field.annotation, child
     current = _model_of(annotation, node)
-    return list(current.model_fields) if current is not None else []
+    if current is None:
+        return []
+    return [f.alias or name for name, f in current.model_fields.items()]
 
 
 def _has(node: Any, part: Any) -> bool:

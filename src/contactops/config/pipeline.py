@@ -11,7 +11,9 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, SecretStr, model_validator
 
 from contactops.config.base import Frozen
+from contactops.config.dedupe import DedupeSettings
 from contactops.config.normalize import NormalizeSettings
+from contactops.config.validate import ValidateSettings
 from contactops.fields import SourceKind
 
 SOURCE_NAME = r"^[a-z][a-z0-9_]{0,62}$"
@@ -123,3 +125,5 @@ class Pipeline(Frozen):
         default_factory=dict, description="overrides of config/contactops.yaml keys")
     sources: list[Source] = Field(min_length=1)
     normalize: NormalizeSettings = Field(default_factory=NormalizeSettings)
+    dedupe: DedupeSettings = Field(default_factory=DedupeSettings)
+    validate_: ValidateSettings = Field(default_factory=ValidateSettings, alias="validate")

@@ -32,6 +32,7 @@ class RunResult:
     sample_rows: int | None = None
     stages: list[StageResult] = field(default_factory=list)
     loads: list[Any] = field(default_factory=list)   # LoadInfo
+    gate_failures: list[str] = field(default_factory=list)
     error: str | None = None
 
     def asdict(self) -> dict[str, Any]:
@@ -53,6 +54,8 @@ class RunResult:
             counts = ", ".join(f"{k} {v}" for k, v in stage.counts.items())
             lines.append(f"  stage {stage.stage:<10} {stage.seconds:7.2f} s  {counts}")
             lines.extend(f"        {note}" for note in stage.notes)
+        for failure in self.gate_failures:
+            lines.append(f"  gate  {failure}")
         if self.error:
             lines.append(f"error: {self.error}")
         return "\n".join(lines)

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from contactops.config.loader import Project
-from contactops.errors import EXIT_RUNTIME, ContactopsError, UsageError
+from contactops.errors import EXIT_GATE_FAILED, EXIT_RUNTIME, ContactopsError, UsageError
 from contactops.pipeline.result import RunResult, StageResult
 from contactops.pipeline.stages import STAGES
 
@@ -61,9 +61,13 @@ def new_run_id() -> str:
 
 
 def run_pipeline(project: Project, *, sample: int | None = None, until: str | None = None,
-                 warehouse: str | Path | None = None, progress: Progress | None = None
-                 ) -> RunResult:
-    """Run every stage (up to ``until``) of ``project.pipeline``."""
+                 warehouse: str | Path | None = None, progress: Progress | None = None,
+                 warn_only: bool = False) -> RunResult:
+    """Run every stage (up to ``until``) of ``project.pipeline``.
+
+    A stage that finds a blocking data-quality problem appends to ``result.gate_failures``;
+    the run then ends with status ``gate_failed`` and exit code 1, unless ``warn_only``.
+    """
     from contactops.engine import Warehouse
 
     if project.pipeline is None:
@@ -97,7 +101,10 @@ def run_pipeline(project: Project, *, sample: int | None = None, until: str | No
             result.error = f"{type(exc).__name__}: {exc}"
             _finish(wh, result)
             raise
-        result.status = "success"
+        if result.gate_failures and not warn_only:
+            result.status, result.exit_code = "gate_failed", EXIT_GATE_FAILED
+        else:
+            result.status = "success"
         _finish(wh, result)
     return result
 
