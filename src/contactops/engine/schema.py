@@ -63,8 +63,9 @@ CREATE TABLE IF NOT EXISTS source_records (
   source_record_key VARCHAR NOT NULL,
   row_number BIGINT,
   {_cols(CONTACT_FIELDS)},
-  extras JSON,
-  PRIMARY KEY (record_id, load_id)
+  extras JSON
+  -- (record_id, load_id) is unique by construction; no index: an ART index on 1M
+  -- fresh rows costs more than the rest of the insert
 );
 CREATE TABLE IF NOT EXISTS activities (
   activity_id VARCHAR NOT NULL,
@@ -75,8 +76,7 @@ CREATE TABLE IF NOT EXISTS activities (
   links_to VARCHAR,
   row_number BIGINT,
   {_cols(ACTIVITY_FIELDS)},
-  extras JSON,
-  PRIMARY KEY (activity_id, load_id)
+  extras JSON
 );
 CREATE TABLE IF NOT EXISTS rejected_records (
   load_id VARCHAR NOT NULL,

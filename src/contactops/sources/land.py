@@ -78,8 +78,9 @@ def land(wh: Warehouse, source: Source, raw: RawBatch, mapped: MappedBatch, *, r
             [load_id, seq, run_id, source.name, source.type, str(source.kind), source.role,
              source.mode, raw.location, content_hash, json.dumps(facts, default=str),
              info.rows_read])
-        key_sql = (f"coalesce(\"{KEY}\", md5(\"{CONTENT}\") || CASE WHEN \"{OCCURRENCE}\" > 1 "
-                   f"THEN '#' || \"{OCCURRENCE}\" ELSE '' END)")
+        key_sql = (f"md5(\"{CONTENT}\") || CASE WHEN \"{OCCURRENCE}\" > 1 "
+                   f"THEN '#' || \"{OCCURRENCE}\" ELSE '' END"
+                   if CONTENT in mapped.frame.columns else f'"{KEY}"')
         field_sql = ", ".join(f'"{f}"' for f in fields)
         extra_cols = "source_record_key" if contacts else "links_to"
         extra_val = "_k" if contacts else "?"

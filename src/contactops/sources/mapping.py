@@ -97,8 +97,9 @@ def map_batch(source: SourceBase, batch: RawBatch, mapping: dict[str, str],
 
     fields = CONTACT_FIELDS if source.role == "contacts" else ACTIVITY_FIELDS
     raw_cols = batch.raw_columns()
-    frame = batch.frame.with_columns(
-        [pl.col(c).str.strip_chars().replace("", None).alias(c) for c in raw_cols])
+    frame = batch.frame
+    if key:  # the key is compared and stored, so blanks around it must not count
+        frame = frame.with_columns(pl.col(key).str.strip_chars().replace("", None))
     exprs: list[pl.Expr] = [pl.col(ROW).cast(pl.Int64)]
     for name in fields:
         sources_for = [raw for raw, target in mapping.items() if target == name]
@@ -119,12 +120,12 @@ def map_batch(source: SourceBase, batch: RawBatch, mapping: dict[str, str],
     else:
         exprs.append(pl.lit(None, dtype=pl.Utf8).alias("extras"))
     exprs.append((pl.col(key) if key else pl.lit(None, dtype=pl.Utf8)).alias(KEY))
-    exprs.append(pl.concat_str([pl.col(c).fill_null("\x00") for c in raw_cols],
-                               separator="\x1f").alias(CONTENT))
+    if not key:  # a derived key needs the whole row
+        exprs.append(pl.concat_str([pl.col(c).fill_null("\x00") for c in raw_cols],
+                                   separator="\x1f").alias(CONTENT))
     out = frame.select(exprs)
-    empty = pl.all_horizontal([pl.col(c).is_null() for c in raw_cols]) if raw_cols \
-        else pl.lit(True)
-    out = out.with_columns(frame.select(empty.alias("_empty")).to_series())
+    empty_rows = _empty_rows(frame, raw_cols)
+    out = out.with_columns(pl.col(ROW).is_in(empty_rows.implode()).alias("_empty"))
     rejects: list[Reject] = []
     where = batch.location
     for row in out.filter(pl.col("_empty"))[ROW].to_list():
@@ -154,6 +155,19 @@ def map_batch(source: SourceBase, batch: RawBatch, mapping: dict[str, str],
         out = out.with_columns(pl.int_range(1, pl.len() + 1, dtype=pl.Int64)
                                .over(CONTENT).alias(OCCURRENCE))
     return MappedBatch(frame=out, rejects=rejects, mapping=mapping, key=key)
+
+
+def _empty_rows(frame: pl.DataFrame, columns: list[str]) -> pl.Series:
+    """Rows whose every value is null or blank (cheap pre-filter on length, then strip)."""
+    import polars as pl
+
+    if not columns:
+        return frame[ROW]
+    short = frame.filter(pl.all_horizontal(
+        [pl.col(c).is_null() | (pl.col(c).str.len_bytes() <= 16) for c in columns]))
+    blank = short.filter(pl.all_horizontal(
+        [pl.col(c).is_null() | (pl.col(c).str.strip_chars() == "") for c in columns]))
+    return blank[ROW]
 
 
 def _raw_json(frame: pl.DataFrame, columns: list[str], rows: pl.Series) -> dict[int, str]:
