@@ -1,0 +1,135 @@
+"""Audit of the normalize stage: which fields a rule changed, and flag codes per record.
+
+Design: the long ``changes`` table (record_id, source, field, rule, before, after) holds one
+row per changed field and is built lazily from the same plan as the records, so collecting
+both with :func:`polars.collect_all` computes the normalization once.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+#: output field -> (raw input column, rule name or rule expression)
+AUDITED_FIELDS: dict[str, tuple[str, str | pl.Expr]] = {
+    "first_name": ("first_name", pl.col("_name_rule")),
+    "last_name": ("last_name", pl.col("_name_rule")),
+    "full_name": ("full_name", pl.col("_name_rule")),
+    "email": ("email", "email.trim_lower"),
+    "phone_e164": ("phone", pl.when(pl.col("phone_valid")).then(pl.lit("phone.e164"))
+                   .otherwise(pl.lit("phone.invalid"))),
+    "company": ("company", "company.clean_case"),
+    "job_title": ("job_title", "text.clean"),
+    "industry": ("industry", "text.clean"),
+    "street": ("street", "geo.clean_case"),
+    "city": ("city", "geo.clean_case"),
+    "region": ("region", "geo.region_code"),
+    "postal_code": ("postal_code", "geo.postal_code"),
+    "country": ("country", pl.when(pl.col("country").is_null()).then(pl.lit("geo.country_unknown"))
+                .otherwise(pl.lit("geo.country_iso2"))),
+    "tags": ("tags", "taxonomy.tags"),
+    "lists": ("lists", "taxonomy.lists"),
+    "lifecycle_stage": ("lifecycle_stage", "taxonomy.lifecycle_alias"),
+    "contact_type": ("contact_type", pl.when(pl.col("contact_type_derived"))
+                     .then(pl.lit("taxonomy.contact_type_rule"))
+                     .otherwise(pl.lit("taxonomy.contact_type_word"))),
+    "consent_email": ("email_consent", "consent.vocabulary"),
+    "consent_sms": ("sms_consent", "consent.vocabulary"),
+    "consent_phone": ("phone_consent", "consent.vocabulary"),
+    "consent_lawful_basis": ("consent_lawful_basis", "consent.lawful_basis"),
+    "consent_timestamp": ("consent_timestamp", "dates.parse"),
+    "created_at": ("created_at", "dates.parse"),
+    "updated_at": ("updated_at", "dates.parse"),
+    "original_source": ("original_source", "text.clean"),
+    "campaign": ("campaign", "text.clean"),
+    "utm_source": ("utm_source", "text.clean"),
+    "utm_medium": ("utm_medium", "text.clean"),
+    "utm_campaign": ("utm_campaign", "text.clean"),
+    "notes": ("notes", "text.clean"),
+}
+
+_CONSENT_CHANNEL = {"consent_email": "email", "consent_sms": "sms", "consent_phone": "phone"}
+
+
+def _as_text(field: str, dtype: pl.DataType) -> pl.Expr:
+    col = pl.col(field)
+    if isinstance(dtype, pl.List):
+        return col.list.join(",").replace("", None)
+    if isinstance(dtype, pl.Datetime):
+        return col.dt.to_string("%Y-%m-%dT%H:%M:%S%.f")
+    return col.cast(pl.String)
+
+
+def _before(field: str, raw: str) -> pl.Expr:
+    if field in _CONSENT_CHANNEL:
+        # The channel column when present, else the generic status when it applies here.
+        applies = pl.col("_consent_channel").is_in([_CONSENT_CHANNEL[field], "all"])
+        return pl.coalesce(pl.col(f"_raw_{raw}"),
+                           pl.when(applies).then(pl.col("_raw_consent_status")))
+    return pl.col(f"_raw_{raw}")
+
+
+def changes(wide: pl.LazyFrame, schema: pl.Schema) -> pl.LazyFrame:
+    """One row per (record, field) whose normalized value differs from the raw value.
+
+    Built as one list-of-structs column exploded once, so the plan has a single branch.
+    """
+    items = []
+    for field, (raw, rule) in AUDITED_FIELDS.items():
+        before = _before(field, raw)
+        after = _as_text(field, schema[field])
+        if field in _CONSENT_CHANNEL:
+            # 'unknown' for a channel nobody wrote anything about is no change.
+            changed = before.is_not_null() & before.ne_missing(after)
+        else:
+            changed = (before.str.strip_chars().str.len_bytes() > 0).fill_null(False) & \
+                before.ne_missing(after)
+        rule_expr = pl.lit(rule) if isinstance(rule, str) else rule
+        items.append(pl.when(changed).then(pl.struct(
+            pl.lit(field).alias("field"), rule_expr.alias("rule"), before.alias("before"),
+            after.alias("after"))))
+    return (wide.select("record_id", "source",
+                        pl.concat_list(items).list.drop_nulls().alias("_change"))
+            .explode("_change").drop_nulls("_change").unnest("_change"))
+
+
+def rule_counts(changes_frame: pl.LazyFrame) -> pl.LazyFrame:
+    """Changed values per source, field and rule, most frequent first."""
+    return (changes_frame.group_by("source", "field", "rule").agg(pl.len().alias("changed"))
+            .sort("changed", "source", "field", descending=[True, False, False]))
+
+
+def flag_counts(records: pl.LazyFrame) -> pl.LazyFrame:
+    """Records per source and flag code, most frequent first."""
+    return (records.select("source", "flags").explode("flags").drop_nulls("flags")
+            .group_by("source", pl.col("flags").alias("flag")).agg(pl.len().alias("records"))
+            .sort("records", "source", "flag", descending=[True, False, False]))
+
+
+def flags_expr(date_fields: tuple[str, ...]) -> pl.Expr:
+    """The ``flags`` column: every flag code that applies to the record, as List[Utf8]."""
+    c = pl.col
+    email_present = c("email").is_not_null()
+    checks: dict[str, pl.Expr] = {
+        "email_invalid": email_present & ~c("email_valid").fill_null(False),
+        "email_role": c("email_is_role").fill_null(False),
+        "email_disposable": c("email_is_disposable").fill_null(False),
+        "email_typo": c("email_typo_suggestion").is_not_null(),
+        "phone_invalid": c("phone").is_not_null() & ~c("phone_valid").fill_null(False),
+        "consent_unknown_value": c("consent_unmapped").list.len() > 0,
+        "consent_channel_unknown": c("consent_channel_unknown").fill_null(False),
+        "lawful_basis_unknown": c("lawful_basis_unknown").fill_null(False),
+        "tag_unknown": c("unknown_tags").list.len() > 0,
+        "list_unknown": c("unknown_lists").list.len() > 0,
+        "lifecycle_unknown": c("lifecycle_unmapped").is_not_null(),
+        "contact_type_unknown_value": c("contact_type_unmapped").is_not_null(),
+        "country_unknown": c("country_unknown").fill_null(False),
+        "date_future": pl.any_horizontal([c(f"{f}_future") for f in date_fields]),
+        "date_impossible": pl.any_horizontal([c(f"{f}_impossible") for f in date_fields]),
+        "date_unparsed": pl.any_horizontal([c(f"{f}_unparsed") for f in date_fields]),
+        "name_swapped": c("name_swapped").fill_null(False),
+        "no_name": c("first_name").is_null() & c("last_name").is_null()
+        & c("full_name").is_null(),
+        "no_channel": ~c("email_valid").fill_null(False) & ~c("phone_valid").fill_null(False),
+    }
+    items = [pl.when(cond).then(pl.lit(code)) for code, cond in checks.items()]
+    return pl.concat_list(items).list.drop_nulls()

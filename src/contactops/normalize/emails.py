@@ -1,0 +1,90 @@
+"""Email addresses: display value, matching key, syntax, role, disposable, typo, company hint.
+
+The syntax check is a vectorized regex for ASCII addresses; only the unique non-ASCII values
+(international domains or local parts) go to email-validator, with deliverability checks off.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import polars as pl
+
+from contactops.normalize import email_data as data
+from contactops.normalize.text import clean
+
+_ATOM = r"[a-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
+EMAIL_RE = rf"^{_ATOM}(?:\.{_ATOM})*@(?:{_LABEL}\.)+[a-z]{{2,63}}$"
+_ASCII_RE = r"^[\x00-\x7f]*$"
+# Internationalized addresses in their plain shape (letters/digits of any script) are decided
+# here too; only non-ASCII values that fail it go to email-validator.
+_U_ATOM = r"[\p{L}\p{N}!#$%&'*+/=?^_`{|}~-]+"
+_U_LABEL = r"[\p{L}\p{N}](?:[\p{L}\p{N}-]{0,61}[\p{L}\p{N}])?"
+EMAIL_UNICODE_RE = rf"^{_U_ATOM}(?:\.{_U_ATOM})*@(?:{_U_LABEL}\.)+\p{{L}}{{2,63}}$"
+
+
+@lru_cache(maxsize=65536)
+def _library_valid(address: str) -> bool:
+    from email_validator import EmailNotValidError, validate_email
+
+    try:
+        validate_email(address, check_deliverability=False)
+    except EmailNotValidError:
+        return False
+    return True
+
+
+def _validate_undecided(batch: pl.Series) -> pl.Series:
+    """Fill the fast path's undecided rows with email-validator, once per unique value."""
+    frame = batch.struct.unnest()
+    todo = frame.filter(pl.col("undecided"))["email"].unique().drop_nulls()
+    verdict = {value: _library_valid(value) for value in todo.to_list()}
+    looked_up = frame["email"].replace_strict(verdict, default=None, return_dtype=pl.Boolean)
+    return pl.select(pl.when(frame["undecided"]).then(looked_up)
+                     .otherwise(frame["fast"])).to_series()
+
+
+def normalize_emails(lf: pl.LazyFrame, *, free_domains: tuple[str, ...] = (),
+                     extra_disposable: tuple[str, ...] = (), extra_roles: tuple[str, ...] = (),
+                     flag_typos: bool = True, library_fallback: bool = True) -> pl.LazyFrame:
+    """Add the email columns to a frame holding ``_raw_email``."""
+    raw = clean(pl.col("_raw_email"))
+    email = (raw.str.replace(r"(?i)^mailto:", "").str.strip_chars("<> ").str.to_lowercase())
+    lf = lf.with_columns(email=pl.when(email.str.len_bytes() > 0).then(email))
+    e = pl.col("email")
+    fast = e.str.contains(EMAIL_RE) | e.str.contains(EMAIL_UNICODE_RE)
+    undecided = ~fast & ~e.str.contains(_ASCII_RE) & e.str.contains("@")
+    if library_fallback:
+        valid = pl.struct(email=e, fast=fast, undecided=undecided.fill_null(False)).map_batches(
+            _validate_undecided, return_dtype=pl.Boolean)
+    else:
+        valid = fast & ~undecided
+    lf = lf.with_columns(
+        email_valid=pl.when(e.is_not_null()).then(valid),
+        email_domain=e.str.extract(r"@([^@]+)$", 1),
+        _local=e.str.extract(r"^(.*)@[^@]+$", 1),
+    )
+    domain, local = pl.col("email_domain"), pl.col("_local")
+    gmail = domain.is_in(["gmail.com", "googlemail.com"])
+    key_local = pl.when(domain.is_in(list(data.PLUS_ADDRESSING_DOMAINS))).then(
+        local.str.replace(r"\+.*$", "")).otherwise(local)
+    key_local = pl.when(gmail).then(key_local.str.replace_all(".", "", literal=True)) \
+        .otherwise(key_local)
+    key_domain = pl.when(gmail).then(pl.lit("gmail.com")).otherwise(domain)
+    roles = list(data.ROLE_LOCALPARTS | set(extra_roles))
+    disposable = list(data.DISPOSABLE_DOMAINS | set(extra_disposable))
+    free = list(data.FREE_MAIL_DOMAINS | {d.lower() for d in free_domains})
+    typo = (domain.replace_strict(data.typo_table(), default=None, return_dtype=pl.String)
+            if flag_typos else pl.lit(None, dtype=pl.String))
+    valid_col = pl.col("email_valid").fill_null(False)
+    return lf.with_columns(
+        email_key=pl.when(valid_col).then(pl.concat_str(key_local, pl.lit("@"), key_domain)),
+        email_is_role=pl.when(e.is_not_null()).then(
+            local.str.replace(r"\+.*$", "").is_in(roles).fill_null(False)),
+        email_is_disposable=pl.when(e.is_not_null()).then(domain.is_in(disposable)
+                                                          .fill_null(False)),
+        email_typo_suggestion=typo,
+        company_domain_hint=pl.when(valid_col & ~domain.is_in(free) & ~domain.is_in(disposable)
+                                    & typo.is_null()).then(domain),
+    )

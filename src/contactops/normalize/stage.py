@@ -1,0 +1,139 @@
+"""The normalize stage: raw contact records -> normalized_records + normalization_changes."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import polars as pl
+
+from contactops.config.normalize import NormalizeSettings
+from contactops.config.project import ProjectSettings
+from contactops.fields import CONTACT_FIELDS
+from contactops.normalize import audit
+from contactops.normalize.companies import normalize_companies
+from contactops.normalize.consent import normalize_consent
+from contactops.normalize.dates import DATE_FIELDS, normalize_dates
+from contactops.normalize.emails import normalize_emails
+from contactops.normalize.geo import normalize_geo
+from contactops.normalize.names import normalize_names
+from contactops.normalize.phones import normalize_phones
+from contactops.normalize.taxonomy import normalize_taxonomy
+from contactops.normalize.text import blank_to_null, clean
+
+KEY_COLUMNS = ("record_id", "source", "source_kind")
+
+#: Columns of the normalized_records table, in order.
+OUTPUT_COLUMNS: tuple[str, ...] = (
+    *KEY_COLUMNS,
+    "first_name", "last_name", "full_name", "name_prefix", "name_suffix", "first_name_key",
+    "last_name_key",
+    "email", "email_key", "email_valid", "email_domain", "email_is_role", "email_is_disposable",
+    "email_typo_suggestion",
+    "phone", "phone_e164", "phone_extension", "phone_valid", "phone_region",
+    "company", "company_key", "company_domain_hint", "job_title", "industry",
+    "street", "city", "region", "postal_code", "country",
+    "tags", "lists", "unknown_tags", "unknown_lists", "lifecycle_stage", "lifecycle_unmapped",
+    "contact_type", "contact_type_derived",
+    "consent_email", "consent_sms", "consent_phone", "consent_timestamp",
+    "consent_lawful_basis", "consent_unmapped",
+    "created_at", "updated_at",
+    *(f"{f}_{flag}" for f in DATE_FIELDS for flag in ("future", "impossible", "unparsed")),
+    "original_source", "campaign", "utm_source", "utm_medium", "utm_campaign", "notes",
+    "flags",
+)
+
+_PASS_THROUGH = ("original_source", "campaign", "utm_source", "utm_medium", "utm_campaign")
+
+
+@dataclass(frozen=True)
+class NormalizeOutput:
+    """Lazy results of the normalize stage.
+
+    Attributes:
+        records: the normalized_records table, one row per input row.
+        changes: the normalization_changes audit, one row per changed field.
+    """
+
+    records: pl.LazyFrame
+    changes: pl.LazyFrame
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def collect(self) -> tuple[pl.DataFrame, pl.DataFrame]:
+        """Materialize records and changes together, computing the normalization once."""
+        started = time.perf_counter()
+        records, changes = pl.collect_all([self.records, self.changes])
+        self.timings["collect_seconds"] = time.perf_counter() - started
+        return records, changes
+
+    def rule_counts(self) -> pl.LazyFrame:
+        """Changed values per source, field and rule."""
+        return audit.rule_counts(self.changes)
+
+    def flag_counts(self) -> pl.LazyFrame:
+        """Records per source and flag code."""
+        return audit.flag_counts(self.records)
+
+    def asdict(self) -> dict[str, Any]:
+        return {"columns": list(OUTPUT_COLUMNS), "timings": dict(self.timings)}
+
+    def __str__(self) -> str:
+        return (f"NormalizeOutput({len(OUTPUT_COLUMNS)} columns; lazy - call .collect(), "
+                ".rule_counts() or .flag_counts())")
+
+
+def _with_raw(records: pl.LazyFrame) -> pl.LazyFrame:
+    names = records.collect_schema().names()
+    missing = [f for f in CONTACT_FIELDS if f not in names]
+    if missing:
+        records = records.with_columns(pl.lit(None, dtype=pl.String).alias(f) for f in missing)
+    return records.select(
+        *KEY_COLUMNS,
+        *(pl.col(f).cast(pl.String).alias(f"_raw_{f}") for f in CONTACT_FIELDS),
+    )
+
+
+def build_wide(records: pl.LazyFrame, settings: ProjectSettings, options: NormalizeSettings,
+               *, now: datetime | None = None) -> pl.LazyFrame:
+    """Every normalizer applied in dependency order; raw and helper columns still present."""
+    lf = _with_raw(records)
+    lf = normalize_geo(lf)  # first: a phone's region comes from the record's country
+    lf = normalize_names(lf, nickname_keys=options.nickname_keys,
+                         detect_swaps=options.detect_swapped_names)
+    lf = normalize_emails(lf, free_domains=settings.free_email_domains,
+                          extra_disposable=options.extra_disposable_domains,
+                          extra_roles=options.extra_role_localparts,
+                          flag_typos=options.flag_email_typos,
+                          library_fallback=options.email_library_fallback)
+    lf = normalize_phones(lf, default_region=options.phone_region or settings.default_country,
+                          library_fallback=options.phone_library_fallback)
+    lf = normalize_companies(lf)
+    lf = normalize_consent(lf, settings.consent)
+    lf = normalize_taxonomy(lf, settings)
+    lf = normalize_dates(lf, now=now or datetime.now(UTC), date_order=options.date_order)
+    lf = lf.with_columns(
+        *(clean(pl.col(f"_raw_{f}")).alias(f) for f in _PASS_THROUGH),
+        notes=blank_to_null(pl.col("_raw_notes").str.normalize("NFKC")),
+    )
+    return lf.with_columns(flags=audit.flags_expr(DATE_FIELDS))
+
+
+def normalize(records: pl.LazyFrame, settings: ProjectSettings, options: NormalizeSettings,
+              *, now: datetime | None = None) -> NormalizeOutput:
+    """Normalize raw contact records; pure Polars, nothing is computed until collected.
+
+    Args:
+        records: record_id, source, source_kind and every field of CONTACT_FIELDS (Utf8).
+        settings: project vocabularies (consent words, taxonomy, lifecycle, contact types).
+        options: the pipeline's ``normalize:`` block.
+        now: reference time for future-date flags (tests pass a fixed one); default: now.
+
+    Returns:
+        NormalizeOutput with lazy ``records`` and ``changes``.
+    """
+    wide = build_wide(records, settings, options, now=now)
+    schema = wide.collect_schema()
+    return NormalizeOutput(records=wide.select(OUTPUT_COLUMNS),
+                           changes=audit.changes(wide, schema))

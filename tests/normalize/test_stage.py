@@ -1,0 +1,45 @@
+"""Stage contract, audit counts and enrichment."""
+
+from __future__ import annotations
+
+import polars as pl
+from tests.normalize.conftest import NOW, SETTINGS, frame, run
+
+from contactops.config.normalize import EnrichmentRule, NormalizeSettings
+from contactops.normalize import OUTPUT_COLUMNS, enrich, normalize
+
+
+def test_one_row_per_input_and_keys_kept():
+    rows = [{"email": "a@b.com"}, {}, {"full_name": "Cher", "phone": "bad"}]
+    records, _ = run(rows)
+    assert records.columns == list(OUTPUT_COLUMNS)
+    assert records["record_id"].to_list() == ["r0", "r1", "r2"]
+    assert records["flags"][1].to_list() == ["no_name", "no_channel"]
+
+
+def test_changes_and_counts_per_rule_and_source():
+    out = normalize(frame([{"email": " A@B.com", "first_name": "JOHN"}, {"email": "a@b.com"}]),
+                    SETTINGS, NormalizeSettings(), now=NOW)
+    _, changes = out.collect()
+    assert sorted(changes.select("record_id", "field", "rule").rows()) == [
+        ("r0", "email", "email.trim_lower"), ("r0", "first_name", "name.clean")]
+    assert changes.filter(field="email").row(0, named=True)["before"] == " A@B.com"
+    counts = out.rule_counts().collect()
+    assert counts.filter(rule="email.trim_lower")["changed"].item() == 1
+    flags = out.flag_counts().collect()
+    assert flags.filter(flag="no_channel").is_empty()
+
+
+def test_enrich_fills_only_empty_values_with_provenance():
+    records = pl.LazyFrame({"email_domain": ["acme.com", "acme.com", "x.org"],
+                            "company": [None, "Kept", None], "industry": [None, None, None]},
+                           schema={"email_domain": pl.String, "company": pl.String,
+                                   "industry": pl.String})
+    ref = pl.LazyFrame({"domain": ["ACME.com "], "name": ["Acme"], "sector": ["Retail"]})
+    rule = EnrichmentRule(source="crm", fields={"company": "name", "industry": "sector"})
+    out = enrich(records, ref, rule).collect()
+    assert out["company"].to_list() == ["Acme", "Kept", None]
+    assert out["company_enriched_from"].to_list() == ["crm", None, None]
+    assert out["industry"].to_list() == ["Retail", "Retail", None]
+    over = enrich(records, ref, rule.model_copy(update={"overwrite": True})).collect()
+    assert over["company"].to_list() == ["Acme", "Acme", None]
