@@ -72,7 +72,7 @@ def run_pipeline(project: Project, *, sample: int | None = None, until: str | No
 
     if project.pipeline is None:
         raise UsageError("no pipeline given: pass a pipelines/*.yaml file or --source FILE")
-    names = [name for name, _ in STAGES]
+    names = [stage.name for stage in STAGES]
     if until is not None and until not in names:
         raise UsageError(f"unknown stage '{until}' for --until; stages: {', '.join(names)}")
     if sample is not None and sample < 1:
@@ -88,10 +88,12 @@ def run_pipeline(project: Project, *, sample: int | None = None, until: str | No
         _start(wh, result)
         ctx = RunContext(project, wh, run_id, sample, progress, result)
         try:
-            for name, stage in STAGES:
-                _run_stage(ctx, name, stage)
-                if name == until:
-                    break
+            chosen = STAGES[: names.index(until) + 1] if until else STAGES
+            notes = [note for stage in chosen if stage.prepare and (note := stage.prepare(ctx))]
+            for stage in chosen:
+                _run_stage(ctx, stage.run)
+            if notes and result.stages:
+                result.stages[-1].notes.extend(notes)
         except ContactopsError as exc:
             result.status, result.exit_code, result.error = "failed", exc.exit_code, str(exc)
             _finish(wh, result)
@@ -109,7 +111,7 @@ def run_pipeline(project: Project, *, sample: int | None = None, until: str | No
     return result
 
 
-def _run_stage(ctx: RunContext, name: str, stage: Callable[[RunContext], StageResult]) -> None:
+def _run_stage(ctx: RunContext, stage: Callable[[RunContext], StageResult]) -> None:
     started = time.perf_counter()
     stage_result = stage(ctx)
     stage_result.seconds = round(time.perf_counter() - started, 3)

@@ -1,0 +1,217 @@
+"""Great Expectations suites, run off the critical path in a worker process.
+
+Suites are GX suite JSON files in ``expectations/suites/`` (versioned with the project; the
+table they check is ``meta.contactops_table``). ``import great_expectations`` takes ~15 s,
+so this module never imports it: :func:`prewarm` starts :mod:`gx_worker` when the run
+starts (only if a suite exists and GX is enabled), the worker imports GX while ingest,
+normalize and dedupe run, and :meth:`GxWorker.submit` later hands it the needed columns as
+Parquet. The validate stage runs its Polars/Pandera checks meanwhile and only then waits.
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from contactops.config.validate import GxSettings
+from contactops.errors import ContactopsError
+
+if TYPE_CHECKING:
+    import polars as pl
+
+_WORKERS: dict[Path, GxWorker] = {}
+_COLUMN_KEYS = ("column", "column_A", "column_B", "column_list", "column_set")
+
+
+def suite_files(root: Path, settings: GxSettings) -> list[Path]:
+    folder = root / settings.dir / "suites"
+    return sorted(folder.glob("*.json")) if settings.enabled and folder.is_dir() else []
+
+
+def load_suite(path: Path) -> dict[str, Any]:
+    try:
+        spec = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise ContactopsError(f"GX suite {path} is not valid JSON: {exc}") from None
+    if not isinstance(spec.get("meta"), dict) or "contactops_table" not in spec["meta"]:
+        raise ContactopsError(f"GX suite {path} needs meta.contactops_table: the warehouse "
+                              "table it checks (normalized_records, contacts, ...)")
+    spec.setdefault("name", path.stem)
+    return spec
+
+
+def needed_columns(spec: dict[str, Any], available: list[str]) -> list[str]:
+    """Columns the suite's expectations name (all columns if one is table-wide)."""
+    wanted: list[str] = []
+    for item in spec.get("expectations", []):
+        kwargs = item.get("kwargs", {})
+        for key in _COLUMN_KEYS:
+            value = kwargs.get(key)
+            wanted += [value] if isinstance(value, str) else list(value or [])
+    return [c for c in dict.fromkeys(wanted) if c in available]
+
+
+@dataclass
+class GxWorker:
+    """A running gx_worker process and the job it was given."""
+
+    process: subprocess.Popen[bytes]
+    context_dir: Path
+    started: float
+    workdir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="contactops-gx-")))
+    submitted: float | None = None
+
+    @classmethod
+    def start(cls, context_dir: Path) -> GxWorker:
+        env = {**os.environ, "GX_ANALYTICS_ENABLED": "False", "TQDM_DISABLE": "1"}
+        log_dir = context_dir / "gx" / "uncommitted"
+        log_dir.mkdir(parents=True, exist_ok=True)
+        log = open(log_dir / "gx_worker.log", "wb")  # noqa: SIM115 - the child owns it
+        process = subprocess.Popen(
+            [sys.executable, "-m", "contactops.validate.gx_worker"], stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL, stderr=log, env=env)
+        log.close()
+        worker = cls(process, context_dir, time.perf_counter())
+        atexit.register(worker.stop)
+        return worker
+
+    def submit(self, frames: dict[str, pl.DataFrame], specs: list[dict[str, Any]],
+               data_docs: bool) -> None:
+        suites = []
+        for spec in specs:
+            table = spec["meta"]["contactops_table"]
+            frame = frames[table]
+            path = self.workdir / f"{spec['name']}.parquet"
+            frame.select(needed_columns(spec, frame.columns) or frame.columns[:1]) \
+                .write_parquet(path, compression="lz4")
+            suites.append({"spec": spec, "parquet": str(path)})
+        job = {"context_dir": str(self.context_dir), "suites": suites, "data_docs": data_docs,
+               "result_path": str(self.workdir / "result.json")}
+        assert self.process.stdin is not None
+        self.process.stdin.write((json.dumps(job) + "\n").encode())
+        self.process.stdin.close()
+        self.submitted = time.perf_counter()
+
+    def result(self, timeout: float) -> dict[str, Any]:
+        """Wait for the worker; its results, plus how long the caller waited."""
+        waited = time.perf_counter()
+        try:
+            code = self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.stop()
+            raise ContactopsError(f"Great Expectations did not finish within {timeout:.0f} s; "
+                                  "raise validate.gx.timeout_seconds") from None
+        waited = time.perf_counter() - waited
+        path = self.workdir / "result.json"
+        if code != 0 or not path.is_file():
+            log = self.context_dir / "gx" / "uncommitted" / "gx_worker.log"
+            raise ContactopsError(f"the Great Expectations worker failed (exit {code}); "
+                                  f"see {log}")
+        out = json.loads(path.read_text(encoding="utf-8"))
+        out["wait_seconds"] = round(waited, 3)
+        out["worker_seconds"] = round(time.perf_counter() - self.started, 3)
+        shutil.rmtree(self.workdir, ignore_errors=True)
+        return out
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+def prewarm(root: Path, settings: GxSettings) -> GxWorker | None:
+    """Start (once) the GX worker for this project, if GX is on and a suite exists."""
+    if not settings.prewarm or not suite_files(root, settings):
+        return None
+    return worker_for(root, settings)
+
+
+def worker_for(root: Path, settings: GxSettings) -> GxWorker | None:
+    """The prewarmed worker of this project, or a fresh one; None when no suite applies."""
+    if not suite_files(root, settings):
+        return None
+    context_dir = (root / settings.dir).resolve()
+    worker = _WORKERS.get(context_dir)
+    if worker is None or worker.submitted is not None or worker.process.poll() is not None:
+        worker = GxWorker.start(context_dir)
+        _WORKERS[context_dir] = worker
+    return worker
+
+
+def take_worker(root: Path, settings: GxSettings) -> GxWorker | None:
+    """Like :func:`worker_for`, and forget it: a worker runs one job."""
+    worker = worker_for(root, settings)
+    if worker is not None:
+        _WORKERS.pop(worker.context_dir, None)
+    return worker
+
+
+def to_result(out: dict[str, Any], run_id: str) -> Any:
+    """GX checkpoint results as summary rows (one per expectation) and issue rows."""
+    import polars as pl
+
+    from contactops.validate.masking import mask_value
+    from contactops.validate.result import (
+        ISSUE_SCHEMA,
+        SUMMARY_SCHEMA,
+        ValidationResult,
+        conform,
+        empty_summary,
+    )
+
+    summary: list[dict[str, Any]] = []
+    issues: list[dict[str, Any]] = []
+    for suite in out.get("suites", []):
+        for r in suite["results"]:
+            kwargs = r["kwargs"]
+            column = kwargs.get("column")
+            severity = r["meta"].get("severity", "error")
+            checked = r["element_count"] if r["element_count"] is not None else suite["rows"]
+            failed = r["unexpected_count"] or 0
+            if not r["success"] and not failed:
+                failed = 1  # a table-level expectation (row count, columns) failed
+            status = ("pass" if r["success"] and not failed else
+                      "fail" if not r["success"] and severity == "error" else "warn")
+            rule = f"{suite['name']}.{r['type']}" + (f"[{column}]" if column else "")
+            detail = r["exception"] or (f"observed {r['observed_value']}"
+                                        if r["observed_value"] is not None else None)
+            summary.append({
+                "origin": "gx", "table_name": suite["table"], "rule": rule,
+                "severity": severity, "source": "*", "checked": checked, "failed": failed,
+                "rate": failed / checked if checked else 0.0,
+                "max_rate": 1.0 - float(kwargs.get("mostly", 1.0)), "status": status,
+                "message": detail})
+            if status != "pass":
+                sample = ", ".join(str(mask_value(column or "", v))
+                                   for v in r["partial_unexpected_list"][:5])
+                issues.append({
+                    "origin": "gx", "table_name": suite["table"], "rule": rule,
+                    "severity": severity, "field": column, "value": sample or None,
+                    "message": (f"{r['type']} failed for {failed:,} of {checked:,} rows"
+                                + (f": {detail}" if detail else ""))})
+    ids = {"run_id": pl.lit(run_id)}
+    issue_frame = conform(pl.DataFrame(issues, infer_schema_length=None).with_columns(**ids)
+                          if issues else pl.DataFrame(), ISSUE_SCHEMA)
+    summary_frame = (conform(pl.DataFrame(summary, infer_schema_length=None)
+                             .with_columns(**ids), SUMMARY_SCHEMA)
+                     if summary else empty_summary())
+    notes = []
+    if out.get("error"):  # a suite that cannot run must not pass silently
+        notes.append(f"GX failed: {out['error']}")
+        summary_frame = pl.concat([summary_frame, conform(pl.DataFrame({
+            "run_id": [run_id], "origin": ["gx"], "table_name": ["*"], "rule": ["gx_run"],
+            "severity": ["error"], "source": ["*"], "checked": [1], "failed": [1],
+            "rate": [1.0], "max_rate": [0.0], "status": ["fail"],
+            "message": [out["error"]]}), SUMMARY_SCHEMA)])
+    return ValidationResult(run_id, issue_frame, summary_frame, notes=notes,
+                            data_docs=out.get("data_docs"))

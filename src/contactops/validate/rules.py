@@ -1,0 +1,207 @@
+"""The record rule catalogue: one Polars expression per rule, evaluated on normalized_records.
+
+Each :class:`RecordRule` says which rows it checks (``applies``), which of those break it
+(``failing``), which field and value to report and why. All rules are evaluated in one
+``group_by(source)`` pass for the counts, and one filtered pass per rule for the issue rows,
+so a million records take a second or two. Set-level rules (taxonomy, lists, duplicates,
+loads) live in :mod:`contactops.validate.set_rules`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl  # noqa: TID253 - the validate stage is Polars code, imported lazily
+
+from contactops.config.validate import ResolvedRule, ValidateSettings
+from contactops.errors import UsageError
+from contactops.fields import SourceKind
+from contactops.validate.masking import mask
+from contactops.validate.phone_regions import resolvable_regions
+from contactops.validate.result import (
+    ALL_SOURCES,
+    ISSUE_SCHEMA,
+    SUMMARY_SCHEMA,
+    ValidationResult,
+    status_expr,
+)
+
+DATE_FIELDS = ("created_at", "updated_at", "consent_timestamp")
+c = pl.col
+
+
+@dataclass(frozen=True)
+class RecordRule:
+    """One check of one field on every record."""
+
+    name: str
+    field: str
+    failing: pl.Expr
+    message: str | pl.Expr
+    value: pl.Expr | None = None
+    applies: pl.Expr | None = None   # None: every record is checked
+
+
+def _missing(column: str, schema: pl.Schema) -> pl.Expr:
+    dtype = schema[column]
+    if isinstance(dtype, pl.List):
+        return c(column).is_null() | (c(column).list.len() == 0)
+    if dtype == pl.String:
+        return c(column).is_null() | (c(column).str.strip_chars() == "")
+    return c(column).is_null()
+
+
+def _first_date(flag: str, message: str, rule: str) -> RecordRule:
+    """A rule over the date flag columns; the field reported is the first one flagged."""
+    hits = [c(f"{f}_{flag}").fill_null(False) for f in DATE_FIELDS]
+    pairs = list(zip(hits, DATE_FIELDS, strict=True))
+    field = pl.coalesce([pl.when(h).then(pl.lit(f)) for h, f in pairs])
+    value = pl.coalesce([pl.when(h).then(c(f).cast(pl.String)) for h, f in pairs])
+    return RecordRule(rule, "created_at|updated_at|consent_timestamp", pl.any_horizontal(hits),
+                      pl.concat_str(field, pl.lit(f" {message}")), value)
+
+
+def record_rules(options: ValidateSettings, schema: pl.Schema) -> list[RecordRule]:
+    """Every record rule that applies to a normalized_records frame of ``schema``."""
+    rules: list[RecordRule] = []
+    for group in options.required:
+        fields = [f.strip() for f in group.split("|")]
+        unknown = [f for f in fields if f not in schema]
+        if unknown:
+            raise UsageError(f"validate.required names unknown field(s) {unknown}; "
+                             f"normalized_records has: {', '.join(schema.names())}")
+        rules.append(RecordRule(
+            "required_fields", "|".join(fields),
+            pl.all_horizontal([_missing(f, schema) for f in fields]),
+            f"required: at least one of {' or '.join(fields)}"))
+    kinds = [k.value for k in SourceKind]
+    rules.append(RecordRule(
+        "source_tracked", "source_kind",
+        _missing("source", schema) | ~c("source_kind").is_in(kinds).fill_null(False),
+        f"source name and kind ({', '.join(kinds)}) must be set", c("source_kind")))
+    rules.append(RecordRule(
+        "contact_type_set", "contact_type",
+        c("contact_type").is_null() | (c("contact_type") == "unknown"),
+        "contact type is not customer, prospect or internal", c("contact_type")))
+    has_email, has_phone = c("email").is_not_null(), c("phone").is_not_null()
+    rules += [
+        RecordRule("email_invalid", "email", has_email & ~c("email_valid").fill_null(False),
+                   "not a valid email address", mask("email", c("email")), has_email),
+        # A role word at a disposable domain is a throwaway address, reported as disposable.
+        RecordRule("email_role", "email", c("email_is_role").fill_null(False)
+                   & ~c("email_is_disposable").fill_null(False),
+                   "role mailbox, not a person", mask("email", c("email")), has_email),
+        RecordRule("email_disposable", "email", c("email_is_disposable").fill_null(False),
+                   "disposable email domain", mask("email", c("email")), has_email),
+        # A malformed address is reported as email_invalid, whatever its domain looks like.
+        RecordRule("email_typo", "email", c("email_typo_suggestion").is_not_null()
+                   & c("email_valid").fill_null(False),
+                   pl.concat_str(pl.lit("domain looks like a typo of "),
+                                 c("email_typo_suggestion")),
+                   mask("email", c("email")), has_email),
+        RecordRule("phone_invalid", "phone", has_phone & ~c("phone_valid").fill_null(False)
+                   & c("_phone_fix_region").is_null(),
+                   "not a possible phone number", mask("phone", c("phone")), has_phone),
+        RecordRule("phone_needs_country", "phone", c("_phone_fix_region").is_not_null(),
+                   pl.concat_str(pl.lit("invalid for its region but valid as a "),
+                                 c("_phone_fix_region"),
+                                 pl.lit(" number: set the record's country")),
+                   mask("phone", c("phone")), has_phone),
+        _first_date("future", "lies in the future", "date_future"),
+        RecordRule("consent_timestamp_future", "consent_timestamp",
+                   c("consent_timestamp_future").fill_null(False),
+                   "consent timestamp lies in the future",
+                   c("consent_timestamp").cast(pl.String)),
+        _first_date("impossible", "is impossible", "date_impossible"),
+        _first_date("unparsed", "could not be parsed", "date_unparsed"),
+    ]
+    for channel in options.consent_channels:
+        col = f"consent_{channel}"
+        rules.append(RecordRule(
+            "consent_unknown", col, c(col).is_null() | (c(col) == "unknown"),
+            f"{channel} consent is unknown: do not send {channel} until it is known",
+            c(col)))
+    for rule, col, what in (("consent_unmapped", "consent_unmapped", "consent word(s)"),
+                            ("tag_unknown", "unknown_tags", "tag(s)"),
+                            ("list_unknown", "unknown_lists", "list(s)")):
+        rules.append(RecordRule(
+            rule, col, c(col).list.len().fill_null(0) > 0,
+            f"{what} not in the project vocabulary", c(col).list.join(", ")))
+    return rules
+
+
+def summary_rows(counts: pl.DataFrame, rule: str, options: ValidateSettings, *, run_id: str,
+                 origin: str, table: str, message: str | None = None) -> pl.DataFrame:
+    """Summary rows of one rule from per-source ``checked``/``failed`` counts.
+
+    A per-source rule gets a row per source (with that source's overrides); any other rule
+    one row over all sources.
+    """
+    base = options.rule(rule)
+    if base.per_source and "source" in counts.columns:
+        resolved = [options.rule(rule, s) for s in counts["source"].to_list()]
+        rows = counts.select("source", "checked", "failed")
+    else:
+        resolved = [base]
+        rows = counts.select(pl.lit(ALL_SOURCES).alias("source"), pl.col("checked").sum(),
+                             pl.col("failed").sum())
+    return _with_settings(rows, resolved).with_columns(
+        run_id=pl.lit(run_id), origin=pl.lit(origin), table_name=pl.lit(table),
+        rule=pl.lit(rule), message=pl.lit(message, dtype=pl.String),
+    ).with_columns(status=status_expr()).filter(pl.col("severity") != "off").select(
+        list(SUMMARY_SCHEMA))
+
+
+def _with_settings(rows: pl.DataFrame, resolved: list[ResolvedRule]) -> pl.DataFrame:
+    return rows.with_columns(
+        severity=pl.Series([r.severity for r in resolved], dtype=pl.String),
+        max_rate=pl.Series([r.max_rate for r in resolved], dtype=pl.Float64),
+        rate=pl.when(pl.col("checked") > 0).then(pl.col("failed") / pl.col("checked"))
+        .otherwise(0.0),
+    ).with_columns(pl.col("checked").cast(pl.Int64), pl.col("failed").cast(pl.Int64))
+
+
+def _with_phone_regions(records: pl.DataFrame) -> pl.DataFrame:
+    if not {"phone", "phone_valid", "record_id"} <= set(records.columns):
+        return records.with_columns(_phone_fix_region=pl.lit(None, dtype=pl.String))
+    fixes = resolvable_regions(records).rename({"phone_fix_region": "_phone_fix_region"})
+    return records.join(fixes, on="record_id", how="left", maintain_order="left")
+
+
+def check_records(records: pl.DataFrame, options: ValidateSettings, run_id: str,
+                  table: str = "normalized_records") -> ValidationResult:
+    """Evaluate every enabled record rule on ``records``: issues and summary."""
+    active = [r for r in record_rules(options, records.schema)
+              if options.rule(r.name).severity != "off"]
+    names = list(dict.fromkeys(r.name for r in active))
+    aggs: list[pl.Expr] = []
+    for name in names:
+        group = [r for r in active if r.name == name]
+        failing = pl.any_horizontal([r.failing.fill_null(False) for r in group])
+        checked = (pl.len() if any(r.applies is None for r in group) else pl.any_horizontal(
+            [r.applies for r in group if r.applies is not None]).fill_null(False).sum())
+        aggs += [checked.cast(pl.Int64).alias(f"{name}\x1fchecked"),
+                 failing.sum().alias(f"{name}\x1ffailed")]
+    lf = _with_phone_regions(records).lazy()
+    counts_lf = lf.group_by("source").agg(aggs).sort("source")
+    issue_lfs = [
+        lf.filter(r.failing.fill_null(False)).head(options.max_issues_per_rule).select(
+            pl.lit(run_id).alias("run_id"), pl.lit("rule").alias("origin"),
+            pl.lit(table).alias("table_name"), pl.lit(r.name).alias("rule"),
+            pl.lit(options.rule(r.name).severity).alias("severity"), c("source"),
+            c("record_id"), pl.lit(None, dtype=pl.String).alias("contact_id"),
+            pl.lit(r.field).alias("field"),
+            (r.value if r.value is not None else pl.lit(None)).cast(pl.String).alias("value"),
+            (pl.lit(r.message) if isinstance(r.message, str) else r.message)
+            .cast(pl.String).alias("message"))
+        for r in active]
+    counts, *issue_frames = pl.collect_all([counts_lf, *issue_lfs])
+    summaries = [
+        summary_rows(counts.select("source", checked=f"{n}\x1fchecked", failed=f"{n}\x1ffailed"),
+                     n, options, run_id=run_id, origin="rule", table=table)
+        for n in names]
+    issues = (pl.concat(issue_frames) if issue_frames
+              else pl.DataFrame(schema=ISSUE_SCHEMA))
+    summary = pl.concat(summaries) if summaries else pl.DataFrame(schema=SUMMARY_SCHEMA)
+    return ValidationResult(run_id=run_id, issues=issues.select(list(ISSUE_SCHEMA)),
+                            summary=summary)
