@@ -11,7 +11,18 @@ from typing import Annotated
 
 import typer
 
-from contactops.cli import check, generate, infer, init, loads, run, runs, schema, validate
+from contactops.cli import (
+    audiences,
+    check,
+    generate,
+    infer,
+    init,
+    loads,
+    run,
+    runs,
+    schema,
+    validate,
+)
 from contactops.cli.common import State
 
 app = typer.Typer(
@@ -32,7 +43,7 @@ def _main(debug: Annotated[bool, typer.Option(
     State.debug = debug
 
 
-for module in (init, run, check, infer, schema, runs, validate, generate):
+for module in (init, run, check, infer, schema, runs, validate, audiences, generate):
     app.registered_commands.extend(module.app.registered_commands)
 app.add_typer(loads.app, name="loads")
 

@@ -42,7 +42,7 @@ def make_entities(n: int, knobs: Knobs, draw: Draw) -> pl.DataFrame:
     company_idx = np.where(shared_mail, draw.ints(0, SHARED_MAILBOX_COMPANIES, n), company_idx)
     company_idx = np.where(switchboard, draw.ints(3, 6, n), company_idx)
     has_phone = draw.flag(knobs.phone_rate, n) | switchboard
-    slot, place, sub = _phone_slots(country_idx, company_idx, switchboard, draw)
+    slot, place, sub, wide = _phone_slots(country_idx, company_idx, switchboard, draw)
 
     lifecycle = draw.weighted(LIFECYCLE_WEIGHTS, n)
     life_name = np.array(LIFECYCLES)[lifecycle]
@@ -63,6 +63,7 @@ def make_entities(n: int, knobs: Knobs, draw: Draw) -> pl.DataFrame:
         "place": place,
         "sub": sub,
         "slot": slot,
+        "wide": wide,
         "has_phone": has_phone,
         "company_idx": np.where(internal, -2, company_idx),
         "internal": internal,
@@ -96,26 +97,41 @@ def _distinct3(k: int, n: int, draw: Draw) -> tuple[np.ndarray, np.ndarray, np.n
     return a, (a + d1) % k, (a + d2) % k
 
 
-def _phone_slots(country_idx: np.ndarray, company_idx: np.ndarray, switchboard: np.ndarray,
-                 draw: Draw) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Give every entity its own number from its country's reserved range, while it lasts.
+#: Numbers past a country's fictional range come from this many slots of the numbering plan
+#: (GB: exchanges 200-499 only, the ranges phonenumbers accepts for every GB place here).
+WIDE = {"US": 8_000_000, "GB": 3_000_000, "DE": 8_000_000}
+_STRIDE = 2654435761  # coprime with every WIDE size: rank -> (rank * stride + 7) % size is 1:1
 
-    Personal numbers come from a permutation of the pool, so they are unique until the pool
-    wraps; company switchboards use the pool's last slots, so they never collide with people.
+
+def _phone_slots(country_idx: np.ndarray, company_idx: np.ndarray, switchboard: np.ndarray,
+                 draw: Draw) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Give every entity its own number: the country's reserved fictional range first.
+
+    Personal numbers come from a permutation of the fictional pool, so small data sets (the
+    demo) only use numbers reserved for fiction; company switchboards use the pool's last
+    slots. Once the pool is used up (large benchmarks), further people get unique numbers
+    from a wide range of the numbering plan (``wide`` >= 0), as real data would: never dial
+    them.
     """
     n = len(country_idx)
     slot = np.zeros(n, dtype=np.int64)
+    wide = np.full(n, -1, dtype=np.int64)
     for c, code in enumerate(COUNTRIES):
         mask = country_idx == c
         size = len(vocab.PLACES[code]) * POOL_PER_PLACE[code]
         perm = draw.rng.permutation(size)
         reserve = len(vocab.COMPANIES)
         rank = np.cumsum(mask) - 1
-        personal = perm[rank % (size - reserve)]
+        fictional = size - reserve
+        personal = perm[rank % fictional]
         board = perm[size - 1 - np.maximum(company_idx, 0)]
         slot = np.where(mask, np.where(switchboard, board, personal), slot)
+        over = mask & ~switchboard & (rank >= fictional)
+        wide = np.where(over, (rank * _STRIDE + 7) % WIDE[code], wide)
     per = np.array([POOL_PER_PLACE[c] for c in COUNTRIES])[country_idx]
-    return slot, slot // per, slot % per
+    places = np.array([len(vocab.PLACES[c]) for c in COUNTRIES])[country_idx]
+    place = np.where(wide >= 0, (wide // 7) % places, slot // per)
+    return slot, place, slot % per, wide
 
 
 def _with_places(frame: pl.DataFrame) -> pl.DataFrame:
@@ -131,8 +147,25 @@ def _with_places(frame: pl.DataFrame) -> pl.DataFrame:
     line = pl.col("prefix") + pl.col("sub").cast(pl.Utf8).str.zfill(
         pl.col("country").replace_strict(width, return_dtype=pl.Int64))
     out = out.with_columns(line=line)
+    out = out.with_columns(_wide_number(out))
     e164 = pl.concat_str(pl.lit("+"), "cc", "area", "exchange", "line")
     return out.with_columns(phone_e164=pl.when("has_phone").then(e164))
+
+
+def _wide_number(frame: pl.DataFrame) -> list[pl.Expr]:
+    """Exchange and line for numbers past the fictional range (``wide`` >= 0), same shapes."""
+    w = pl.col("wide")
+    block, rest = (w // 10000) % 800, (w % 10000).cast(pl.Utf8).str.zfill(4)
+    us_gb = (block + 200).cast(pl.Utf8)
+    london = pl.concat_str(pl.lit("7"), block.cast(pl.Utf8).str.zfill(3))
+    de_exchange = pl.concat_str(pl.lit("2"), ((w // 1000) % 8000).cast(pl.Utf8).str.zfill(4))
+    de_line = (w % 1000).cast(pl.Utf8).str.zfill(3)
+    country, area = pl.col("country"), pl.col("area")
+    exchange = (pl.when(country == "DE").then(de_exchange)
+                .when((country == "GB") & (area == "20")).then(london).otherwise(us_gb))
+    line = pl.when(country == "DE").then(de_line).otherwise(rest)
+    return [pl.when(w >= 0).then(exchange).otherwise(pl.col("exchange")).alias("exchange"),
+            pl.when(w >= 0).then(line).otherwise(pl.col("line")).alias("line")]
 
 
 def _with_emails(frame: pl.DataFrame) -> pl.DataFrame:

@@ -1,0 +1,186 @@
+"""contactops benchmark harness: end-to-end speed, memory and match quality, with baselines.
+
+    .venv/bin/python benchmarks/run.py                 # 100k and 1M (Splink baseline at 100k)
+    .venv/bin/python benchmarks/run.py --rows 10000    # one size (the test suite's smoke run)
+    .venv/bin/python benchmarks/run.py --large         # adds 10M; Splink baseline also at 1M
+
+For each size it generates data with the project's generator, runs the full pipeline
+(ingest -> normalize -> dedupe -> validate -> report -> publish a demo-like audience, as far
+as those stages exist), and prints per stage: wall time, peak RSS and rows/s; dedupe
+precision/recall/F1 against the generator's truth; and, on the same data in the same run, the
+baselines with ratios. Results go to benchmarks/out/results.json and results.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from baselines import (  # noqa: E402
+    exact_email_phone,
+    pairwise_scores,
+    scan_floor,
+    splink_untuned,
+)
+from rss import PeakRss, StageMeter  # noqa: E402
+
+OUT = Path(__file__).resolve().parent / "out"
+
+
+def run_size(rows: int, seed: int, *, splink: bool, folder: Path) -> dict[str, Any]:
+    from contactops.config.loader import Project
+    from contactops.config.pipeline import Pipeline
+    from contactops.config.project import ProjectSettings
+    from contactops.pipeline import run_pipeline
+    from contactops.sources.infer import zero_config_pipeline
+    from contactops.testing import write_dataset
+
+    started = time.perf_counter()
+    write_dataset(folder, rows, seed, layout="single")
+    generated = time.perf_counter() - started
+    csv = folder / "contacts.csv"
+    data = zero_config_pipeline([str(csv)], root=folder)
+    project = Project(root=folder, settings=ProjectSettings(),
+                      pipeline=Pipeline.model_validate(data))
+    meter = StageMeter()
+    with PeakRss() as total:
+        started = time.perf_counter()
+        result = run_pipeline(project, warehouse=folder / "wh.duckdb", progress=meter,
+                              warn_only=True)
+        extra = _after_pipeline(project, folder, meter)
+        wall = time.perf_counter() - started
+    stages = [{"stage": s.stage, "seconds": s.seconds, "peak_rss_mb": meter.peaks.get(s.stage),
+               "rows_per_s": round(rows / s.seconds) if s.seconds else None}
+              for s in result.stages] + extra
+    figures: dict[str, Any] = {
+        "rows": rows, "generate_s": round(generated, 2), "end_to_end_s": round(wall, 2),
+        "peak_rss_mb": total.peak_mb, "stages": stages}
+    truth = pl.read_csv(folder / "truth.csv", infer_schema=False)
+    figures["dedupe"] = _dedupe_quality(folder / "wh.duckdb", truth)
+    figures["baselines"] = _baselines(csv, truth, splink=splink)
+    floor = figures["baselines"]["scan_floor"]["seconds"]
+    figures["ratio_to_scan_floor"] = round(wall / floor, 1) if floor else None
+    return figures
+
+
+def _after_pipeline(project: Any, folder: Path, meter: StageMeter) -> list[dict[str, Any]]:
+    """Report and publish steps, timed the same way, when those packages exist."""
+    steps: list[dict[str, Any]] = []
+    try:
+        from contactops.report import build_report  # type: ignore[attr-defined]
+    except ImportError:
+        build_report = None
+    if build_report is not None:
+        with meter.measure("report") as m:
+            build_report(folder / "wh.duckdb", folder / "report.html")
+        steps.append(m.figures())
+    return steps
+
+
+def _dedupe_quality(warehouse: Path, truth: pl.DataFrame) -> dict[str, Any]:
+    import duckdb
+
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        tables = {r[0] for r in con.execute("SHOW TABLES").fetchall()}
+        if "contact_links" not in tables:
+            return {"note": "dedupe stage not run"}
+        links = pl.from_arrow(con.execute(
+            "SELECT s.source_record_key AS record_key, l.contact_id AS cluster "
+            "FROM contact_links l JOIN current_source_records s USING (record_id)"
+        ).to_arrow_table())
+    finally:
+        con.close()
+    return pairwise_scores(links, truth)  # type: ignore[arg-type]
+
+
+def _baselines(csv: Path, truth: pl.DataFrame, *, splink: bool) -> dict[str, Any]:
+    out: dict[str, Any] = {"scan_floor": scan_floor(csv)}
+    raw = pl.read_csv(csv, infer_schema=False).select(
+        pl.col("Record ID").alias("record_key"), pl.col("E-mail").alias("email"),
+        pl.col("Mobile").alias("phone"), pl.col("First Name").alias("first_name"),
+        pl.col("Last Name").alias("last_name"), pl.col("City").alias("city"),
+        pl.col("Organisation").alias("company"))
+    clusters, seconds = exact_email_phone(raw)
+    out["exact_email_phone"] = {"seconds": round(seconds, 2), **pairwise_scores(clusters, truth)}
+    if splink:
+        with PeakRss() as peak:
+            clusters, seconds = splink_untuned(raw)
+        out["splink_untuned"] = {"seconds": round(seconds, 2), "peak_rss_mb": peak.peak_mb,
+                                 **pairwise_scores(clusters, truth)}
+    return out
+
+
+def markdown(results: list[dict[str, Any]]) -> str:
+    lines = [f"Machine: {platform.machine()}, {_cores()} cores, Python "
+             f"{platform.python_version()}, {time.strftime('%Y-%m-%d')}", ""]
+    for fig in results:
+        lines += [f"### {fig['rows']:,} rows — end to end {fig['end_to_end_s']} s, peak "
+                  f"{fig['peak_rss_mb']} MB ({fig['ratio_to_scan_floor']}× the scan floor)", "",
+                  "| stage | seconds | peak RSS MB | rows/s |", "| --- | ---: | ---: | ---: |"]
+        for s in fig["stages"]:
+            lines.append(f"| {s['stage']} | {s['seconds']} | {s['peak_rss_mb']} | "
+                         f"{s['rows_per_s']:,} |" if s["rows_per_s"] else
+                         f"| {s['stage']} | {s['seconds']} | {s['peak_rss_mb']} | |")
+        d = fig["dedupe"]
+        lines += ["", "| matcher | seconds | precision | recall | F1 |",
+                  "| --- | ---: | ---: | ---: | ---: |"]
+        dedupe_s = next((s["seconds"] for s in fig["stages"] if s["stage"] == "dedupe"), None)
+        if "f1" in d:
+            lines.append(f"| contactops dedupe | {dedupe_s} | {d['precision']} | {d['recall']}"
+                         f" | {d['f1']} |")
+        for name in ("exact_email_phone", "splink_untuned"):
+            b = fig["baselines"].get(name)
+            if b:
+                lines.append(f"| {name} | {b['seconds']} | {b['precision']} | {b['recall']} | "
+                             f"{b['f1']} |")
+        floor = fig["baselines"]["scan_floor"]
+        lines += ["", f"Scan floor (DuckDB count + distinct emails over the CSV): "
+                      f"{floor['seconds']} s", ""]
+    return "\n".join(lines)
+
+
+def _cores() -> int:
+    import os
+
+    return os.cpu_count() or 0
+
+
+def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rows", type=int, action="append",
+                        help="size to run (repeatable); default 100k and 1M")
+    parser.add_argument("--large", action="store_true", help="add 10M; Splink also at 1M")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--no-splink", action="store_true", help="skip the Splink baseline")
+    parser.add_argument("--out", type=Path, default=OUT)
+    args = parser.parse_args(argv)
+    sizes = args.rows or [100_000, 1_000_000] + ([10_000_000] if args.large else [])
+    splink_max = 1_000_000 if args.large else 100_000
+    results = []
+    for rows in sizes:
+        with tempfile.TemporaryDirectory(prefix=f"contactops-bench-{rows}-") as tmp:
+            fig = run_size(rows, args.seed, splink=not args.no_splink and rows <= splink_max,
+                           folder=Path(tmp))
+        results.append(fig)
+        print(markdown([fig]), flush=True)
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "results.json").write_text(json.dumps(results, indent=2, default=str) + "\n")
+    (args.out / "results.md").write_text(markdown(results) + "\n")
+    print(f"wrote {args.out / 'results.json'} and {args.out / 'results.md'}")
+    return results
+
+
+if __name__ == "__main__":
+    main()
