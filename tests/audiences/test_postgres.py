@@ -1,0 +1,72 @@
+"""PostgreSQL target on the local server (127.0.0.1:5432, trust auth, database `test`).
+
+Skipped only when no server answers AND CONTACTOPS_REQUIRE_POSTGRES is unset.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+
+from contactops.audiences import apply, load_audience_config, make_plan
+from contactops.config import load_project
+from contactops.engine import Warehouse
+
+from .conftest import AUDIENCES_YAML, contact, seed_warehouse
+
+DSN = os.environ.get("CONTACTOPS_TEST_PG_DSN", "host=127.0.0.1 port=5432 dbname=test "
+                     "user=postgres connect_timeout=3")
+
+
+@pytest.fixture
+def pg_schema():
+    psycopg = pytest.importorskip("psycopg")
+    try:
+        conn = psycopg.connect(DSN, autocommit=True)
+    except psycopg.OperationalError as exc:
+        if os.environ.get("CONTACTOPS_REQUIRE_POSTGRES"):
+            raise
+        pytest.skip(f"no PostgreSQL server answers: {exc}")
+    schema = "contactops_aud_" + uuid.uuid4().hex[:8]
+    try:
+        yield conn, schema
+    finally:
+        conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        conn.close()
+
+
+def test_publish_to_postgres_replaces_table_in_one_transaction(project_dir, pg_schema,
+                                                                monkeypatch) -> None:
+    conn, schema = pg_schema
+    monkeypatch.setenv("AUD_PG_DSN", DSN)
+    yaml = AUDIENCES_YAML.replace("targets:\n  news_csv:", f"""targets:
+  pg:
+    type: postgres
+    dsn: ${{AUD_PG_DSN}}
+    schema: {schema}
+    table: "{{audience}}"
+  news_csv:""").replace("targets: [news_csv, news_table]", "targets: [pg]")
+    root = project_dir(yaml)
+    rows = [contact(f"c{i}", lists=["monthly-newsletter"], tags=["x", "y"]) for i in range(5)]
+    seed_warehouse(root, rows)
+    project = load_project(root)
+    cfg = load_audience_config(project)
+    assert "AUD_PG_DSN" not in str(cfg.file.targets["pg"]) and DSN not in repr(
+        cfg.file.targets["pg"])
+    with Warehouse(project.warehouse_path) as wh:
+        plan = make_plan(wh, cfg, "newsletter")
+        assert DSN not in str(plan.asdict())
+        apply(wh, cfg, plan)
+        assert conn.execute(f'SELECT count(*) FROM "{schema}".newsletter').fetchone()[0] == 5
+        wh.execute("UPDATE contacts SET consent_email = 'opted_out' WHERE contact_id = 'c0'")
+        apply(wh, cfg, make_plan(wh, cfg, "newsletter"))
+        ids = [r[0] for r in conn.execute(
+            f'SELECT contact_id FROM "{schema}".newsletter ORDER BY 1').fetchall()]
+        assert ids == ["c1", "c2", "c3", "c4"]
+        assert apply(wh, cfg, make_plan(wh, cfg, "newsletter")).noop
+    tables = [r[0] for r in conn.execute(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = %s",
+        [schema]).fetchall()]
+    assert tables == ["newsletter"]          # no leftover __new table
