@@ -1,0 +1,235 @@
+"""The pure dedupe function: normalized records in, contacts and links out (no warehouse)."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from contactops.config.dedupe import DedupeSettings
+from contactops.dedupe import blocking, cluster, compare, lineage, model, survivorship
+from contactops.dedupe.ids import assign_ids
+
+
+@dataclass
+class DedupeResult:
+    """Everything one dedupe produces; tables are Polars frames.
+
+    Attributes:
+        contacts: golden records, one row per contact_id.
+        links: contact_links — record_id, contact_id, link_type, rule, match_probability.
+        reviews: pairs between the review and auto-merge thresholds, or refused by a conflict.
+        provenance: which record and source won each field of each contact.
+        events: merge_events of this run (merge/split).
+        pairs: every scored candidate pair (record ids, levels, weights).
+        model: the m/u model used.
+    """
+
+    contacts: pl.DataFrame
+    links: pl.DataFrame
+    reviews: pl.DataFrame
+    provenance: pl.DataFrame
+    events: pl.DataFrame
+    pairs: pl.DataFrame
+    model: model.MatchModel
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def counts(self) -> dict[str, Any]:
+        return {"records": self.links.height, "contacts": self.contacts.height,
+                "candidate_pairs": self.pairs.height,
+                "linked_by_key": int((self.links["link_type"] == "key").sum()),
+                "linked_by_probability": int((self.links["link_type"] == "probability").sum()),
+                "reviews": self.reviews.height, "events": self.events.height}
+
+    def asdict(self) -> dict[str, Any]:
+        return {**self.counts(), "timings": dict(self.timings)}
+
+    def __str__(self) -> str:
+        c = self.counts()
+        return (f"DedupeResult({c['records']} records -> {c['contacts']} contacts; "
+                f"{c['reviews']} pairs to review; .contacts, .links, .reviews, .pairs)")
+
+    def _repr_html_(self) -> str:
+        rows = "".join(f"<tr><td>{k}</td><td>{v}</td></tr>" for k, v in self.counts().items())
+        return f"<table><caption>dedupe</caption>{rows}</table>"
+
+
+def _key_links(scored: pl.DataFrame, options: DedupeSettings) -> pl.Expr:
+    """Pairs linked by an exact key: a non-shared identifier agrees and names do not clash."""
+    key_fields = [f for f in options.fields if f.key]
+    names = [f for f in options.fields if f.kind == "name"]
+    if not key_fields:
+        return pl.lit(None, pl.String)
+    clash = (pl.all_horizontal(pl.col(f"g_{f.name}") == 0 for f in names) if names
+             else pl.lit(False))
+    expr = pl.lit(None, pl.String)
+    for f in reversed(key_fields):
+        top = len(compare.level_names(f)) - 1
+        agree = pl.col(f"g_{f.name}") == top
+        if f.kind == "phone":  # numbers are reused: a phone alone links only with a name
+            agree = agree & pl.any_horizontal(pl.col(f"g_{n.name}") > 0 for n in names) \
+                if names else agree
+        expr = pl.when(agree & ~clash).then(pl.lit(f.name)).otherwise(expr)
+    return expr
+
+
+def _id_pairs(features: pl.DataFrame, options: DedupeSettings) -> pl.DataFrame:
+    parts = []
+    for col in options.id_columns:
+        if col not in features.columns:
+            continue
+        rule = blocking.BlockingRule(name=f"id:{col}", keys=(col,), max_block_size=10_000)
+        parts.append(blocking.rule_pairs(features, rule, 10_000).with_columns(
+            key_rule=pl.lit(f"id:{col}")))
+    if not parts:
+        return pl.DataFrame(schema={"l": pl.UInt32, "r": pl.UInt32, "key_rule": pl.String})
+    return pl.concat(parts).unique(["l", "r"], keep="first")
+
+
+def _decision_pairs(decisions: pl.DataFrame | None, index: pl.DataFrame, kind: str
+                    ) -> pl.DataFrame:
+    if decisions is None or decisions.height == 0:
+        return pl.DataFrame(schema={"l": pl.UInt32, "r": pl.UInt32})
+    d = decisions.filter(pl.col("decision") == kind)
+    d = (d.join(index.rename({"record_id": "record_a", "_idx": "a"}), on="record_a")
+         .join(index.rename({"record_id": "record_b", "_idx": "b"}), on="record_b"))
+    return d.select(pl.min_horizontal("a", "b").alias("l"),
+                    pl.max_horizontal("a", "b").alias("r")).filter(
+        pl.col("l") != pl.col("r")).unique()
+
+
+def load_or_train(features: pl.DataFrame, gammas: pl.DataFrame, options: DedupeSettings,
+                  root: Path | None = None) -> model.MatchModel:
+    path = Path(options.model_file) if options.model_file else None
+    if path is not None and root is not None and not path.is_absolute():
+        path = root / path
+    if path is not None and path.exists() and not options.retrain:
+        loaded = model.MatchModel.load(path)
+        if loaded.fits(options.fields):
+            return loaded
+    trained = model.train(features, gammas, options)
+    if path is not None:
+        trained.save(path)
+    return trained
+
+
+def dedupe(normalized: pl.DataFrame, options: DedupeSettings,
+           previous_links: pl.DataFrame | None = None, decisions: pl.DataFrame | None = None,
+           *, run_id: str = "run", match_model: model.MatchModel | None = None,
+           root: Path | None = None) -> DedupeResult:
+    """Deduplicate normalized records into contacts.
+
+    Args:
+        normalized: normalized records (``record_id`` plus the match-field columns).
+        options: the pipeline's ``dedupe:`` block.
+        previous_links: last run's contact_links (record_id, contact_id) for stable ids.
+        decisions: match_decisions (record_a, record_b, decision must_link|cannot_link).
+        run_id: recorded in lineage and reviews.
+        match_model: use this model instead of loading/training one.
+        root: folder a relative ``model_file`` is resolved against.
+    """
+    t: dict[str, float] = {}
+    started = time.perf_counter()
+    rid = options.record_id
+    if rid != "record_id":
+        normalized = normalized.rename({rid: "record_id"})
+    features = blocking.prepare(normalized, options)
+    index = features.select("record_id", "_idx")
+    pairs = blocking.candidate_pairs(features, options)
+    t["blocking"] = time.perf_counter() - started
+    gammas = compare.compare(pairs, features, options.fields)
+    t["compare"] = time.perf_counter() - started - sum(t.values())
+    fitted = match_model or load_or_train(features, gammas, options, root)
+    tf = compare.tf_values(features, options.fields)
+    scored = model.score(gammas, features, fitted, options.fields, tf)
+    t["score"] = time.perf_counter() - started - sum(t.values())
+
+    scored = scored.with_columns(key_rule=_key_links(scored, options))
+    ids = _id_pairs(features, options)
+    if ids.height:
+        scored = scored.join(ids.rename({"key_rule": "_id"}), on=["l", "r"], how="full",
+                             coalesce=True).with_columns(
+            key_rule=pl.coalesce("_id", "key_rule")).drop("_id")
+    must = _decision_pairs(decisions, index, "must_link")
+    cannot = _decision_pairs(decisions, index, "cannot_link")
+    if must.height:
+        scored = scored.join(must.with_columns(_must=pl.lit(True)), on=["l", "r"], how="full",
+                             coalesce=True).with_columns(
+            key_rule=pl.when(pl.col("_must")).then(pl.lit("decision:must_link"))
+            .otherwise("key_rule")).drop("_must")
+    if cannot.height:
+        scored = scored.join(cannot, on=["l", "r"], how="anti")
+    auto_thr = options.thresholds.auto_merge
+    prob = pl.col("match_probability").fill_null(1.0)
+    scored = scored.with_columns(
+        link_type=pl.when(pl.col("key_rule") == "decision:must_link").then(pl.lit("decision"))
+        .when(pl.col("key_rule").is_not_null()).then(pl.lit("key"))
+        .when(prob >= auto_thr).then(pl.lit("probability")),
+        match_weight=pl.col("match_weight").fill_null(99.0),
+    )
+    auto = scored.filter(pl.col("link_type").is_not_null())
+    labels, refused = cluster.cluster(features.height, auto, features, options.fields, cannot)
+    t["cluster"] = time.perf_counter() - started - sum(t.values())
+
+    assigned = assign_ids(pl.DataFrame({"record_id": features["record_id"],
+                                        "cluster": labels}), previous_links)
+    links = _record_links(assigned, auto, refused, features, labels)
+    reviews = _reviews(scored, refused, labels, options, features, assigned, run_id)
+    records = normalized.join(assigned.select("record_id", "contact_id"), on="record_id")
+    contacts, provenance = survivorship.golden_records(records, options)
+    events = lineage.run_events(assigned, links, run_id)
+    t["survivorship"] = time.perf_counter() - started - sum(t.values())
+    out_pairs = scored.with_columns(record_a=features["record_id"].gather(scored["l"]),
+                                    record_b=features["record_id"].gather(scored["r"]))
+    return DedupeResult(contacts=contacts, links=links, reviews=reviews, provenance=provenance,
+                        events=events, pairs=out_pairs, model=fitted, timings=t)
+
+
+def _record_links(assigned: pl.DataFrame, auto: pl.DataFrame, refused: pl.DataFrame,
+                  features: pl.DataFrame, labels: np.ndarray) -> pl.DataFrame:
+    """contact_links: each record with the strongest link that put it in its contact."""
+    used = auto.join(refused, on=["l", "r"], how="anti")
+    lab = pl.Series(labels)
+    used = used.filter(lab.gather(used["l"]) == lab.gather(used["r"]))
+    ends = pl.concat([used.select(pl.col("l").alias("_idx"), "link_type", "key_rule",
+                                  "block_rule", "match_probability", "match_weight"),
+                      used.select(pl.col("r").alias("_idx"), "link_type", "key_rule",
+                                  "block_rule", "match_probability", "match_weight")])
+    best = (ends.sort(["_idx", "match_weight"], descending=[False, True])
+            .unique("_idx", keep="first"))
+    per_record = features.select("_idx", "record_id").join(best, on="_idx", how="left")
+    out = assigned.join(per_record, on="record_id", how="left").select(
+        "record_id", "contact_id",
+        pl.col("link_type").fill_null("singleton"),
+        pl.coalesce("key_rule", pl.when(pl.col("link_type").is_not_null())
+                    .then(pl.lit("model:") + pl.col("block_rule"))).alias("rule"),
+        pl.col("match_probability"),
+    )
+    return out.sort("contact_id", "record_id")
+
+
+def _reviews(scored: pl.DataFrame, refused: pl.DataFrame, labels: np.ndarray,
+             options: DedupeSettings, features: pl.DataFrame, assigned: pl.DataFrame,
+             run_id: str) -> pl.DataFrame:
+    lab = pl.Series(labels)
+    th = options.thresholds
+    between = scored.filter(pl.col("link_type").is_null()
+                            & (pl.col("match_probability") >= th.review)).with_columns(
+        reason=pl.lit("between thresholds"))
+    conflict = scored.join(refused, on=["l", "r"], how="semi").with_columns(
+        reason=pl.lit("conflict: would join different people"))
+    both = pl.concat([between, conflict])
+    both = both.filter(lab.gather(both["l"]) != lab.gather(both["r"]))
+    rid = features["record_id"]
+    contact = assigned["contact_id"]
+    levels = [c for c in scored.columns if c.startswith("g_")]
+    return both.select(
+        pl.lit(run_id).alias("run_id"),
+        rid.gather(both["l"]).alias("record_a"), rid.gather(both["r"]).alias("record_b"),
+        contact.gather(both["l"]).alias("contact_a"), contact.gather(both["r"]).alias("contact_b"),
+        "match_probability", "match_weight", "reason", "block_rule", *levels,
+    ).sort("match_probability", descending=True)

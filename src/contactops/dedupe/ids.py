@@ -1,0 +1,70 @@
+"""Stable contact ids: a contact keeps its id while its records stay together.
+
+Rules, applied in order and fully deterministic:
+
+1. Each new cluster looks at the previous contact ids of its records. A previous id goes to
+   the cluster holding most of its records (ties: the cluster whose smallest record id
+   sorts first); a cluster that could claim several previous ids (a merge) keeps the one
+   holding most of its records (ties: the smallest id), the others are retired.
+2. A cluster left without an id gets ``c_`` + a hash of its smallest record id, or, if that
+   id is taken, a hash of all its record ids.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import polars as pl
+
+
+def new_id(key: str) -> str:
+    return "c_" + hashlib.blake2b(key.encode(), digest_size=8).hexdigest()
+
+
+def assign_ids(clusters: pl.DataFrame, previous: pl.DataFrame | None = None) -> pl.DataFrame:
+    """Contact id per record.
+
+    Args:
+        clusters: ``record_id``, ``cluster`` (any label, one per new cluster).
+        previous: last run's ``record_id``, ``contact_id`` (contact_links), or None.
+
+    Returns:
+        ``record_id``, ``cluster``, ``contact_id``, ``previous_contact_id``.
+    """
+    first = clusters.group_by("cluster").agg(pl.col("record_id").min().alias("_first"))
+    frame = clusters.join(first, on="cluster", maintain_order="left")
+    if previous is not None and previous.height:
+        frame = frame.join(previous.select("record_id",
+                                           pl.col("contact_id").alias("previous_contact_id")),
+                           on="record_id", how="left", maintain_order="left")
+    else:
+        frame = frame.with_columns(previous_contact_id=pl.lit(None, pl.String))
+    votes = (frame.drop_nulls("previous_contact_id")
+             .group_by("cluster", "_first", "previous_contact_id").len())
+    # 1a: each previous id to the cluster holding most of its records
+    owner = votes.sort(["previous_contact_id", "len", "_first"],
+                       descending=[False, True, False]).unique("previous_contact_id",
+                                                               keep="first")
+    # 1b: each cluster keeps the claimed id holding most of its records
+    kept = owner.sort(["cluster", "len", "previous_contact_id"],
+                      descending=[False, True, False]).unique("cluster", keep="first")
+    frame = frame.join(kept.select("cluster", pl.col("previous_contact_id").alias("contact_id")),
+                       on="cluster", how="left", maintain_order="left")
+    taken: set[str] = set()  # retired ids are never handed out again
+    if previous is not None and previous.height:
+        taken = set(previous["contact_id"].unique().to_list())
+    missing = frame.filter(pl.col("contact_id").is_null())
+    if missing.height:
+        fresh = (missing.group_by("cluster", "_first")
+                 .agg(pl.col("record_id").sort().str.join("|").alias("_all")))
+        ids = []
+        for first_id, everyone in zip(fresh["_first"], fresh["_all"], strict=True):
+            cid = new_id(first_id)
+            if cid in taken:
+                cid = new_id(everyone)
+            taken.add(cid)
+            ids.append(cid)
+        fresh = fresh.select("cluster", pl.Series("_new", ids, dtype=pl.String))
+        frame = frame.join(fresh, on="cluster", how="left", maintain_order="left").with_columns(
+            contact_id=pl.coalesce("contact_id", "_new")).drop("_new")
+    return frame.select("record_id", "cluster", "contact_id", "previous_contact_id")

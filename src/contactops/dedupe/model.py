@@ -1,0 +1,248 @@
+"""The Fellegi-Sunter model: m/u probabilities, EM training, scoring and the JSON model file.
+
+``u`` (how often two different people agree at a level) is counted on random record pairs,
+which are almost all non-matches; ``m`` (how often one person's records agree) and the share
+of matches among candidate pairs are estimated by EM with ``u`` held fixed. A pair's match
+weight is ``log2(prior odds) + sum(log2(m/u))``; for term-frequency fields an exact agreement
+uses the value's own frequency instead of the average ``u``, so "smith" = "smith" counts less
+than "zbigniew" = "zbigniew".
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from contactops.config.dedupe import DedupeSettings, MatchField
+from contactops.dedupe.compare import compare, level_names
+
+MODEL_VERSION = 1
+_FLOOR = 1e-6
+
+
+@dataclass
+class MatchModel:
+    """m/u per field and level, and the prior share of matches among candidate pairs."""
+
+    m: dict[str, list[float]]
+    u: dict[str, list[float]]
+    prior: float
+    kinds: dict[str, str] = field(default_factory=dict)
+    trained_on: dict[str, Any] = field(default_factory=dict)
+
+    def weights(self, name: str) -> np.ndarray:
+        """log2 Bayes factor per level code of one field."""
+        m = np.maximum(np.asarray(self.m[name]), _FLOOR)
+        u = np.maximum(np.asarray(self.u[name]), _FLOOR)
+        return np.log2(m / u)
+
+    @property
+    def prior_weight(self) -> float:
+        return float(np.log2(self.prior / (1 - self.prior)))
+
+    def to_json(self) -> dict[str, Any]:
+        return {"version": MODEL_VERSION, "prior": self.prior, "kinds": self.kinds,
+                "m": self.m, "u": self.u, "trained_on": self.trained_on}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> MatchModel:
+        return cls(m=data["m"], u=data["u"], prior=data["prior"], kinds=data.get("kinds", {}),
+                   trained_on=data.get("trained_on", {}))
+
+    def save(self, path: str | Path) -> None:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        Path(path).write_text(json.dumps(self.to_json(), indent=2))
+
+    @classmethod
+    def load(cls, path: str | Path) -> MatchModel:
+        return cls.from_json(json.loads(Path(path).read_text()))
+
+    def fits(self, fields: list[MatchField]) -> bool:
+        """Whether this model has the fields (and level counts) of the settings."""
+        return all(f.name in self.m and len(self.m[f.name]) == len(level_names(f))
+                   for f in fields)
+
+
+def _proportions(levels: np.ndarray, n_levels: int, weights: np.ndarray | None = None
+                 ) -> list[float]:
+    ok = levels >= 0
+    counts = np.bincount(levels[ok], weights=None if weights is None else weights[ok],
+                         minlength=n_levels)[:n_levels]
+    total = counts.sum()
+    if total <= 0:
+        return [1.0 / n_levels] * n_levels
+    return [float(max(c / total, _FLOOR)) for c in counts]
+
+
+def estimate_u(features: pl.DataFrame, fields: list[MatchField], *, pairs: int = 300_000,
+               seed: int = 42) -> dict[str, list[float]]:
+    """u probabilities from random record pairs.
+
+    The exact level is computed from value frequencies (sum of squared shares), which is
+    exact and resolves the tiny u of identifiers that random sampling would miss.
+    """
+    n = features.height
+    rng = np.random.default_rng(seed)
+    size = min(pairs, max(n * (n - 1) // 2, 1))
+    a = rng.integers(0, n, size)
+    b = rng.integers(0, n, size)
+    keep = a != b
+    sample = pl.DataFrame({"l": np.minimum(a, b)[keep], "r": np.maximum(a, b)[keep]},
+                          schema={"l": pl.UInt32, "r": pl.UInt32})
+    gammas = compare(sample, features, fields)
+    u = {}
+    for f in fields:
+        props = np.asarray(_proportions(gammas[f"g_{f.name}"].to_numpy(), len(level_names(f))))
+        values = features[f.source_column].drop_nulls()
+        if values.len() and f.kind not in ("email", "phone"):
+            shares = values.value_counts(name="_n")["_n"].to_numpy() / values.len()
+            exact = float(max((shares ** 2).sum(), _FLOOR))
+            rest = props[:-1] / max(props[:-1].sum(), _FLOOR) * (1 - exact)
+            props = np.append(rest, exact)
+        u[f.name] = [float(max(x, _FLOOR)) for x in props]
+    return u
+
+
+def _em(levels: dict[str, np.ndarray], sizes: dict[str, int], u: dict[str, list[float]],
+        m: dict[str, list[float]], prior: float, iterations: int, update_m: bool = True,
+        all_pairs: float | None = None) -> tuple[dict[str, list[float]], float]:
+    """EM steps; with ``all_pairs`` the prior is per random pair (pairs outside the
+    candidates are taken as non-matches), as the u probabilities are."""
+    log_u = {name: np.log(np.maximum(np.asarray(u[name]), _FLOOR)) for name in levels}
+    n = len(next(iter(levels.values()))) if levels else 0
+    for _ in range(iterations):
+        log_odds = np.full(n, np.log(prior / (1 - prior)))
+        for name, g in levels.items():
+            lm = np.log(np.maximum(np.asarray(m[name]), _FLOOR))
+            log_odds += np.where(g >= 0, (lm - log_u[name])[np.maximum(g, 0)], 0.0)
+        p = 1.0 / (1.0 + np.exp(-np.clip(log_odds, -50, 50)))
+        denominator = all_pairs if all_pairs else len(p)
+        prior = float(np.clip(p.sum() / denominator, 1e-12, 1 - 1e-6))
+        if update_m:
+            m = {name: _proportions(g, sizes[name], p) for name, g in levels.items()}
+    return m, prior
+
+
+def _initial_m(size: int) -> list[float]:
+    return [0.1 / max(size - 1, 1)] * (size - 1) + [0.9]
+
+
+def train_em(gammas: pl.DataFrame, fields: list[MatchField], u: dict[str, list[float]], *,
+             records: int, iterations: int = 10, max_pairs: int = 2_000_000,
+             seed: int = 42) -> MatchModel:
+    """Estimate m from anchor pairs, then the prior and the anchors' own m by EM.
+
+    1. Pairs agreeing exactly on an identifier (a non-shared email, phone or id) and
+       disagreeing on none are almost surely one person: the level shares of every
+       non-identifier field among them are its m.
+    2. The prior (chance that two random records match, the scale u is on) is fitted by EM
+       with m, u fixed, counting every pair outside the candidates as a non-match.
+    3. Each identifier's m is re-estimated from the posterior of a model without it, so an
+       identifier is never its own witness.
+    """
+    sizes = {f.name: len(level_names(f)) for f in fields}
+    rng = np.random.default_rng(seed)
+    sample = gammas if gammas.height <= max_pairs else gammas[
+        np.sort(rng.choice(gammas.height, max_pairs, replace=False))]
+    levels = {name: sample[f"g_{name}"].to_numpy().astype(np.int64) for name in sizes}
+    anchors = [f.name for f in fields if f.key]
+    has = [levels[a] for a in anchors]
+    sure = np.zeros(sample.height, dtype=bool)
+    clash = np.zeros(sample.height, dtype=bool)
+    for a, g in zip(anchors, has, strict=True):
+        sure |= g == sizes[a] - 1
+        clash |= g == 0
+    sure &= ~clash
+    m = {name: (_proportions(levels[name], sizes[name], sure.astype(float))
+                if name not in anchors and sure.sum() >= 20 else _initial_m(sizes[name]))
+         for name in sizes}
+    all_pairs = records * (records - 1) / 2 * sample.height / max(gammas.height, 1)
+    _, prior = _em(levels, sizes, u, m, 1e-4, iterations, update_m=False, all_pairs=all_pairs)
+    log_u = {name: np.log(np.maximum(np.asarray(u[name]), _FLOOR)) for name in sizes}
+    base = np.log(prior / (1 - prior))
+    contrib = {name: np.where(g >= 0, (np.log(np.maximum(np.asarray(m[name]), _FLOOR))
+                                       - log_u[name])[np.maximum(g, 0)], 0.0)
+               for name, g in levels.items()}
+    total = base + sum(contrib.values())
+    for a in anchors:
+        without = np.clip(total - contrib[a], -50, 50)
+        p = (1.0 / (1.0 + np.exp(-without)) > 0.99).astype(float)
+        if p.sum() >= 20:
+            m[a] = _proportions(levels[a], sizes[a], p)
+    _, prior = _em(levels, sizes, u, m, prior, iterations, update_m=False, all_pairs=all_pairs)
+    return MatchModel(m=m, u=u, prior=prior, kinds={f.name: f.kind for f in fields},
+                      trained_on={"pairs": gammas.height, "anchors": anchors})
+
+
+def rule_columns(options: DedupeSettings) -> dict[str, set[str]]:
+    """Blocking rule name -> source columns it blocks on (transforms stripped)."""
+    derived = {"email_local": "email_key", "email_digits": "email_key"}
+    out = {}
+    for rule in options.blocking:
+        cols = {k.split(":")[0] for k in rule.keys}
+        out[rule.name] = cols | {derived[c] for c in cols if c in derived} | {
+            c for c, src in derived.items() if src in cols}
+    return out
+
+
+def train(features: pl.DataFrame, gammas: pl.DataFrame, options: DedupeSettings
+          ) -> MatchModel:
+    """u from random pairs, then m by per-rule EM on the candidate pairs."""
+    u = estimate_u(features, options.fields, seed=options.seed)
+    model = train_em(gammas, options.fields, u, records=features.height,
+                     max_pairs=options.em_max_pairs, seed=options.seed)
+    model.trained_on["records"] = features.height
+    return model
+
+
+def tf_bayes_factor(model: MatchModel, f: MatchField, values: pl.Series,
+                    tf: pl.DataFrame | None) -> np.ndarray | None:
+    """log2 of m_exact / tf(value) for each pair's agreed value (None: no adjustment)."""
+    if tf is None:
+        return None
+    freq = (pl.DataFrame({"_v": values.cast(pl.String)})
+            .join(tf.rename({tf.columns[0]: "_v"}), on="_v", how="left",
+                  maintain_order="left")["tf"].fill_null(_FLOOR).to_numpy())
+    m_exact = max(model.m[f.name][-1], _FLOOR)
+    return np.log2(m_exact / np.maximum(freq, _FLOOR))
+
+
+def score(gammas: pl.DataFrame, features: pl.DataFrame, model: MatchModel,
+          fields: list[MatchField], tf: dict[str, pl.DataFrame]) -> pl.DataFrame:
+    """Add ``w_<field>`` partial weights, ``match_weight`` and ``match_probability``."""
+    total = np.full(gammas.height, model.prior_weight)
+    cols = []
+    for f in fields:
+        g = gammas[f"g_{f.name}"].to_numpy()
+        w = np.where(g >= 0, model.weights(f.name)[np.maximum(g, 0)], 0.0)
+        top = len(level_names(f)) - 1
+        exact = g == top
+        if f.tf_adjust and f.name in tf and exact.any():
+            sel = np.flatnonzero(exact)
+            values = features[f.source_column].gather(gammas["l"].gather(sel))
+            adj = tf_bayes_factor(model, f, values, tf[f.name])
+            if adj is not None:
+                w[sel] = adj
+        total += w
+        cols.append(pl.Series(f"w_{f.name}", w, dtype=pl.Float32))
+    prob = 1.0 / (1.0 + np.exp2(-np.clip(total, -60, 60)))
+    return gammas.with_columns(*cols, match_weight=pl.Series(total, dtype=pl.Float32),
+                               match_probability=pl.Series(prob, dtype=pl.Float64))
+
+
+def weight_table(model: MatchModel, fields: list[MatchField]) -> pl.DataFrame:
+    """One row per field and level: m, u and the match weight it adds."""
+    rows = []
+    for f in fields:
+        names = level_names(f)
+        w = model.weights(f.name)
+        for code, label in enumerate(names):
+            rows.append({"field": f.name, "level": code, "label": label,
+                         "m": model.m[f.name][code], "u": model.u[f.name][code],
+                         "weight": float(w[code])})
+    return pl.DataFrame(rows)

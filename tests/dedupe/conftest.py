@@ -1,0 +1,51 @@
+"""Dedupe fixtures: a generated, normalized background and literal records added to it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import polars as pl
+import pytest
+
+from contactops.config.dedupe import DedupeSettings
+from contactops.config.normalize import NormalizeSettings
+from contactops.config.project import ProjectSettings
+from contactops.dedupe import model as mdl
+from contactops.dedupe.blocking import candidate_pairs, prepare
+from contactops.dedupe.compare import compare
+from contactops.fields import CONTACT_FIELDS
+from contactops.normalize import normalize
+from contactops.testing import make_contacts
+
+NOW = datetime(2025, 1, 1)
+
+
+def normalize_rows(rows: list[dict[str, Any]], source: str = "crm") -> pl.DataFrame:
+    """Normalize literal raw rows; each row needs a ``record_id``."""
+    data = [{"source": row.get("source", source), "source_kind": "import",
+             **{f: row.get(f) for f in CONTACT_FIELDS}, "record_id": row["record_id"]}
+            for row in rows]
+    schema = {c: pl.String for c in ("record_id", "source", "source_kind", *CONTACT_FIELDS)}
+    out = normalize(pl.LazyFrame(data, schema=schema), ProjectSettings(), NormalizeSettings(),
+                    now=NOW)
+    return out.records.collect()
+
+
+@pytest.fixture(scope="session")
+def background() -> pl.DataFrame:
+    """4,000 generated records, normalized (the population literal records sit in)."""
+    gen = make_contacts(4000, seed=7)
+    raw = gen.records.rename({"record_key": "record_id"}).with_columns(
+        source_kind=pl.lit("import"),
+        **{f: pl.lit(None, pl.String) for f in CONTACT_FIELDS if f not in gen.records.columns})
+    out = normalize(raw.lazy(), ProjectSettings(), NormalizeSettings(), now=NOW)
+    return out.records.collect()
+
+
+@pytest.fixture(scope="session")
+def trained(background: pl.DataFrame) -> mdl.MatchModel:
+    options = DedupeSettings()
+    features = prepare(background, options)
+    gammas = compare(candidate_pairs(features, options), features, options.fields)
+    return mdl.train(features, gammas, options)
