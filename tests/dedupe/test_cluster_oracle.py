@@ -19,11 +19,11 @@ def test_components_match_networkx(seed: int) -> None:
     rng = np.random.default_rng(seed)
     n = int(rng.integers(1, 300))
     m = int(rng.integers(0, 2 * n))
-    l, r = rng.integers(0, n, m), rng.integers(0, n, m)
-    labels = components(n, l, r)
+    left, right = rng.integers(0, n, m), rng.integers(0, n, m)
+    labels = components(n, left, right)
     graph = nx.Graph()
     graph.add_nodes_from(range(n))
-    graph.add_edges_from(zip(l.tolist(), r.tolist(), strict=True))
+    graph.add_edges_from(zip(left.tolist(), right.tolist(), strict=True))
     expected = {frozenset(c) for c in nx.connected_components(graph)}
     got: dict[int, set[int]] = {}
     for node, label in enumerate(labels.tolist()):

@@ -14,6 +14,7 @@ import typer
 from contactops.cli import (
     audiences,
     check,
+    dedupe,
     generate,
     infer,
     init,
@@ -46,6 +47,7 @@ def _main(debug: Annotated[bool, typer.Option(
 for module in (init, run, check, infer, schema, runs, validate, audiences, generate):
     app.registered_commands.extend(module.app.registered_commands)
 app.add_typer(loads.app, name="loads")
+app.add_typer(dedupe.app, name="dedupe", help="Review queue, match decisions, unmerge, explanations.")
 
 
 def main() -> None:

@@ -18,14 +18,14 @@ from contactops.config.dedupe import MatchField
 from contactops.dedupe.compare import compare
 
 
-def components(n: int, l: np.ndarray, r: np.ndarray) -> np.ndarray:
+def components(n: int, left: np.ndarray, right: np.ndarray) -> np.ndarray:
     """Connected-component label per node (labels are the smallest node of the component)."""
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
 
     if n == 0:
         return np.zeros(0, dtype=np.int64)
-    graph = coo_matrix((np.ones(len(l), dtype=np.int8), (l, r)), shape=(n, n))
+    graph = coo_matrix((np.ones(len(left), dtype=np.int8), (left, right)), shape=(n, n))
     _, labels = connected_components(graph, directed=False)
     first = np.full(labels.max() + 1, n, dtype=np.int64)
     np.minimum.at(first, labels, np.arange(n))

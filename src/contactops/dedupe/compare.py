@@ -62,11 +62,11 @@ def _lev(a: pl.Series, b: pl.Series, mask: np.ndarray) -> np.ndarray:
     return _pairwise(a, b, mask, Levenshtein.distance, np.int32, 99)
 
 
-def field_levels(field: MatchField, features: pl.DataFrame, l: pl.Series, r: pl.Series
+def field_levels(field: MatchField, features: pl.DataFrame, left: pl.Series, right: pl.Series
                  ) -> np.ndarray:
-    """Level codes of one field for pairs (l, r)."""
+    """Level codes of one field for pairs (left, right)."""
     col = field.source_column
-    a, b = _strings(features, col, l), _strings(features, col, r)
+    a, b = _strings(features, col, left), _strings(features, col, right)
     present = (a.is_not_null() & b.is_not_null()).to_numpy()
     equal = (a == b).fill_null(False).to_numpy()
     out = np.where(present, 0, -1).astype(np.int8)
@@ -78,8 +78,8 @@ def field_levels(field: MatchField, features: pl.DataFrame, l: pl.Series, r: pl.
             out[differ & (sim >= t)] = i + 1
         out[equal] = n + 1
     elif field.kind == "email":
-        shared = features[shared_column(col)].gather(l).to_numpy() | \
-            features[shared_column(col)].gather(r).to_numpy()
+        shared = features[shared_column(col)].gather(left).to_numpy() | \
+            features[shared_column(col)].gather(right).to_numpy()
         # a typo in the domain (gmai.com) or one slip in the local part of the same domain
         la, da = a.str.split("@").list.first(), a.str.split("@").list.last()
         lb, db = b.str.split("@").list.first(), b.str.split("@").list.last()
@@ -92,7 +92,7 @@ def field_levels(field: MatchField, features: pl.DataFrame, l: pl.Series, r: pl.
         out[near] = 2
         out[equal] = np.where(shared[equal], 1, 3)
     elif field.kind == "phone":
-        shared = features[shared_column(col)].gather(l).to_numpy()
+        shared = features[shared_column(col)].gather(left).to_numpy()
         out[equal] = np.where(shared[equal], 1, 2)
     elif field.kind in ("id", "date"):
         dist = _lev(a, b, differ)
@@ -111,8 +111,8 @@ def compare(pairs: pl.DataFrame, features: pl.DataFrame, fields: list[MatchField
     A first/last name pair written the other way round (``swap_with``) is compared crossed
     when that agrees better (both names must agree at some level).
     """
-    l, r = pairs["l"], pairs["r"]
-    levels = {f.name: field_levels(f, features, l, r) for f in fields}
+    left, right = pairs["l"], pairs["r"]
+    levels = {f.name: field_levels(f, features, left, right) for f in fields}
     by_name = {f.name: f for f in fields}
     for f in fields:
         if f.swap_with is None or f.swap_with not in levels:
@@ -124,8 +124,8 @@ def compare(pairs: pl.DataFrame, features: pl.DataFrame, fields: list[MatchField
         swapped = crossed.select(pl.col("_last").alias("_first"), pl.col("_first").alias("_last"))
         probe = pl.concat([crossed, swapped])
         n = features.height
-        f_x = field_levels(f.model_copy(update={"column": "_first"}), probe, l, r + n)
-        o_x = field_levels(other.model_copy(update={"column": "_last"}), probe, l, r + n)
+        f_x = field_levels(f.model_copy(update={"column": "_first"}), probe, left, right + n)
+        o_x = field_levels(other.model_copy(update={"column": "_last"}), probe, left, right + n)
         direct = levels[f.name].astype(np.int16) + levels[other.name]
         cross = f_x.astype(np.int16) + o_x
         use = (cross > direct) & (f_x > 0) & (o_x > 0)

@@ -133,7 +133,11 @@ def _merge_records(records: pl.DataFrame, options: DedupeSettings
         contacts = contacts.join(types, on="contact_id", how="left").with_columns(
             contact_type=pl.when(pl.col("contact_types").list.len() == 1)
             .then(pl.col("contact_types").list.first())
-            .when(pl.col("contact_types").list.len() > 1).then(pl.lit("conflict"))
+            # a conflict keeps the most consequential type (internal > customer > prospect)
+            # and is flagged, so the golden record stays a valid contact type
+            .when(pl.col("contact_types").list.contains("internal")).then(pl.lit("internal"))
+            .when(pl.col("contact_types").list.contains("customer")).then(pl.lit("customer"))
+            .when(pl.col("contact_types").list.contains("prospect")).then(pl.lit("prospect"))
             .otherwise(pl.lit("unknown")),
             contact_type_conflict=pl.col("contact_types").list.len().fill_null(0) > 1)
     consent_cols = [f"consent_{c}" for c in CHANNELS if f"consent_{c}" in ranked.columns]
