@@ -4,6 +4,8 @@
     wb = Workbench(".")                # the project folder (holds config/)
     wb.run()                           # every stage of the pipeline; returns a RunResult
     wb.contacts.pl()                   # lazy handles: .pl() .df() .arrow() .count() .limit()
+    wb.validate.issues(); wb.dedupe.review(); wb.audiences.plan("monthly-newsletter")
+    wb.report().save("report.html")    # ready to publish? (PII masked unless show_pii=True)
 
 Stage namespaces (``wb.dedupe``, ``wb.validate``, ``wb.audiences``) group the
 stage-specific calls; tables are read through read-only connections, so a notebook never
@@ -24,6 +26,8 @@ from contactops.errors import UsageError
 if TYPE_CHECKING:
     from contactops.engine.relation import Relation
     from contactops.pipeline.result import RunResult
+    from contactops.report.result import Report
+    from contactops.workbench_ns import AudiencesNamespace, DedupeNamespace, ValidateNamespace
 
 
 class Workbench:
@@ -132,6 +136,44 @@ class Workbench:
         with Warehouse(self.warehouse, create=False) as wh:
             return undo_load(wh, load_id, reason)
 
+    # -- stage namespaces -----------------------------------------------------------------
+    @cached_property
+    def validate(self) -> ValidateNamespace:
+        """``run()``, ``issues()``, ``summary()``."""
+        from contactops.workbench_ns import ValidateNamespace
+
+        return ValidateNamespace(self)
+
+    @cached_property
+    def dedupe(self) -> DedupeNamespace:
+        """``review()``, ``must_link()``, ``cannot_link()``, ``explain()``, ``unmerge()``."""
+        from contactops.workbench_ns import DedupeNamespace
+
+        return DedupeNamespace(self)
+
+    @cached_property
+    def audiences(self) -> AudiencesNamespace:
+        """``names()``, ``plan(name)``, ``apply(plan)``, ``publishes()``."""
+        from contactops.workbench_ns import AudiencesNamespace
+
+        return AudiencesNamespace(self)
+
+    def report(self, path: str | Path | None = None, *, run_id: str | None = None,
+               show_pii: bool = False, plans: bool = True) -> Report:
+        """The run report (same core as ``contactops report``); ``path`` also saves it
+        (``.html`` page or ``.json`` summary)."""
+        from contactops.report import build_summary
+        from contactops.report.result import Report
+        from contactops.workbench_ns import audience_plans
+
+        name = self.project.pipeline.name if self.project.pipeline else None
+        found = audience_plans(self.project, self.warehouse) if plans else None
+        result = Report(build_summary(self.warehouse, run_id, plans=found, show_pii=show_pii,
+                                      pipeline=name))
+        if path is not None:
+            result.save(path if Path(path).is_absolute() else self.root / path)
+        return result
+
     # -- display ---------------------------------------------------------------------------
     def __repr__(self) -> str:
         name = self.project.pipeline.name if self.project.pipeline else "?"
@@ -145,4 +187,5 @@ class Workbench:
                 f"warehouse <code>{html.escape(str(self.warehouse))}</code>"
                 f"<table><tr><th>source</th><th>type</th><th>kind</th><th>where</th></tr>"
                 f"{rows}</table><small>wb.run(), wb.records, wb.normalized, wb.contacts, "
-                "wb.loads, wb.runs, wb.table(name)</small></div>")
+                "wb.loads, wb.runs, wb.table(name), wb.validate, wb.dedupe, wb.audiences, "
+                "wb.report()</small></div>")

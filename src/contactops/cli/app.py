@@ -19,6 +19,7 @@ from contactops.cli import (
     infer,
     init,
     loads,
+    report,
     run,
     runs,
     schema,
@@ -44,7 +45,7 @@ def _main(debug: Annotated[bool, typer.Option(
     State.debug = debug
 
 
-for module in (init, run, check, infer, schema, runs, validate, audiences, generate):
+for module in (init, run, check, infer, schema, runs, validate, report, audiences, generate):
     app.registered_commands.extend(module.app.registered_commands)
 app.add_typer(loads.app, name="loads")
 app.add_typer(dedupe.app, name="dedupe", help="Review queue, match decisions, unmerge, explanations.")

@@ -43,10 +43,18 @@ def run(
         print_json(result.asdict())
     elif not quiet:
         out_console().print(str(result), markup=False)
+        _terminal_summary(result)
         if sample:
             out_console().print(f"sandbox warehouse: {result.warehouse} (production untouched)",
                                 markup=False)
     return result.exit_code
+
+
+def _terminal_summary(result: Any) -> None:
+    """The Rich pre-rollout summary of what this run left in the warehouse."""
+    from contactops.report import build_summary, render_terminal
+
+    render_terminal(build_summary(result.warehouse, result.run_id), console=out_console())
 
 
 def _project(pipeline: Path | None, sources: list[Path] | None, quiet: bool) -> Any:
