@@ -38,6 +38,14 @@ PAIRS = [
       "company": "Globex"},
      {"first_name": "Dmitri", "last_name": "Ivanov", "phone": "+1 212 555 0100",
       "company": "Globex"}, False),
+    ("same name at one company, other mailbox style (two mailboxes, not a typo)",
+     {"first_name": "William", "last_name": "Chen", "email": "william.chen@hooli.io",
+      "company": "Hooli"},
+     {"first_name": "William", "last_name": "Chen", "email": "william_chen@hooli.io",
+      "company": "Hooli"}, False),
+    ("same email, typo in the first name and no last name",
+     {"first_name": "Daniel", "last_name": "Collins", "email": "daniel_collins398@acme.io"},
+     {"first_name": "Dniel", "email": "daniel_collins398@acme.io"}, True),
 ]
 
 

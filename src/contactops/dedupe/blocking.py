@@ -31,6 +31,31 @@ def _name_signature(frame: pl.DataFrame) -> pl.Expr:
     return pl.concat_list(first.fill_null(""), last.fill_null("")).list.sort().list.join(" ")
 
 
+def _shared_rows(frame: pl.DataFrame, column: str, options: DedupeSettings) -> pl.Series:
+    """``_idx`` of records whose ``column`` value is used by several different people.
+
+    Shared: more distinct names than ``shared_value_max_names`` *and* no name token
+    (first or last name) carried by all but at most one of the named records. One person's
+    records keep a token through nicknames, typos and swaps (Robert/Bob/Robrt Smith share
+    "smith"); the people behind a role mailbox or switchboard do not.
+    """
+    signature = _name_signature(frame)
+    names = [c for c in ("first_name_key", "last_name_key") if c in frame.columns]
+    if not names:
+        return pl.Series("_idx", [], pl.UInt32)
+    many = (frame.lazy().select("_idx", column, *names)
+            .filter(pl.col(column).is_not_null() & (pl.len().over(column) > 2)))
+    sigs = many.group_by(column).agg(_sigs=signature.n_unique())
+    tokens = (many.select(column, "_idx", _t=pl.concat_list(names)).explode("_t")
+              .filter(pl.col("_t").str.len_chars() > 0).unique([column, "_idx", "_t"]))
+    top = tokens.group_by(column, "_t").len().group_by(column).agg(_top=pl.col("len").max())
+    named = tokens.group_by(column).agg(_named=pl.col("_idx").n_unique())
+    bad = (sigs.join(top, on=column).join(named, on=column)
+           .filter((pl.col("_sigs") > options.shared_value_max_names)
+                   & (pl.col("_top") < pl.col("_named") - 1)).select(column))
+    return many.join(bad, on=column, how="semi").select("_idx").collect()["_idx"]
+
+
 def prepare(normalized: pl.DataFrame, options: DedupeSettings) -> pl.DataFrame:
     """Columns the comparisons and blocking rules need, plus ``_idx`` and shared flags."""
     frame = normalized.with_row_index("_idx")
@@ -40,16 +65,14 @@ def prepare(normalized: pl.DataFrame, options: DedupeSettings) -> pl.DataFrame:
             email_local=local,
             email_digits=local.str.extract(r"(\d{2,})", 1),
         )
-    signature = _name_signature(frame)
     role = (pl.col("email_is_role").fill_null(False) if "email_is_role" in frame.columns
             else pl.lit(False))
     flags = []
     for f in options.fields:
-        if f.kind not in SHAREABLE:
+        if f.kind not in SHAREABLE or f.source_column not in frame.columns:
             continue
         col = f.source_column
-        names = signature.n_unique().over(col)
-        shared = pl.col(col).is_not_null() & (names > options.shared_value_max_names)
+        shared = pl.col("_idx").is_in(_shared_rows(frame, col, options).implode())
         if f.kind == "email":
             shared = shared | (pl.col(col).is_not_null() & role)
         flags.append(shared.alias(shared_column(col)))

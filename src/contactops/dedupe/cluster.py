@@ -16,6 +16,7 @@ import polars as pl
 
 from contactops.config.dedupe import MatchField
 from contactops.dedupe.compare import compare
+from contactops.dedupe.encode import Encoded
 
 
 def components(n: int, left: np.ndarray, right: np.ndarray) -> np.ndarray:
@@ -32,8 +33,8 @@ def components(n: int, left: np.ndarray, right: np.ndarray) -> np.ndarray:
     return first[labels]
 
 
-def conflict_pairs(members: pl.DataFrame, features: pl.DataFrame, fields: list[MatchField]
-                   ) -> pl.DataFrame:
+def conflict_pairs(members: pl.DataFrame, features: pl.DataFrame, fields: list[MatchField],
+                   encoded: Encoded | None = None) -> pl.DataFrame:
     """Pairs of one cluster that are clearly different people.
 
     ``members`` has ``_idx`` and ``cluster``. Conflict: every identifier (email, phone, id)
@@ -49,7 +50,7 @@ def conflict_pairs(members: pl.DataFrame, features: pl.DataFrame, fields: list[M
              .filter(pl.col("l") < pl.col("r")).select("l", "r").collect())
     if pairs.height == 0:
         return pairs
-    g = compare(pairs, features, ids + names)
+    g = compare(pairs, features, ids + names, encoded)
     present = pl.sum_horizontal((pl.col(f"g_{f.name}") >= 0).cast(pl.Int8) for f in ids)
     agree = pl.any_horizontal(pl.col(f"g_{f.name}") > 0 for f in ids)
     cond = (present >= 2) & ~agree
@@ -90,7 +91,8 @@ class _Sets:
 
 
 def cluster(n: int, links: pl.DataFrame, features: pl.DataFrame, fields: list[MatchField],
-            cannot_link: pl.DataFrame | None = None) -> tuple[np.ndarray, pl.DataFrame]:
+            cannot_link: pl.DataFrame | None = None, encoded: Encoded | None = None
+            ) -> tuple[np.ndarray, pl.DataFrame]:
     """Cluster labels per record and the links that were refused because of a conflict.
 
     Args:
@@ -104,7 +106,7 @@ def cluster(n: int, links: pl.DataFrame, features: pl.DataFrame, fields: list[Ma
     members = pl.DataFrame({"_idx": np.arange(n, dtype=np.uint32), "cluster": labels})
     sizes = members.group_by("cluster").len()
     multi = members.join(sizes.filter(pl.col("len") > 1), on="cluster").drop("len")
-    conflicts = conflict_pairs(multi, features, fields)
+    conflicts = conflict_pairs(multi, features, fields, encoded)
     if cannot_link is not None and cannot_link.height:
         conflicts = pl.concat([conflicts, cannot_link.select(
             pl.min_horizontal("l", "r").cast(pl.UInt32).alias("l"),

@@ -12,6 +12,7 @@ import polars as pl
 
 from contactops.config.dedupe import DedupeSettings
 from contactops.dedupe import blocking, cluster, compare, lineage, model, survivorship
+from contactops.dedupe.encode import Encoded
 from contactops.dedupe.ids import assign_ids
 
 
@@ -103,7 +104,8 @@ def _decision_pairs(decisions: pl.DataFrame | None, index: pl.DataFrame, kind: s
 
 
 def load_or_train(features: pl.DataFrame, gammas: pl.DataFrame, options: DedupeSettings,
-                  root: Path | None = None) -> model.MatchModel:
+                  root: Path | None = None, encoded: Encoded | None = None
+                  ) -> model.MatchModel:
     path = Path(options.model_file) if options.model_file else None
     if path is not None and root is not None and not path.is_absolute():
         path = root / path
@@ -111,7 +113,7 @@ def load_or_train(features: pl.DataFrame, gammas: pl.DataFrame, options: DedupeS
         loaded = model.MatchModel.load(path)
         if loaded.fits(options.fields):
             return loaded
-    trained = model.train(features, gammas, options)
+    trained = model.train(features, gammas, options, encoded)
     if path is not None:
         trained.save(path)
     return trained
@@ -141,11 +143,12 @@ def dedupe(normalized: pl.DataFrame, options: DedupeSettings,
     index = features.select("record_id", "_idx")
     pairs = blocking.candidate_pairs(features, options)
     t["blocking"] = time.perf_counter() - started
-    gammas = compare.compare(pairs, features, options.fields)
+    encoded = Encoded(features, options.fields)
+    gammas = compare.compare(pairs, features, options.fields, encoded)
     t["compare"] = time.perf_counter() - started - sum(t.values())
-    fitted = match_model or load_or_train(features, gammas, options, root)
-    tf = compare.tf_values(features, options.fields)
-    scored = model.score(gammas, features, fitted, options.fields, tf)
+    fitted = match_model or load_or_train(features, gammas, options, root, encoded)
+    tf = compare.tf_values(features, options.fields, encoded)
+    scored = model.score(gammas, features, fitted, options.fields, tf, encoded)
     t["score"] = time.perf_counter() - started - sum(t.values())
 
     scored = scored.with_columns(key_rule=_key_links(scored, options))
@@ -172,7 +175,8 @@ def dedupe(normalized: pl.DataFrame, options: DedupeSettings,
         match_weight=pl.col("match_weight").fill_null(99.0),
     )
     auto = scored.filter(pl.col("link_type").is_not_null())
-    labels, refused = cluster.cluster(features.height, auto, features, options.fields, cannot)
+    labels, refused = cluster.cluster(features.height, auto, features, options.fields, cannot,
+                                      encoded)
     t["cluster"] = time.perf_counter() - started - sum(t.values())
 
     assigned = assign_ids(pl.DataFrame({"record_id": features["record_id"],

@@ -12,6 +12,7 @@ import polars as pl
 
 from contactops.config.dedupe import DedupeSettings
 from contactops.dedupe import blocking, compare, model
+from contactops.dedupe.encode import Encoded
 
 
 def explain_pair(normalized: pl.DataFrame, record_a: str, record_b: str,
@@ -28,9 +29,10 @@ def explain_pair(normalized: pl.DataFrame, record_a: str, record_b: str,
             raise KeyError(f"unknown record id '{r}'")
     pair = pl.DataFrame({"l": [idx[record_a]], "r": [idx[record_b]]},
                         schema={"l": pl.UInt32, "r": pl.UInt32})
-    gam = compare.compare(pair, features, options.fields)
+    encoded = Encoded(features, options.fields)
+    gam = compare.compare(pair, features, options.fields, encoded)
     scored = model.score(gam, features, match_model, options.fields,
-                         compare.tf_values(features, options.fields))
+                         compare.tf_values(features, options.fields, encoded), encoded)
     rows: list[dict[str, Any]] = [{"field": "prior", "value_a": None, "value_b": None,
                                    "level": None, "label": "prior odds",
                                    "weight": match_model.prior_weight}]

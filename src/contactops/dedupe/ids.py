@@ -50,21 +50,25 @@ def assign_ids(clusters: pl.DataFrame, previous: pl.DataFrame | None = None) -> 
                       descending=[False, True, False]).unique("cluster", keep="first")
     frame = frame.join(kept.select("cluster", pl.col("previous_contact_id").alias("contact_id")),
                        on="cluster", how="left", maintain_order="left")
-    taken: set[str] = set()  # retired ids are never handed out again
-    if previous is not None and previous.height:
-        taken = set(previous["contact_id"].unique().to_list())
     missing = frame.filter(pl.col("contact_id").is_null())
     if missing.height:
-        fresh = (missing.group_by("cluster", "_first")
-                 .agg(pl.col("record_id").sort().str.join("|").alias("_all")))
-        ids = []
-        for first_id, everyone in zip(fresh["_first"], fresh["_all"], strict=True):
-            cid = new_id(first_id)
-            if cid in taken:
-                cid = new_id(everyone)
-            taken.add(cid)
-            ids.append(cid)
-        fresh = fresh.select("cluster", pl.Series("_new", ids, dtype=pl.String))
-        frame = frame.join(fresh, on="cluster", how="left", maintain_order="left").with_columns(
+        fresh = missing.select("cluster", "_first").unique("cluster")
+        # one hash per new cluster (hashlib, C speed); the rest are joins
+        fresh = fresh.with_columns(_new=pl.Series(
+            [new_id(x) for x in fresh["_first"].to_list()], dtype=pl.String))
+        taken = pl.concat([kept["previous_contact_id"],
+                           previous["contact_id"] if previous is not None and previous.height
+                           else pl.Series([], dtype=pl.String)]).unique()
+        clash = fresh.filter(pl.col("_new").is_in(taken.implode())
+                             | pl.col("_new").is_duplicated())
+        if clash.height:  # a retired id is never handed out again: hash all record ids
+            everyone = (missing.join(clash.select("cluster"), on="cluster")
+                        .group_by("cluster").agg(pl.col("record_id").sort().str.join("|")))
+            again = everyone.select("cluster", pl.Series(
+                "_again", [new_id(x) for x in everyone["record_id"].to_list()], pl.String))
+            fresh = fresh.join(again, on="cluster", how="left").with_columns(
+                _new=pl.coalesce("_again", "_new")).drop("_again")
+        frame = frame.join(fresh.select("cluster", "_new"), on="cluster", how="left",
+                           maintain_order="left").with_columns(
             contact_id=pl.coalesce("contact_id", "_new")).drop("_new")
     return frame.select("record_id", "cluster", "contact_id", "previous_contact_id")

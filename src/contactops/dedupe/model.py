@@ -20,6 +20,7 @@ import polars as pl
 
 from contactops.config.dedupe import DedupeSettings, MatchField
 from contactops.dedupe.compare import compare, level_names
+from contactops.dedupe.encode import Encoded
 
 MODEL_VERSION = 1
 _FLOOR = 1e-6
@@ -80,7 +81,7 @@ def _proportions(levels: np.ndarray, n_levels: int, weights: np.ndarray | None =
 
 
 def estimate_u(features: pl.DataFrame, fields: list[MatchField], *, pairs: int = 300_000,
-               seed: int = 42) -> dict[str, list[float]]:
+               seed: int = 42, encoded: Encoded | None = None) -> dict[str, list[float]]:
     """u probabilities from random record pairs.
 
     The exact level is computed from value frequencies (sum of squared shares), which is
@@ -94,7 +95,7 @@ def estimate_u(features: pl.DataFrame, fields: list[MatchField], *, pairs: int =
     keep = a != b
     sample = pl.DataFrame({"l": np.minimum(a, b)[keep], "r": np.maximum(a, b)[keep]},
                           schema={"l": pl.UInt32, "r": pl.UInt32})
-    gammas = compare(sample, features, fields)
+    gammas = compare(sample, features, fields, encoded)
     u = {}
     for f in fields:
         props = np.asarray(_proportions(gammas[f"g_{f.name}"].to_numpy(), len(level_names(f))))
@@ -115,11 +116,14 @@ def _em(levels: dict[str, np.ndarray], sizes: dict[str, int], u: dict[str, list[
     candidates are taken as non-matches), as the u probabilities are."""
     log_u = {name: np.log(np.maximum(np.asarray(u[name]), _FLOOR)) for name in levels}
     n = len(next(iter(levels.values()))) if levels else 0
+    evidence = None
     for _ in range(iterations):
-        log_odds = np.full(n, np.log(prior / (1 - prior)))
-        for name, g in levels.items():
-            lm = np.log(np.maximum(np.asarray(m[name]), _FLOOR))
-            log_odds += np.where(g >= 0, (lm - log_u[name])[np.maximum(g, 0)], 0.0)
+        if evidence is None or update_m:  # with m fixed only the prior moves: sum once
+            evidence = np.zeros(n)
+            for name, g in levels.items():
+                lm = np.log(np.maximum(np.asarray(m[name]), _FLOOR))
+                evidence += np.where(g >= 0, (lm - log_u[name])[np.maximum(g, 0)], 0.0)
+        log_odds = evidence + np.log(prior / (1 - prior))
         p = 1.0 / (1.0 + np.exp(-np.clip(log_odds, -50, 50)))
         denominator = all_pairs if all_pairs else len(p)
         prior = float(np.clip(p.sum() / denominator, 1e-12, 1 - 1e-6))
@@ -190,44 +194,37 @@ def rule_columns(options: DedupeSettings) -> dict[str, set[str]]:
     return out
 
 
-def train(features: pl.DataFrame, gammas: pl.DataFrame, options: DedupeSettings
-          ) -> MatchModel:
+def train(features: pl.DataFrame, gammas: pl.DataFrame, options: DedupeSettings,
+          encoded: Encoded | None = None) -> MatchModel:
     """u from random pairs, then m by per-rule EM on the candidate pairs."""
-    u = estimate_u(features, options.fields, seed=options.seed)
+    u = estimate_u(features, options.fields, seed=options.seed, encoded=encoded)
     model = train_em(gammas, options.fields, u, records=features.height,
                      max_pairs=options.em_max_pairs, seed=options.seed)
     model.trained_on["records"] = features.height
     return model
 
 
-def tf_bayes_factor(model: MatchModel, f: MatchField, values: pl.Series,
-                    tf: pl.DataFrame | None) -> np.ndarray | None:
-    """log2 of m_exact / tf(value) for each pair's agreed value (None: no adjustment)."""
-    if tf is None:
-        return None
-    freq = (pl.DataFrame({"_v": values.cast(pl.String)})
-            .join(tf.rename({tf.columns[0]: "_v"}), on="_v", how="left",
-                  maintain_order="left")["tf"].fill_null(_FLOOR).to_numpy())
-    m_exact = max(model.m[f.name][-1], _FLOOR)
-    return np.log2(m_exact / np.maximum(freq, _FLOOR))
-
-
 def score(gammas: pl.DataFrame, features: pl.DataFrame, model: MatchModel,
-          fields: list[MatchField], tf: dict[str, pl.DataFrame]) -> pl.DataFrame:
-    """Add ``w_<field>`` partial weights, ``match_weight`` and ``match_probability``."""
+          fields: list[MatchField], tf: dict[str, np.ndarray],
+          encoded: Encoded | None = None) -> pl.DataFrame:
+    """Add ``w_<field>`` partial weights, ``match_weight`` and ``match_probability``.
+
+    ``tf``: per term-frequency field, the share of each value code (:func:`tf_values`);
+    an exact agreement on value v weighs ``log2(m_exact / share(v))``.
+    """
+    enc = encoded if encoded is not None or not tf else Encoded(features, fields)
     total = np.full(gammas.height, model.prior_weight)
+    left = gammas["l"].to_numpy()
     cols = []
     for f in fields:
         g = gammas[f"g_{f.name}"].to_numpy()
         w = np.where(g >= 0, model.weights(f.name)[np.maximum(g, 0)], 0.0)
-        top = len(level_names(f)) - 1
-        exact = g == top
-        if f.tf_adjust and f.name in tf and exact.any():
+        exact = g == len(level_names(f)) - 1
+        if f.tf_adjust and f.name in tf and enc is not None and exact.any():
             sel = np.flatnonzero(exact)
-            values = features[f.source_column].gather(gammas["l"].gather(sel))
-            adj = tf_bayes_factor(model, f, values, tf[f.name])
-            if adj is not None:
-                w[sel] = adj
+            share = tf[f.name][enc.codes(f.source_column)[left[sel]]]
+            m_exact = max(model.m[f.name][-1], _FLOOR)
+            w[sel] = np.log2(m_exact / np.maximum(share, _FLOOR))
         total += w
         cols.append(pl.Series(f"w_{f.name}", w, dtype=pl.Float32))
     prob = 1.0 / (1.0 + np.exp2(-np.clip(total, -60, 60)))

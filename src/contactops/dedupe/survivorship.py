@@ -44,22 +44,43 @@ def _ranked(records: pl.DataFrame, options: DedupeSettings) -> pl.DataFrame:
     )
 
 
-def _winners(ranked: pl.DataFrame, field: str, rule: str) -> pl.DataFrame:
-    vals = ranked.filter(pl.col(field).is_not_null()).select(
-        "contact_id", "record_id", "source", field, "_recency", "_priority", "_filled")
+_ORDER = {  # rule -> sort keys after contact_id (descending flags), best record first
+    "source_priority": (["_priority", "_recency", "record_id"], [False, True, False]),
+    "most_complete": (["_filled", "_recency", "record_id"], [True, True, False]),
+    "most_recent": (["_recency", "_priority", "record_id"], [True, False, False]),
+}
+
+
+def _winners(ranked: pl.DataFrame, fields: list[str], rule: str) -> pl.DataFrame:
+    """One row per contact: each field's winning value, record and source under ``rule``.
+
+    One sort per rule, then one grouped pass takes every field's first non-null value.
+    """
     if rule == "most_frequent":
-        vals = vals.with_columns(_freq=pl.len().over("contact_id", field))
-        order, desc = ["_freq", "_recency", "record_id"], [True, True, False]
-    elif rule == "source_priority":
-        order, desc = ["_priority", "_recency", "record_id"], [False, True, False]
-    elif rule == "most_complete":
-        order, desc = ["_filled", "_recency", "record_id"], [True, True, False]
-    else:
-        order, desc = ["_recency", "_priority", "record_id"], [True, False, False]
-    return (vals.sort(["contact_id", *order], descending=[False, *desc], nulls_last=True)
-            .unique("contact_id", keep="first")
-            .select("contact_id", field, pl.col("record_id").alias("_rid"),
-                    pl.col("source").alias("_src")))
+        return _most_frequent(ranked, fields)
+    order, desc = _ORDER[rule]
+    ordered = ranked.sort(["contact_id", *order], descending=[False, *desc], nulls_last=True)
+    aggs = []
+    for f in fields:
+        has = pl.col(f).is_not_null()
+        aggs += [pl.col(f).filter(has).first(),
+                 pl.col("record_id").filter(has).first().alias(f"_rid:{f}"),
+                 pl.col("source").filter(has).first().alias(f"_src:{f}")]
+    return ordered.group_by("contact_id", maintain_order=True).agg(aggs)
+
+
+def _most_frequent(ranked: pl.DataFrame, fields: list[str]) -> pl.DataFrame:
+    out = ranked.select("contact_id").unique()
+    for f in fields:
+        vals = ranked.filter(pl.col(f).is_not_null()).with_columns(
+            _freq=pl.len().over("contact_id", f))
+        win = (vals.sort(["contact_id", "_freq", "_recency", "record_id"],
+                         descending=[False, True, True, False], nulls_last=True)
+               .unique("contact_id", keep="first")
+               .select("contact_id", f, pl.col("record_id").alias(f"_rid:{f}"),
+                       pl.col("source").alias(f"_src:{f}")))
+        out = out.join(win, on="contact_id", how="left")
+    return out
 
 
 def golden_records(records: pl.DataFrame, options: DedupeSettings
@@ -110,17 +131,20 @@ def _merge_records(records: pl.DataFrame, options: DedupeSettings
         pl.col("record_id").sort().alias("record_ids"),
     )
     provenance = []
+    by_rule: dict[str, list[str]] = {}
     for field in GOLDEN_FIELDS:
-        if field not in ranked.columns:
-            continue
-        rule = options.survivorship.get(field, options.default_rule)
-        win = _winners(ranked, field, rule)
-        contacts = contacts.join(win.select("contact_id", field), on="contact_id", how="left")
-        provenance.append(win.select("contact_id", pl.lit(field).alias("field"),
-                                     pl.lit(rule).alias("rule"),
-                                     pl.col("_rid").alias("record_id"),
-                                     pl.col("_src").alias("source"),
-                                     pl.col(field).cast(pl.String).alias("value")))
+        if field in ranked.columns:
+            by_rule.setdefault(options.survivorship.get(field, options.default_rule),
+                               []).append(field)
+    for rule, fields in by_rule.items():
+        win = _winners(ranked, fields, rule)
+        contacts = contacts.join(win.select("contact_id", *fields), on="contact_id",
+                                 how="left")
+        provenance.append(pl.concat([
+            win.filter(pl.col(f).is_not_null()).select(
+                "contact_id", pl.lit(f).alias("field"), pl.lit(rule).alias("rule"),
+                pl.col(f"_rid:{f}").alias("record_id"), pl.col(f"_src:{f}").alias("source"),
+                pl.col(f).cast(pl.String).alias("value")) for f in fields]))
     for field in ("tags", "lists"):
         if field in ranked.columns:
             union = ranked.group_by("contact_id").agg(
