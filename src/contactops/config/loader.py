@@ -17,7 +17,7 @@ from pydantic import BaseModel, ValidationError
 from contactops.config.checks import check_pipeline
 from contactops.config.pipeline import Pipeline
 from contactops.config.project import ProjectSettings
-from contactops.config.yamlfile import YamlDocument, dotted, load_yaml
+from contactops.config.yamlfile import YamlDocument, display_path, dotted, load_yaml
 from contactops.errors import ConfigError, ConfigIssue
 
 SETTINGS_FILE = Path("config") / "contactops.yaml"
@@ -63,7 +63,7 @@ def load_project(root: str | Path | None = None) -> Project:
     found = find_root(base)
     if found is None:
         return Project(root=base.resolve(), settings=ProjectSettings())
-    doc = load_yaml(found / SETTINGS_FILE, display_name=_show(found / SETTINGS_FILE))
+    doc = load_yaml(found / SETTINGS_FILE, display_name=display_path(found / SETTINGS_FILE))
     settings = parse_model(ProjectSettings, doc)
     return Project(root=found, settings=settings)
 
@@ -75,9 +75,9 @@ def load_pipeline(path: str | Path) -> Project:
         raise ConfigError(ConfigIssue(str(file), None, "", "pipeline file not found",
                                       suggestion="give the path of a pipelines/*.yaml file"))
     root = find_root(file.parent) or file.resolve().parent
-    shown = _show(file)
+    shown = display_path(file)
     doc = load_yaml(file, display_name=shown)
-    settings_doc = (load_yaml(root / SETTINGS_FILE, display_name=_show(root / SETTINGS_FILE))
+    settings_doc = (load_yaml(root / SETTINGS_FILE, display_name=display_path(root / SETTINGS_FILE))
                     if (root / SETTINGS_FILE).is_file() else None)
     issues: list[ConfigIssue] = [*doc.issues, *(settings_doc.issues if settings_doc else [])]
     pipeline = _try_parse(Pipeline, doc, issues)
@@ -252,10 +252,3 @@ def _deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
         else:
             out[key] = value
     return out
-
-
-def _show(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)

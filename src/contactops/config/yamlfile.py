@@ -42,6 +42,14 @@ class YamlDocument:
         return self.lines.get((), 1)
 
 
+def display_path(path: str | Path) -> str:
+    """``path`` relative to the working directory when it is below it (shorter messages)."""
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
 def load_yaml(path: str | Path, *, display_name: str | None = None) -> YamlDocument:
     """Parse ``path``; a syntax error becomes a :class:`ConfigError` with file:line."""
     path = Path(path)

@@ -64,7 +64,7 @@ def _locate(issues: list[ConfigIssue], source: SourceBase, pipeline_file: str | 
     """Point each issue at the mapping/key line of the pipeline file, when there is one."""
     if pipeline_file is None:
         return issues
-    from contactops.config.yamlfile import dotted, load_yaml
+    from contactops.config.yamlfile import display_path, dotted, load_yaml
 
     doc = load_yaml(pipeline_file)
     sources = doc.data.get("sources", []) if isinstance(doc.data, dict) else []
@@ -77,18 +77,9 @@ def _locate(issues: list[ConfigIssue], source: SourceBase, pipeline_file: str | 
         raw = str(issue.value)
         path: tuple[str | int, ...] = (("sources", index, "mapping", raw)
                                        if raw in source.mapping else ("sources", index, "key"))
-        located.append(ConfigIssue(_shown(pipeline_file), doc.line_of(path), dotted(path),
+        located.append(ConfigIssue(display_path(pipeline_file), doc.line_of(path), dotted(path),
                                    issue.message, issue.value, issue.suggestion))
     return located
-
-
-def _shown(file: str) -> str:
-    from pathlib import Path
-
-    try:
-        return str(Path(file).resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return file
 
 
 def map_batch(source: SourceBase, batch: RawBatch, mapping: dict[str, str],
