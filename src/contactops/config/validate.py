@@ -95,6 +95,10 @@ class GxSettings(Frozen):
     prewarm: bool = Field(True, description="start the GX worker when the run starts, so its "
                           "~15 s import overlaps ingest, normalize and dedupe")
     timeout_seconds: float = Field(600, gt=0, description="give up waiting for GX after this")
+    max_rows: int | None = Field(
+        200_000, ge=1, description="GX checks a deterministic sample of this many rows of a "
+        "larger table (its pandas checkpoints cost ~16 s per 1M rows); the rule engine and "
+        "Pandera always check every row. null: GX checks every row too")
 
 
 def _default_rules() -> dict[str, RuleSettings]:

@@ -85,11 +85,16 @@ class GxWorker:
         return worker
 
     def submit(self, frames: dict[str, pl.DataFrame], specs: list[dict[str, Any]],
-               data_docs: bool) -> None:
+               data_docs: bool, max_rows: int | None = None) -> dict[str, int]:
+        """Hand the suites' data to the worker; returns the rows sampled per table, if any."""
         suites = []
+        sampled: dict[str, int] = {}
         for spec in specs:
             table = spec["meta"]["contactops_table"]
             frame = frames[table]
+            if max_rows is not None and frame.height > max_rows:
+                frame = frame.sample(max_rows, seed=0)  # deterministic for the same data
+                sampled[table] = max_rows
             path = self.workdir / f"{spec['name']}.parquet"
             frame.select(needed_columns(spec, frame.columns) or frame.columns[:1]) \
                 .write_parquet(path, compression="lz4")
@@ -100,6 +105,7 @@ class GxWorker:
         self.process.stdin.write((json.dumps(job) + "\n").encode())
         self.process.stdin.close()
         self.submitted = time.perf_counter()
+        return sampled
 
     def result(self, timeout: float) -> dict[str, Any]:
         """Wait for the worker; its results, plus how long the caller waited."""
