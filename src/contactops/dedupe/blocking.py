@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import polars as pl
 
 from contactops.config.dedupe import BlockingRule, DedupeSettings
@@ -23,14 +24,6 @@ def shared_column(column: str) -> str:
     return f"{column}__shared"
 
 
-def _name_signature(frame: pl.DataFrame) -> pl.Expr:
-    """First and last name keys in sorted order, so a swapped name is the same person."""
-    cols = frame.columns
-    first = pl.col("first_name_key") if "first_name_key" in cols else pl.lit(None, pl.String)
-    last = pl.col("last_name_key") if "last_name_key" in cols else pl.lit(None, pl.String)
-    return pl.concat_list(first.fill_null(""), last.fill_null("")).list.sort().list.join(" ")
-
-
 def _shared_rows(frame: pl.DataFrame, column: str, options: DedupeSettings) -> pl.Series:
     """``_idx`` of records whose ``column`` value is used by several different people.
 
@@ -38,22 +31,39 @@ def _shared_rows(frame: pl.DataFrame, column: str, options: DedupeSettings) -> p
     (first or last name) carried by all but at most one of the named records. One person's
     records keep a token through nicknames, typos and swaps (Robert/Bob/Robrt Smith share
     "smith"); the people behind a role mailbox or switchboard do not.
+
+    Values, names and tokens are compared as 64-bit hashes (a collision, about 1e-8 at a
+    million values, could only merge two counts).
     """
-    signature = _name_signature(frame)
     names = [c for c in ("first_name_key", "last_name_key") if c in frame.columns]
     if not names:
         return pl.Series("_idx", [], pl.UInt32)
-    many = (frame.lazy().select("_idx", column, *names)
-            .filter(pl.col(column).is_not_null() & (pl.len().over(column) > 2)))
-    sigs = many.group_by(column).agg(_sigs=signature.n_unique())
-    tokens = (many.select(column, "_idx", _t=pl.concat_list(names)).explode("_t")
-              .filter(pl.col("_t").str.len_chars() > 0).unique([column, "_idx", "_t"]))
-    top = tokens.group_by(column, "_t").len().group_by(column).agg(_top=pl.col("len").max())
-    named = tokens.group_by(column).agg(_named=pl.col("_idx").n_unique())
-    bad = (sigs.join(top, on=column).join(named, on=column)
+    first = (pl.col("first_name_key") if "first_name_key" in frame.columns
+             else pl.lit(None, pl.String))
+    last = (pl.col("last_name_key") if "last_name_key" in frame.columns
+            else pl.lit(None, pl.String))
+    many = (frame.lazy().filter(pl.col(column).is_not_null())
+            .select("_idx", _v=pl.col(column).hash(seed=0),
+                    _f=first.fill_null("").hash(seed=1), _l=last.fill_null("").hash(seed=1),
+                    _fn=first.str.len_chars() > 0, _ln=last.str.len_chars() > 0)
+            .filter(pl.len().over("_v") > 2).collect())
+    if many.height == 0:
+        return pl.Series("_idx", [], pl.UInt32)
+    # a first/last pair in either order is one signature
+    sigs = many.lazy().group_by("_v").agg(
+        _sigs=pl.struct(pl.min_horizontal("_f", "_l").alias("a"),
+                        pl.max_horizontal("_f", "_l").alias("b"))
+        .n_unique())
+    tokens = pl.concat([
+        many.lazy().filter(pl.col("_fn")).select("_v", "_idx", _t=pl.col("_f")),
+        many.lazy().filter(pl.col("_ln")).select("_v", "_idx", _t=pl.col("_l")),
+    ]).unique()
+    top = tokens.group_by("_v", "_t").len().group_by("_v").agg(_top=pl.col("len").max())
+    named = tokens.group_by("_v").agg(_named=pl.col("_idx").n_unique())
+    bad = (sigs.join(top, on="_v").join(named, on="_v")
            .filter((pl.col("_sigs") > options.shared_value_max_names)
-                   & (pl.col("_top") < pl.col("_named") - 1)).select(column))
-    return many.join(bad, on=column, how="semi").select("_idx").collect()["_idx"]
+                   & (pl.col("_top") < pl.col("_named") - 1)).select("_v"))
+    return many.lazy().join(bad, on="_v", how="semi").select("_idx").collect()["_idx"]
 
 
 def prepare(normalized: pl.DataFrame, options: DedupeSettings) -> pl.DataFrame:
@@ -111,20 +121,71 @@ def key_expr(key: str, frame_columns: list[str], *, drop_shared: bool = True) ->
     return pl.when(expr.str.len_chars() > 0).then(expr)
 
 
+_MIX = np.uint64(0x9E3779B97F4A7C15)
+
+
+def _key_hashes(features: pl.DataFrame, key: str, drop_shared: bool,
+                cache: dict[tuple[str, bool], tuple[np.ndarray, np.ndarray]] | None = None
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """64-bit hash of one blocking key per record and whether the record has the key.
+
+    Blocks are formed on hashes instead of strings: a hash collision (about 1e-8 at a
+    million distinct values) can only put two different values in one block, which adds
+    candidate pairs (scored like any other) and never loses one.
+    """
+    if cache is not None and (key, drop_shared) in cache:
+        return cache[(key, drop_shared)]
+    expr = key_expr(key, features.columns, drop_shared=drop_shared)
+    col = features.select(expr.alias("_k")).to_series()
+    out = (col.hash(seed=0).to_numpy(), col.is_not_null().to_numpy())
+    if cache is not None:
+        cache[(key, drop_shared)] = out
+    return out
+
+
+def _block_pairs(keys: np.ndarray, rows: np.ndarray, cap: int) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs ``(l, r)``, ``l < r``, of ``rows`` sharing a key, in blocks of 2..cap records."""
+    dup = pl.Series(keys).is_duplicated().to_numpy()  # singletons make no pairs
+    keys, rows = keys[dup], rows[dup]
+    order = pl.Series(keys).arg_sort().to_numpy()
+    k = keys[order]
+    start = np.flatnonzero(np.r_[True, k[1:] != k[:-1]])
+    size = np.diff(np.r_[start, len(k)])
+    ok = (size >= 2) & (size <= cap)
+    start, size = start[ok], size[ok]
+    if not len(start):
+        empty = np.zeros(0, dtype=np.uint32)
+        return empty, empty
+    # every member j of a block of n pairs with members j+1..n-1
+    member_start = np.repeat(start, size)
+    offset = np.arange(len(member_start)) - np.repeat(np.cumsum(size) - size, size)
+    member_size = np.repeat(size, size)
+    partners = (member_size - 1 - offset).astype(np.int64)
+    first = np.repeat(member_start + offset, partners)
+    step = np.arange(len(first)) - np.repeat(np.cumsum(partners) - partners, partners) + 1
+    a = rows[order[first]]
+    b = rows[order[first + step]]
+    return (np.minimum(a, b).astype(np.uint32), np.maximum(a, b).astype(np.uint32))
+
+
+def _rule_arrays(features: pl.DataFrame, rule: BlockingRule, cap: int,
+                 cache: dict[tuple[str, bool], tuple[np.ndarray, np.ndarray]] | None = None
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    alone = len(rule.keys) == 1
+    combined = None
+    valid = None
+    for k in rule.keys:
+        h, ok = _key_hashes(features, k, alone, cache)
+        combined = h.copy() if combined is None else combined * _MIX + h
+        valid = ok if valid is None else valid & ok
+    rows = np.flatnonzero(valid)
+    return _block_pairs(combined[rows], rows, rule.max_block_size or cap)
+
+
 def rule_pairs(features: pl.DataFrame, rule: BlockingRule, cap: int) -> pl.DataFrame:
     """Pairs ``(l, r)`` of one blocking pass."""
-    alone = len(rule.keys) == 1
-    keys = [key_expr(k, features.columns, drop_shared=alone).alias(f"_k{i}")
-            for i, k in enumerate(rule.keys)]
-    names = [f"_k{i}" for i in range(len(keys))]
-    keyed = (features.lazy().select("_idx", *keys).drop_nulls(names)
-             .select("_idx", pl.concat_str(names, separator="\x1f").alias("_key")))
-    sized = keyed.with_columns(_n=pl.len().over("_key")).filter(
-        (pl.col("_n") >= 2) & (pl.col("_n") <= (rule.max_block_size or cap)))
-    left = sized.select(pl.col("_idx").alias("l"), "_key")
-    right = sized.select(pl.col("_idx").alias("r"), "_key")
-    return (left.join(right, on="_key").filter(pl.col("l") < pl.col("r"))
-            .select("l", "r").collect())
+    left, right = _rule_arrays(features, rule, cap)
+    return pl.DataFrame({"l": left, "r": right}, schema={"l": pl.UInt32, "r": pl.UInt32})
 
 
 def candidate_pairs(features: pl.DataFrame, options: DedupeSettings) -> pl.DataFrame:
@@ -133,21 +194,36 @@ def candidate_pairs(features: pl.DataFrame, options: DedupeSettings) -> pl.DataF
     ``block_rule`` names the first pass that found a pair, ``rule_mask`` has bit ``i`` set
     when pass ``i`` found it (EM trains per pass on every pair the pass makes).
     """
-    parts = []
+    cache: dict[tuple[str, bool], tuple[np.ndarray, np.ndarray]] = {}
+    keys, rules = [], []
     for i, rule in enumerate(options.blocking):
         try:
-            pairs = rule_pairs(features, rule, options.max_block_size)
+            left, right = _rule_arrays(features, rule, options.max_block_size, cache)
         except KeyError:
             continue  # a rule on a column these records lack (e.g. email_local without email)
-        parts.append(pairs.with_columns(_rule=pl.lit(i, pl.UInt8),
-                                        rule_mask=pl.lit(1 << i, pl.UInt64)))
-    if not parts:
-        return pl.DataFrame(schema={"l": pl.UInt32, "r": pl.UInt32, "block_rule": pl.String,
-                                    "rule_mask": pl.UInt64})
+        keys.append((left.astype(np.uint64) << np.uint64(32)) | right.astype(np.uint64))
+        rules.append(np.full(len(left), i, dtype=np.uint8))
+    del cache
+    schema = {"l": pl.UInt32, "r": pl.UInt32, "block_rule": pl.String, "rule_mask": pl.UInt64}
+    if not keys or not sum(len(k) for k in keys):
+        return pl.DataFrame(schema=schema)
+    key = np.concatenate(keys)
+    rule = np.concatenate(rules)
+    del keys, rules
+    order = pl.Series(key).arg_sort().to_numpy()
+    key, rule = key[order], rule[order]
+    del order
+    start = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+    mask = np.bitwise_or.reduceat(np.left_shift(np.uint64(1), rule.astype(np.uint64)), start)
+    first_rule = np.minimum.reduceat(rule, start)  # the first pass that found the pair
+    key = key[start]
     names = pl.Series([r.name for r in options.blocking], dtype=pl.String)
-    pairs = (pl.concat(parts).group_by("l", "r")
-             .agg(pl.col("_rule").min(), pl.col("rule_mask").sum()).sort("l", "r"))
-    return pairs.with_columns(block_rule=names.gather(pairs["_rule"])).drop("_rule")
+    return pl.DataFrame({
+        "l": (key >> np.uint64(32)).astype(np.uint32),
+        "r": (key & np.uint64(0xFFFFFFFF)).astype(np.uint32),
+        "block_rule": names.gather(first_rule),
+        "rule_mask": mask,
+    }, schema=schema)
 
 
 def block_counts(features: pl.DataFrame, options: DedupeSettings) -> pl.DataFrame:

@@ -20,17 +20,31 @@ from contactops.dedupe.encode import Encoded
 
 
 def components(n: int, left: np.ndarray, right: np.ndarray) -> np.ndarray:
-    """Connected-component label per node (labels are the smallest node of the component)."""
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
+    """Connected-component label per node (labels are the smallest node of the component).
 
+    Vectorized union-find: every edge hooks the larger root under the smaller one, then
+    pointer jumping flattens the trees; a node's parent never exceeds it, so the root left
+    in each component is its smallest node. (numpy only: importing scipy costs ~0.5 s.)
+    """
     if n == 0:
         return np.zeros(0, dtype=np.int64)
-    graph = coo_matrix((np.ones(len(left), dtype=np.int8), (left, right)), shape=(n, n))
-    _, labels = connected_components(graph, directed=False)
-    first = np.full(labels.max() + 1, n, dtype=np.int64)
-    np.minimum.at(first, labels, np.arange(n))
-    return first[labels]
+    parent = np.arange(n, dtype=np.int64)
+    left = np.asarray(left, dtype=np.int64)
+    right = np.asarray(right, dtype=np.int64)
+    while True:
+        pl_, pr = parent[left], parent[right]
+        differ = pl_ != pr
+        if not differ.any():
+            break
+        pl_, pr = pl_[differ], pr[differ]
+        left, right = left[differ], right[differ]
+        np.minimum.at(parent, np.maximum(pl_, pr), np.minimum(pl_, pr))
+        while True:
+            grand = parent[parent]
+            if np.array_equal(grand, parent):
+                break
+            parent = grand
+    return parent
 
 
 def conflict_pairs(members: pl.DataFrame, features: pl.DataFrame, fields: list[MatchField],

@@ -69,6 +69,8 @@ def field_levels(field: MatchField, enc: Encoded, left: np.ndarray, right: np.nd
         # name.surname@ vs name_surname@ at one company: two mailboxes, not a typo
         other_style = same_domain & ~same_local & (d["stripped"][a] == d["stripped"][b])
         cand = differ & ~shared & ~other_style
+        # only a shared local part or domain can make a typo: skip the edit distance else
+        cand &= same_local | (same_domain & (d["local_len"][a] >= 6))
         dist = _lev(vocab, a, b, cand)
         near = cand & ((same_local & (dist <= 2))
                        | (same_domain & (dist <= 1) & (d["local_len"][a] >= 6)))

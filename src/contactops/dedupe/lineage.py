@@ -37,17 +37,33 @@ def event(run_id: str, event_type: str, contact_id: str, record_ids: list[str], 
     }], schema=EVENT_SCHEMA)
 
 
-def run_events(assigned: pl.DataFrame, links: pl.DataFrame, run_id: str) -> pl.DataFrame:
+def run_events(assigned: pl.DataFrame, links: pl.DataFrame, run_id: str,
+               multi: pl.Series | None = None) -> pl.DataFrame:
     """Merge and split events of one run.
 
     Args:
         assigned: ``record_id, contact_id, previous_contact_id`` for every record.
         links: ``record_id, contact_id, rule`` (contact_links of this run).
+        multi: optional mask (aligned with ``assigned``) of records in multi-record
+            contacts; only those can be merged, so the merge pass skips the rest.
     """
     now = datetime.now(UTC).replace(tzinfo=None)
-    rules = links.group_by("contact_id").agg(pl.col("rule").drop_nulls().unique().sort()
-                                             .alias("rules"))
-    per_contact = assigned.group_by("contact_id").agg(
+    everyone = assigned
+    key = "contact_id"
+    if multi is not None:
+        aligned = (links.height == assigned.height and "cluster" in assigned.columns
+                   and bool((links["record_id"] == assigned["record_id"]).all()))
+        assigned = assigned.filter(multi)
+        if aligned:  # group on the integer cluster (one per contact) instead of the id
+            key = "cluster"
+            links = links.filter(multi).with_columns(cluster=assigned["cluster"])
+        else:
+            links = links.join(assigned.select("contact_id").unique(), on="contact_id",
+                               how="semi")
+    rules = links.group_by(key).agg(pl.col("rule").drop_nulls().unique().sort()
+                                    .alias("rules"))
+    per_contact = assigned.group_by(key).agg(
+        *([pl.col("contact_id").first()] if key != "contact_id" else []),
         pl.col("record_id").sort().alias("record_ids"),
         pl.col("previous_contact_id").drop_nulls().unique().sort().alias("from_contact_ids"),
         pl.col("previous_contact_id").is_null().sum().alias("_new_records"),
@@ -56,14 +72,14 @@ def run_events(assigned: pl.DataFrame, links: pl.DataFrame, run_id: str) -> pl.D
     merged = per_contact.filter(
         (pl.col("_n") > 1) & ((pl.col("from_contact_ids").list.len() > 1)
                               | (pl.col("_new_records") > 0))
-    ).join(rules, on="contact_id", how="left")
+    ).join(rules, on=key, how="left")
     merges = merged.select(
         (pl.lit(run_id + ":merge:") + pl.col("contact_id")).alias("event_id"),
         pl.lit(run_id).alias("run_id"), pl.lit("merge").alias("event_type"), "contact_id",
         "record_ids", "from_contact_ids", pl.col("rules").fill_null([]),
         pl.format('{{"new_records": {}}}', "_new_records").alias("detail"),
         pl.lit(now).alias("created_at"))
-    prev = assigned.drop_nulls("previous_contact_id").group_by("previous_contact_id").agg(
+    prev = everyone.drop_nulls("previous_contact_id").group_by("previous_contact_id").agg(
         pl.col("contact_id").unique().sort().alias("to_contact_ids"),
         pl.col("record_id").sort().alias("record_ids"))
     splits = prev.filter(pl.col("to_contact_ids").list.len() > 1).select(

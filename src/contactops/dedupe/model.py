@@ -99,9 +99,17 @@ def estimate_u(features: pl.DataFrame, fields: list[MatchField], *, pairs: int =
     u = {}
     for f in fields:
         props = np.asarray(_proportions(gammas[f"g_{f.name}"].to_numpy(), len(level_names(f))))
-        values = features[f.source_column].drop_nulls()
-        if values.len() and f.kind not in ("email", "phone"):
-            shares = values.value_counts(name="_n")["_n"].to_numpy() / values.len()
+        if encoded is not None:  # value counts from the integer codes
+            codes = encoded.codes(f.source_column)
+            null = encoded.vocab(f.source_column).null
+            counts = np.bincount(codes, minlength=null + 1)[:null]
+            counts = counts[counts > 0]
+        else:
+            counts = features[f.source_column].drop_nulls().value_counts(
+                name="_n")["_n"].to_numpy()
+        total = counts.sum()
+        if total and f.kind not in ("email", "phone"):
+            shares = counts / total
             exact = float(max((shares ** 2).sum(), _FLOOR))
             rest = props[:-1] / max(props[:-1].sum(), _FLOOR) * (1 - exact)
             props = np.append(rest, exact)
@@ -109,13 +117,35 @@ def estimate_u(features: pl.DataFrame, fields: list[MatchField], *, pairs: int =
     return u
 
 
+def _combos(levels: dict[str, np.ndarray], sizes: dict[str, int]
+            ) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Distinct level combinations and how many pairs have each.
+
+    EM only sees a pair through its levels, so a few thousand weighted combinations stand
+    for millions of pairs.
+    """
+    n = len(next(iter(levels.values()))) if levels else 0
+    bits = max((max(sizes.values(), default=1)).bit_length(), 1)
+    if n == 0 or bits * len(levels) > 62:
+        return levels, np.ones(n)
+    key = np.zeros(n, dtype=np.int64)
+    for i, g in enumerate(levels.values()):
+        key |= (g + 1) << (i * bits)
+    _, first, counts = np.unique(key, return_index=True, return_counts=True)
+    return {name: g[first] for name, g in levels.items()}, counts.astype(np.float64)
+
+
 def _em(levels: dict[str, np.ndarray], sizes: dict[str, int], u: dict[str, list[float]],
         m: dict[str, list[float]], prior: float, iterations: int, update_m: bool = True,
-        all_pairs: float | None = None) -> tuple[dict[str, list[float]], float]:
+        all_pairs: float | None = None, counts: np.ndarray | None = None
+        ) -> tuple[dict[str, list[float]], float]:
     """EM steps; with ``all_pairs`` the prior is per random pair (pairs outside the
-    candidates are taken as non-matches), as the u probabilities are."""
+    candidates are taken as non-matches), as the u probabilities are. ``counts``: pairs
+    per row of ``levels`` (rows are level combinations)."""
     log_u = {name: np.log(np.maximum(np.asarray(u[name]), _FLOOR)) for name in levels}
     n = len(next(iter(levels.values()))) if levels else 0
+    if counts is None:
+        counts = np.ones(n)
     evidence = None
     for _ in range(iterations):
         if evidence is None or update_m:  # with m fixed only the prior moves: sum once
@@ -125,10 +155,10 @@ def _em(levels: dict[str, np.ndarray], sizes: dict[str, int], u: dict[str, list[
                 evidence += np.where(g >= 0, (lm - log_u[name])[np.maximum(g, 0)], 0.0)
         log_odds = evidence + np.log(prior / (1 - prior))
         p = 1.0 / (1.0 + np.exp(-np.clip(log_odds, -50, 50)))
-        denominator = all_pairs if all_pairs else len(p)
-        prior = float(np.clip(p.sum() / denominator, 1e-12, 1 - 1e-6))
+        denominator = all_pairs if all_pairs else counts.sum()
+        prior = float(np.clip((p * counts).sum() / denominator, 1e-12, 1 - 1e-6))
         if update_m:
-            m = {name: _proportions(g, sizes[name], p) for name, g in levels.items()}
+            m = {name: _proportions(g, sizes[name], p * counts) for name, g in levels.items()}
     return m, prior
 
 
@@ -151,22 +181,30 @@ def train_em(gammas: pl.DataFrame, fields: list[MatchField], u: dict[str, list[f
     """
     sizes = {f.name: len(level_names(f)) for f in fields}
     rng = np.random.default_rng(seed)
-    sample = gammas if gammas.height <= max_pairs else gammas[
-        np.sort(rng.choice(gammas.height, max_pairs, replace=False))]
-    levels = {name: sample[f"g_{name}"].to_numpy().astype(np.int64) for name in sizes}
+    pick = None if gammas.height <= max_pairs else np.sort(
+        rng.choice(gammas.height, max_pairs, replace=False))
+    levels = {}
+    for name in sizes:
+        g = gammas[f"g_{name}"].to_numpy().astype(np.int64)
+        levels[name] = g if pick is None else g[pick]
+    n_sample = gammas.height if pick is None else len(pick)
+    levels, counts = _combos(levels, sizes)
     anchors = [f.name for f in fields if f.key]
     has = [levels[a] for a in anchors]
-    sure = np.zeros(sample.height, dtype=bool)
-    clash = np.zeros(sample.height, dtype=bool)
+    rows = len(counts)
+    sure = np.zeros(rows, dtype=bool)
+    clash = np.zeros(rows, dtype=bool)
     for a, g in zip(anchors, has, strict=True):
         sure |= g == sizes[a] - 1
         clash |= g == 0
     sure &= ~clash
-    m = {name: (_proportions(levels[name], sizes[name], sure.astype(float))
-                if name not in anchors and sure.sum() >= 20 else _initial_m(sizes[name]))
+    n_sure = (sure * counts).sum()
+    m = {name: (_proportions(levels[name], sizes[name], sure * counts)
+                if name not in anchors and n_sure >= 20 else _initial_m(sizes[name]))
          for name in sizes}
-    all_pairs = records * (records - 1) / 2 * sample.height / max(gammas.height, 1)
-    _, prior = _em(levels, sizes, u, m, 1e-4, iterations, update_m=False, all_pairs=all_pairs)
+    all_pairs = records * (records - 1) / 2 * n_sample / max(gammas.height, 1)
+    _, prior = _em(levels, sizes, u, m, 1e-4, iterations, update_m=False, all_pairs=all_pairs,
+                   counts=counts)
     log_u = {name: np.log(np.maximum(np.asarray(u[name]), _FLOOR)) for name in sizes}
     base = np.log(prior / (1 - prior))
     contrib = {name: np.where(g >= 0, (np.log(np.maximum(np.asarray(m[name]), _FLOOR))
@@ -176,9 +214,10 @@ def train_em(gammas: pl.DataFrame, fields: list[MatchField], u: dict[str, list[f
     for a in anchors:
         without = np.clip(total - contrib[a], -50, 50)
         p = (1.0 / (1.0 + np.exp(-without)) > 0.99).astype(float)
-        if p.sum() >= 20:
-            m[a] = _proportions(levels[a], sizes[a], p)
-    _, prior = _em(levels, sizes, u, m, prior, iterations, update_m=False, all_pairs=all_pairs)
+        if (p * counts).sum() >= 20:
+            m[a] = _proportions(levels[a], sizes[a], p * counts)
+    _, prior = _em(levels, sizes, u, m, prior, iterations, update_m=False, all_pairs=all_pairs,
+                   counts=counts)
     return MatchModel(m=m, u=u, prior=prior, kinds={f.name: f.kind for f in fields},
                       trained_on={"pairs": gammas.height, "anchors": anchors})
 

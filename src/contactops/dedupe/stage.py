@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from contactops.config.dedupe import DedupeSettings
-from contactops.dedupe.core import DedupeResult, dedupe
+from contactops.dedupe.core import DedupeResult, dedupe, needed_columns
 
 if TYPE_CHECKING:
     import polars as pl
@@ -60,7 +60,16 @@ def run(wh: Warehouse, settings: ProjectSettings, options: DedupeSettings, run_i
     """Run the stage on the warehouse; returns counts (and timings)."""
     del settings  # vocabularies are applied by normalize; kept for the stage signature
     ensure_tables(wh)
-    normalized = wh.pl("SELECT * FROM normalized_records")
+    columns = needed_columns(options, list(wh.pl(
+        "SELECT * FROM normalized_records LIMIT 0").columns))
+    select = "*" if columns is None else ", ".join(f'"{c}"' for c in columns)
+    normalized = wh.pl(f"SELECT {select} FROM normalized_records")  # noqa: S608 - column names
+    if normalized.is_empty():  # every load undone or rejected: no contacts remain
+        with wh.transaction():
+            for table in ("contacts", "contact_links", "contact_provenance", "match_reviews"):
+                if wh.table_exists(table):
+                    wh.execute(f"DELETE FROM {table}")
+        return {"records": 0, "contacts": 0}
     previous, decisions = read_state(wh)
     result = dedupe(normalized, options, previous, decisions, run_id=run_id, root=root)
     write(wh, result)

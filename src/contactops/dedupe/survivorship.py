@@ -15,6 +15,7 @@ contact types are kept and flagged.
 
 from __future__ import annotations
 
+import numpy as np
 import polars as pl
 
 from contactops.config.dedupe import DedupeSettings
@@ -34,13 +35,16 @@ def _ranked(records: pl.DataFrame, options: DedupeSettings) -> pl.DataFrame:
     times = [pl.col(c) for c in ("updated_at", "created_at") if c in cols]
     recency = pl.coalesce(times) if times else pl.lit(None, pl.Datetime("us"))
     priority = {s: i for i, s in enumerate(options.source_priority)}
-    filled = pl.sum_horizontal(pl.col(c).is_not_null().cast(pl.Int32)
-                               for c in cols if c not in _NOT_FILLED)
+    rules = {options.default_rule, *options.survivorship.values()}
+    extra = {}
+    if "most_complete" in rules:  # the only rule that counts filled fields
+        extra["_filled"] = pl.sum_horizontal(pl.col(c).is_not_null().cast(pl.Int32)
+                                             for c in cols if c not in _NOT_FILLED)
     return records.with_columns(
         _recency=recency.cast(pl.Datetime("us")),
         _priority=pl.col("source").replace_strict(priority, default=len(priority),
                                                   return_dtype=pl.Int32),
-        _filled=filled,
+        **extra,
     )
 
 
@@ -49,24 +53,6 @@ _ORDER = {  # rule -> sort keys after contact_id (descending flags), best record
     "most_complete": (["_filled", "_recency", "record_id"], [True, True, False]),
     "most_recent": (["_recency", "_priority", "record_id"], [True, False, False]),
 }
-
-
-def _winners(ranked: pl.DataFrame, fields: list[str], rule: str) -> pl.DataFrame:
-    """One row per contact: each field's winning value, record and source under ``rule``.
-
-    One sort per rule, then one grouped pass takes every field's first non-null value.
-    """
-    if rule == "most_frequent":
-        return _most_frequent(ranked, fields)
-    order, desc = _ORDER[rule]
-    ordered = ranked.sort(["contact_id", *order], descending=[False, *desc], nulls_last=True)
-    aggs = []
-    for f in fields:
-        has = pl.col(f).is_not_null()
-        aggs += [pl.col(f).filter(has).first(),
-                 pl.col("record_id").filter(has).first().alias(f"_rid:{f}"),
-                 pl.col("source").filter(has).first().alias(f"_src:{f}")]
-    return ordered.group_by("contact_id", maintain_order=True).agg(aggs)
 
 
 def _most_frequent(ranked: pl.DataFrame, fields: list[str]) -> pl.DataFrame:
@@ -101,6 +87,22 @@ def golden_records(records: pl.DataFrame, options: DedupeSettings
     return pl.concat([contacts, one], how="diagonal_relaxed").sort("contact_id"), provenance
 
 
+def golden_records_split(multi: pl.DataFrame, singles: pl.DataFrame,
+                         options: DedupeSettings) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """:func:`golden_records` with the records already split by contact size.
+
+    ``multi``: records of contacts with several records; ``singles``: records alone in their
+    contact. A single record's golden row is its own row (no survivorship, no provenance).
+    Rows are multi-record contacts sorted by id, then single contacts in record order.
+    """
+    if "source" not in multi.columns:
+        multi = multi.with_columns(source=pl.lit(None, pl.String))
+        singles = singles.with_columns(source=pl.lit(None, pl.String))
+    contacts, provenance = _merge_records(multi, options)
+    one = _single_contacts(singles, contacts.columns)
+    return pl.concat([contacts.sort("contact_id"), one], how="diagonal_relaxed"), provenance
+
+
 def _single_contacts(singles: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
     cols = singles.columns
     exprs = [pl.col("contact_id"), pl.lit(1, pl.UInt32).alias("record_count"),
@@ -122,39 +124,113 @@ def _single_contacts(singles: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
     return singles.select(exprs)
 
 
+def _sort_key(column: pl.Series, descending: bool) -> np.ndarray:
+    """int64 key sorting like ``column`` (nulls last either way)."""
+    phys = column.to_physical().cast(pl.Int64)
+    if descending:
+        return ~phys.fill_null(np.iinfo(np.int64).min).to_numpy()
+    return phys.fill_null(np.iinfo(np.int64).max).to_numpy()
+
+
+def _positional_winners(ranked: pl.DataFrame, fields: list[str], rule: str
+                        ) -> dict[str, pl.Series]:
+    """Row (in ``ranked``) of each field's winner per ``_group``, groups in sorted order.
+
+    Same result as sorting the records by ``(contact, *rule order)`` and taking each
+    field's first non-null value, but only integer keys are sorted (``_rid_rank`` stands
+    for ``record_id``), in numpy.
+    """
+    order, desc = _ORDER[rule]
+    keys = [_sort_key(ranked["_rid_rank" if c == "record_id" else c], d)
+            for c, d in zip(order, desc, strict=True)]
+    group = ranked["_group"].to_numpy()
+    perm = np.lexsort([*reversed(keys), group])
+    g = group[perm]
+    start = np.empty(len(g), dtype=bool)
+    start[:1] = True
+    start[1:] = g[1:] != g[:-1]
+    dense = np.cumsum(start) - 1
+    n_groups = int(dense[-1]) + 1 if len(dense) else 0
+    out = {}
+    for f in fields:
+        nn = np.flatnonzero(ranked[f].is_not_null().to_numpy()[perm])
+        dg = dense[nn]
+        first = np.ones(len(nn), dtype=bool)
+        first[1:] = dg[1:] != dg[:-1]
+        rows = np.full(n_groups, -1, dtype=np.int64)
+        rows[dg[first]] = perm[nn[first]]
+        out[f] = pl.Series(f, rows).replace(-1, None).cast(pl.UInt32)
+    return out
+
+
 def _merge_records(records: pl.DataFrame, options: DedupeSettings
                    ) -> tuple[pl.DataFrame, pl.DataFrame]:
     ranked = _ranked(records, options)
-    contacts = ranked.group_by("contact_id").agg(
-        pl.len().alias("record_count"),
+    if "_group" not in ranked.columns:
+        ranked = ranked.with_columns(_group=pl.col("contact_id").rank("dense"))
+    ranked = ranked.with_row_index("_row")
+    # one string sort: records by (contact, record_id); a record's place in it breaks ties
+    by_rid = ranked.select("_group", "record_id", "source", "contact_id", "_row").sort(
+        "_group", "record_id")
+    rid_rank = np.empty(ranked.height, dtype=np.uint32)
+    rid_rank[by_rid["_row"].to_numpy()] = np.arange(ranked.height, dtype=np.uint32)
+    ranked = ranked.with_columns(_rid_rank=rid_rank)
+    contacts = by_rid.group_by("_group", maintain_order=True).agg(
+        pl.col("contact_id").first(),
+        pl.len().cast(pl.UInt32).alias("record_count"),
         pl.col("source").unique().sort().alias("sources"),
-        pl.col("record_id").sort().alias("record_ids"),
+        pl.col("record_id").alias("record_ids"),
     )
+    del by_rid
     provenance = []
     by_rule: dict[str, list[str]] = {}
     for field in GOLDEN_FIELDS:
         if field in ranked.columns:
             by_rule.setdefault(options.survivorship.get(field, options.default_rule),
                                []).append(field)
+    cid = contacts["contact_id"]
     for rule, fields in by_rule.items():
-        win = _winners(ranked, fields, rule)
-        contacts = contacts.join(win.select("contact_id", *fields), on="contact_id",
-                                 how="left")
-        provenance.append(pl.concat([
-            win.filter(pl.col(f).is_not_null()).select(
-                "contact_id", pl.lit(f).alias("field"), pl.lit(rule).alias("rule"),
-                pl.col(f"_rid:{f}").alias("record_id"), pl.col(f"_src:{f}").alias("source"),
-                pl.col(f).cast(pl.String).alias("value")) for f in fields]))
+        if rule == "most_frequent":
+            win = _most_frequent(ranked, fields)
+            contacts = contacts.join(win.select("contact_id", *fields), on="contact_id",
+                                     how="left")
+            provenance.append(pl.concat([
+                win.filter(pl.col(f).is_not_null()).select(
+                    "contact_id", pl.lit(f).alias("field"), pl.lit(rule).alias("rule"),
+                    pl.col(f"_rid:{f}").alias("record_id"),
+                    pl.col(f"_src:{f}").alias("source"),
+                    pl.col(f).cast(pl.String).alias("value")) for f in fields]))
+            continue
+        rows = _positional_winners(ranked, fields, rule)
+        values = {}
+        for f in fields:
+            at = rows[f]
+            values[f] = ranked[f].gather(at)
+            has = at.is_not_null()
+            picked = at.filter(has)
+            provenance.append(pl.DataFrame({
+                "contact_id": cid.filter(has),
+                "record_id": ranked["record_id"].gather(picked),
+                "source": ranked["source"].gather(picked),
+                "value": values[f].filter(has).cast(pl.String),
+            }).select("contact_id", pl.lit(f).alias("field"), pl.lit(rule).alias("rule"),
+                      "record_id", "source", "value"))
+        contacts = contacts.with_columns(**values)
     for field in ("tags", "lists"):
         if field in ranked.columns:
-            union = ranked.group_by("contact_id").agg(
-                pl.col(field).explode().drop_nulls().unique().sort().alias(field))
-            contacts = contacts.join(union, on="contact_id", how="left")
+            # one explode and one (contact, value) sort instead of a list sort per contact
+            union = (ranked.select("_group", field).explode(field).drop_nulls().unique()
+                     .sort("_group", field)
+                     .group_by("_group", maintain_order=True).agg(pl.col(field)))
+            contacts = contacts.join(union, on="_group", how="left",
+                                     maintain_order="left").with_columns(
+                pl.col(field).fill_null(pl.lit([], pl.List(ranked.schema[field].inner))))
     if "contact_type" in ranked.columns:
         types = ranked.filter(pl.col("contact_type").is_not_null()
                               & (pl.col("contact_type") != "unknown")).group_by(
-            "contact_id").agg(pl.col("contact_type").unique().sort().alias("contact_types"))
-        contacts = contacts.join(types, on="contact_id", how="left").with_columns(
+            "_group").agg(pl.col("contact_type").unique().sort().alias("contact_types"))
+        contacts = contacts.join(types, on="_group", how="left",
+                                 maintain_order="left").with_columns(
             contact_type=pl.when(pl.col("contact_types").list.len() == 1)
             .then(pl.col("contact_types").list.first())
             # a conflict keeps the most consequential type (internal > customer > prospect)
@@ -166,14 +242,31 @@ def _merge_records(records: pl.DataFrame, options: DedupeSettings
             contact_type_conflict=pl.col("contact_types").list.len().fill_null(0) > 1)
     consent_cols = [f"consent_{c}" for c in CHANNELS if f"consent_{c}" in ranked.columns]
     if consent_cols:
-        consent = merge_consent(ranked, CHANNELS)
-        contacts = contacts.join(consent, on="contact_id", how="left")
+        # integer stand-ins: the contact is its _group, a record its _rid_rank (same order
+        # as record_id within a contact), so the winners are those of the string keys
+        keyed = ranked.drop("contact_id", "record_id").rename(
+            {"_group": "contact_id", "_rid_rank": "record_id"})
+        consent = merge_consent(keyed, CHANNELS).rename({"contact_id": "_group"})
+        row_of_rank = np.empty(ranked.height, dtype=np.uint32)
+        row_of_rank[rid_rank] = np.arange(ranked.height, dtype=np.uint32)
+        rows = pl.Series(row_of_rank)
+        consent = consent.with_columns(
+            rows.gather(consent[f"{c}_record"]).alias(f"{c}_record") for c in consent_cols)
+        consent = contacts.select("_group", "contact_id").join(
+            consent, on="_group", how="left", maintain_order="left")
         for col in consent_cols:
-            provenance.append(consent.filter(pl.col(f"{col}_record").is_not_null()).join(
-                ranked.select(pl.col("record_id").alias(f"{col}_record"), "source"),
-                on=f"{col}_record").select(
-                "contact_id", pl.lit(col).alias("field"), pl.lit("consent_safety_first")
-                .alias("rule"), pl.col(f"{col}_record").alias("record_id"), "source",
-                pl.col(col).alias("value")))
+            won = consent.filter(pl.col(f"{col}_record").is_not_null())
+            at = won[f"{col}_record"]
+            provenance.append(pl.DataFrame({
+                "contact_id": won["contact_id"], "record_id": ranked["record_id"].gather(at),
+                "source": ranked["source"].gather(at), "value": won[col]}).select(
+                "contact_id", pl.lit(col).alias("field"),
+                pl.lit("consent_safety_first").alias("rule"), "record_id", "source", "value"))
+        consent = consent.with_columns(
+            ranked["record_id"].gather(consent[f"{c}_record"]).alias(f"{c}_record")
+            for c in consent_cols)
+        contacts = contacts.join(consent.drop("contact_id"), on="_group", how="left",
+                                 maintain_order="left")
+    contacts = contacts.drop("_group")
     prov = pl.concat(provenance) if provenance else pl.DataFrame()
     return contacts, prov

@@ -21,7 +21,7 @@ from contactops.normalize.geo import normalize_geo
 from contactops.normalize.names import normalize_names
 from contactops.normalize.phones import normalize_phones
 from contactops.normalize.taxonomy import normalize_taxonomy
-from contactops.normalize.text import blank_to_null, clean
+from contactops.normalize.text import blank_to_null, clean, nfkc
 
 KEY_COLUMNS = ("record_id", "source", "source_kind")
 
@@ -115,7 +115,7 @@ def build_wide(records: pl.LazyFrame, settings: ProjectSettings, options: Normal
     lf = normalize_dates(lf, now=now or datetime.now(UTC), date_order=options.date_order)
     lf = lf.with_columns(
         *(clean(pl.col(f"_raw_{f}")).alias(f) for f in _PASS_THROUGH),
-        notes=blank_to_null(pl.col("_raw_notes").str.normalize("NFKC")),
+        notes=blank_to_null(nfkc(pl.col("_raw_notes"))),
     )
     return lf.with_columns(flags=audit.flags_expr(DATE_FIELDS))
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 
 from contactops.config.project import ContactTypeRules, ProjectSettings
-from contactops.normalize.text import clean, key_lookup, match_key
+from contactops.normalize.text import clean, key_lookup, match_key, nfkc
 
 LIFECYCLE_STAGES = ("subscriber", "lead", "mql", "sql", "opportunity", "customer",
                     "evangelist", "other")
@@ -20,7 +20,7 @@ CONTACT_TYPE_WORDS: dict[str, str] = {
 
 def slug(expr: pl.Expr) -> pl.Expr:
     """NFKC, lower case, runs of anything but letters and digits -> '-', trimmed of '-'."""
-    return (expr.str.normalize("NFKC").str.to_lowercase()
+    return (nfkc(expr).str.to_lowercase()
             .str.replace_all(r"[^\p{L}\p{N}]+", "-").str.strip_chars("-"))
 
 

@@ -1,4 +1,8 @@
-"""Shared text expressions: Unicode NFKC, whitespace collapse, empty -> null."""
+"""Shared text expressions: Unicode NFKC, whitespace collapse, empty -> null.
+
+Cost model (1M rows, 2 cores): NFKC is ~10x a plain string op, so it runs on non-ASCII
+values only; pure-ASCII text is already NFKC-normal.
+"""
 
 from __future__ import annotations
 
@@ -7,21 +11,30 @@ import polars as pl
 _WS = r"[\s\u00a0\u2000-\u200b\u202f\u205f\u3000]+"
 
 
+def is_ascii(expr: pl.Expr) -> pl.Expr:
+    """True for pure-ASCII strings (one byte per character); cheap, no regex."""
+    return expr.str.len_bytes() == expr.str.len_chars()
+
+
+def nfkc(expr: pl.Expr) -> pl.Expr:
+    """NFKC normalization, computed only for the non-ASCII values (ASCII is NFKC already)."""
+    return pl.coalesce(pl.when(~is_ascii(expr)).then(expr).str.normalize("NFKC"), expr)
+
+
 def clean(expr: pl.Expr) -> pl.Expr:
     """NFKC-normalize, collapse runs of whitespace to one space, trim; blank becomes null."""
-    out = expr.str.normalize("NFKC").str.replace_all(_WS, " ").str.strip_chars()
-    return pl.when(out.str.len_bytes() > 0).then(out)
+    # replace() rather than when(len > 0).then(out): the engine would compute ``out`` twice.
+    return nfkc(expr).str.replace_all(_WS, " ").str.strip_chars().replace("", None)
 
 
 def blank_to_null(expr: pl.Expr) -> pl.Expr:
     """Trim and turn empty strings into null, without any other change."""
-    out = expr.str.strip_chars()
-    return pl.when(out.str.len_bytes() > 0).then(out)
+    return expr.str.strip_chars().replace("", None)
 
 
 def match_key(expr: pl.Expr) -> pl.Expr:
     """Lower-case alphanumerics only: 'Webinar 2024' and 'WEBINAR-2024' -> 'webinar2024'."""
-    return expr.str.normalize("NFKC").str.to_lowercase().str.replace_all(r"[^\p{L}\p{N}]+", "")
+    return nfkc(expr).str.to_lowercase().str.replace_all(r"[^\p{L}\p{N}]+", "")
 
 
 def is_single_case(expr: pl.Expr) -> pl.Expr:

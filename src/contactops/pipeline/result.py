@@ -15,6 +15,7 @@ class StageResult:
     seconds: float
     counts: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    timings: dict[str, Any] = field(default_factory=dict)  # per phase; in JSON, not in text
 
     def asdict(self) -> dict[str, Any]:
         return asdict(self)

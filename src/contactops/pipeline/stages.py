@@ -46,8 +46,7 @@ def normalize(ctx: RunContext) -> StageResult:
     columns = ", ".join(["record_id", "source", "source_kind", *CONTACT_FIELDS])
     records = wh.pl(f"SELECT {columns} FROM current_source_records")
     output = run_normalize(records.lazy(), ctx.project.settings, pipeline.normalize)
-    normalized = output.records.collect()
-    changes = output.changes.collect()
+    normalized, changes = output.collect()  # one plan: records and audit share the work
     with wh.transaction():
         wh.replace_table("normalized_records", normalized)
         wh.replace_table("normalization_changes", changes)
@@ -81,7 +80,8 @@ def validate(ctx: RunContext) -> StageResult:
     counts, failures = run_validate(ctx.warehouse, ctx.project, pipeline.validate_, ctx.run_id)
     ctx.result.gate_failures.extend(failures)
     notes = counts.pop("notes", [])
-    return StageResult("validate", 0.0, counts, notes)
+    timings = counts.pop("timings", {})
+    return StageResult("validate", 0.0, counts, notes, timings=timings)
 
 
 def dedupe(ctx: RunContext) -> StageResult:
@@ -95,8 +95,8 @@ def dedupe(ctx: RunContext) -> StageResult:
         return StageResult("dedupe", 0.0, {}, ["disabled in the pipeline"])
     counts = run_dedupe(ctx.warehouse, ctx.project.settings, pipeline.dedupe, ctx.run_id,
                         root=ctx.project.root)
-    counts.pop("timings", None)
-    return StageResult("dedupe", 0.0, counts)
+    timings = counts.pop("timings", {})
+    return StageResult("dedupe", 0.0, counts, timings=timings)
 
 
 @dataclass(frozen=True)

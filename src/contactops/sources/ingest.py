@@ -26,14 +26,15 @@ def ingest_source(wh: Warehouse, project: Project, source: Source, *, run_id: st
             pre_hash = _with_sample(file_sha256(file), sample)
             loaded = already_loaded(wh, source.name, pre_hash)
             if loaded:
-                return LoadInfo(source=source.name, load_id=loaded, location=path, skipped=True)
+                return LoadInfo(source=source.name, load_id=loaded[0], location=path,
+                                skipped=True, skip_reason=loaded[1])
     raw = reader_for(source.type)(source, project, wh)
     content_hash = pre_hash or _with_sample(raw.content_hash, sample)
     if pre_hash is None:
         loaded = already_loaded(wh, source.name, content_hash)
         if loaded:
-            return LoadInfo(source=source.name, load_id=loaded, location=raw.location,
-                            skipped=True)
+            return LoadInfo(source=source.name, load_id=loaded[0], location=raw.location,
+                            skipped=True, skip_reason=loaded[1])
     details = {}
     if sample is not None:
         raw = sample_batch(raw, sample)

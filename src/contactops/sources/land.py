@@ -32,6 +32,7 @@ class LoadInfo:
     rows_accepted: int = 0
     rows_rejected: int = 0
     skipped: bool = False
+    skip_reason: str | None = None   # "unchanged" or "undone"
     reject_reasons: dict[str, int] = field(default_factory=dict)
     mapping: dict[str, str] = field(default_factory=dict)
     key: str | None = None
@@ -40,6 +41,9 @@ class LoadInfo:
         return asdict(self)
 
     def __str__(self) -> str:
+        if self.skipped and self.skip_reason == "undone":
+            return (f"{self.source}: this content was undone ({self.load_id}); it loads again "
+                    "only once the source changes")
         if self.skipped:
             return f"{self.source}: unchanged since last load, nothing added"
         reasons = ", ".join(f"{k} {v}" for k, v in sorted(self.reject_reasons.items()))
@@ -48,11 +52,19 @@ class LoadInfo:
                 f"rejected {self.rows_rejected}{tail} [{self.load_id}]")
 
 
-def already_loaded(wh: Warehouse, source: str, content_hash: str) -> str | None:
-    """The load id that holds this exact content (and is still the current version)."""
-    return wh.scalar(
+def already_loaded(wh: Warehouse, source: str, content_hash: str) -> tuple[str, str] | None:
+    """(load id, reason) when this exact content needs no load: it is the current version
+    ("unchanged"), or a load of it was undone ("undone": an undo sticks until the source
+    changes, so the next scheduled run does not bring the bad rows straight back)."""
+    current = wh.scalar(
         "SELECT load_id FROM current_loads WHERE source = ? AND content_hash = ? "
         "ORDER BY load_seq DESC LIMIT 1", [source, content_hash])
+    if current:
+        return current, "unchanged"
+    undone = wh.scalar(
+        "SELECT load_id FROM loads WHERE source = ? AND content_hash = ? AND status = 'undone' "
+        "ORDER BY load_seq DESC LIMIT 1", [source, content_hash])
+    return (undone, "undone") if undone else None
 
 
 def land(wh: Warehouse, source: Source, raw: RawBatch, mapped: MappedBatch, *, run_id: str,
