@@ -72,7 +72,8 @@ def test_quiet_prints_nothing(project: Path) -> None:
 
 def test_check_reports_config_errors_with_exit_2(project: Path) -> None:
     (project / "pipelines" / "contacts.yaml").write_text(
-        "name: x\nsources:\n  - name: a\n    type: csv\n    kind: imprt\n    path: data/contacts.csv\n")
+        "name: x\nsources:\n  - name: a\n    type: csv\n    kind: imprt\n"
+        "    path: data/contacts.csv\n")
     result = invoke("check", "pipelines/contacts.yaml")
     assert result.exit_code == 2
     assert "pipelines/contacts.yaml:5: sources[0].kind" in result.output

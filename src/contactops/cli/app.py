@@ -48,7 +48,8 @@ def _main(debug: Annotated[bool, typer.Option(
 for module in (init, run, check, infer, schema, runs, validate, report, audiences, generate):
     app.registered_commands.extend(module.app.registered_commands)
 app.add_typer(loads.app, name="loads")
-app.add_typer(dedupe.app, name="dedupe", help="Review queue, match decisions, unmerge, explanations.")
+app.add_typer(dedupe.app, name="dedupe",
+              help="Review queue, match decisions, unmerge, explanations.")
 
 
 def main() -> None:

@@ -16,8 +16,8 @@ app = typer.Typer()
 @handle_errors
 def runs(
     warehouse: Annotated[Path | None, typer.Option(help="DuckDB warehouse file")] = None,
-    pipeline: Annotated[Path | None, typer.Option("--pipeline", "-p",
-                                                  help="take the warehouse from a pipeline")] = None,
+    pipeline: Annotated[Path | None, typer.Option(
+        "--pipeline", "-p", help="take the warehouse from a pipeline")] = None,
     limit: Annotated[int, typer.Option(help="how many runs, newest first")] = 20,
     json_out: Annotated[bool, typer.Option("--json")] = False,
 ) -> int:

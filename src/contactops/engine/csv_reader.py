@@ -22,7 +22,8 @@ ORDINAL = "_ordinal"
 @dataclass
 class CsvParse:
     rows: pl.DataFrame            # raw columns + _ordinal (1-based among accepted rows)
-    errors: pl.DataFrame          # record, byte_position, error_type, column_name, csv_line, message
+    # record, byte_position, error_type, column_name, csv_line, message
+    errors: pl.DataFrame
 
 
 def _quote_sql(text: str) -> str:
