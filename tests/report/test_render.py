@@ -27,7 +27,7 @@ def test_html_is_self_contained(summary: dict) -> None:
                     "taxonomy", "audiences", "changes"):
         assert f'id="{section}"' in page
     assert page.count("<svg") >= 5
-    assert "stage not run" in page  # no audiences published in the demo and no plans passed
+    assert "nothing published yet" in page  # no audience published in the demo, no plans passed
 
 
 def test_html_escapes_values(summary: dict) -> None:

@@ -91,7 +91,9 @@ def audiences(wh: Warehouse, plans: list[dict[str, Any]] | None) -> dict[str, An
             p["exclusions"] = as_json(p["exclusions"]) or {}
     if not published and not plans:
         if not wh.table_exists("publishes"):
-            return not_run("audiences", "publishes")
+            return {"status": "not_run",
+                    "note": "nothing published yet: 'contactops plan NAME', then "
+                            "'contactops publish NAME' (audiences in config/audiences.yaml)"}
     return {"status": "ok", "published": published, "plans": [
         {k: p.get(k) for k in ("audience", "mode", "channel", "purpose", "candidates", "size",
                                "added", "removed", "exclusions", "blockers", "unchanged",
