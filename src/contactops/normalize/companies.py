@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from contactops.normalize.distinct import Distinct, with_distinct
 from contactops.normalize.text import clean, is_single_case
 
 #: Legal-form tokens (lower case, dots removed) -> display form.
@@ -65,11 +66,22 @@ def display_case(value: pl.Expr) -> pl.Expr:
 
 
 def normalize_companies(lf: pl.LazyFrame) -> pl.LazyFrame:
-    """Add company, company_key, job_title and industry (cleaned)."""
+    """Add company, company_key, job_title and industry (cleaned).
+
+    Computed once per distinct (company, job title, industry).
+    """
+    return with_distinct(lf, [companies_spec()])
+
+
+def companies_spec() -> Distinct:
+    """normalize_companies as a per-distinct-value mapping."""
+    return Distinct(("_raw_company", "_raw_job_title", "_raw_industry"), _company,
+                    drop=("_company",))
+
+
+def _company(lf: pl.LazyFrame) -> pl.LazyFrame:
     lf = lf.with_columns(_company=clean(pl.col("_raw_company")))
     lf = lf.with_columns(company=display_case(pl.col("_company")))
-    return lf.with_columns(
-        company_key=company_key(pl.col("company")),
-        job_title=clean(pl.col("_raw_job_title")),
-        industry=clean(pl.col("_raw_industry")),
-    )
+    return lf.with_columns(company_key=company_key(pl.col("company")),
+                           job_title=clean(pl.col("_raw_job_title")),
+                           industry=clean(pl.col("_raw_industry")))

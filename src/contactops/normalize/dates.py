@@ -71,7 +71,9 @@ def _parse(value: pl.Expr, prefix: str, date_order: str) -> tuple[pl.Expr, pl.Ex
              .then(value.cast(pl.Int64, strict=False) * 1_000_000)
              .when(digits & n_digits.is_between(12, 13))
              .then(value.cast(pl.Int64, strict=False) * 1_000)).cast(pl.Datetime("us"))
-    named = pl.coalesce([value.str.strptime(pl.Datetime("us"), fmt, strict=False)
+    # Month names need letters: the six named formats only see values that have some.
+    worded = pl.when(value.str.contains(r"[A-Za-z]")).then(value)
+    named = pl.coalesce([worded.str.strptime(pl.Datetime("us"), fmt, strict=False)
                          for fmt in _NAMED_FORMATS])
     shaped = (iso.struct.field("y").is_not_null() | num.struct.field("a").is_not_null()
               | epoch.is_not_null() | named.is_not_null())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import polars as pl
 
 from contactops.normalize import country_data as data
+from contactops.normalize.distinct import Distinct, with_distinct
 from contactops.normalize.text import clean, is_single_case, match_key
 
 _GB_POSTCODE = r"^[A-Z]{1,2}\d[A-Z\d]?\d[A-Z]{2}$"
@@ -38,8 +39,24 @@ def _postal(raw: pl.Expr, country: pl.Expr) -> pl.Expr:
     )
 
 
+_GEO_KEYS = ("_raw_country", "_raw_region", "_raw_postal_code", "_raw_city", "_raw_street")
+
+
 def normalize_geo(lf: pl.LazyFrame) -> pl.LazyFrame:
-    """Add country, country_unknown, region, postal_code, city and street."""
+    """Add country, country_unknown, region, postal_code, city and street.
+
+    Computed once per distinct (country, region, postal code, city, street): a few hundred
+    per million rows.
+    """
+    return with_distinct(lf, [geo_spec()])
+
+
+def geo_spec() -> Distinct:
+    """normalize_geo as a per-distinct-value mapping."""
+    return Distinct(_GEO_KEYS, _geo, drop=("_country_raw",))
+
+
+def _geo(lf: pl.LazyFrame) -> pl.LazyFrame:
     countries = data.country_table()
     raw_country = clean(pl.col("_raw_country"))
     lf = lf.with_columns(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import polars as pl
 
 from contactops.normalize import name_data as data
+from contactops.normalize.distinct import Distinct, with_distinct
 from contactops.normalize.text import clean, is_single_case, match_key
 
 _PREFIX_WORDS = "|".join(sorted((k.replace(".", r"\.") for k in data.PREFIXES if k != "m"),
@@ -62,9 +63,27 @@ def fix_case(value: pl.Expr, *, surname: bool) -> pl.Expr:
     return pl.when(is_single_case(value)).then(fixed).otherwise(value)
 
 
+_NAME_KEYS = ("_raw_first_name", "_raw_last_name", "_raw_full_name")
+_SCRATCH = ("_fn", "_ln", "_full", "_pfx", "_sfx", "_p_first", "_p_last", "_first", "_last")
+
+
 def normalize_names(lf: pl.LazyFrame, *, nickname_keys: bool = True,
                     detect_swaps: bool = True) -> pl.LazyFrame:
-    """Add the normalized name columns to a frame holding the ``_raw_*`` name columns."""
+    """Add the normalized name columns to a frame holding the ``_raw_*`` name columns.
+
+    Computed once per distinct (first, last, full) name triple.
+    """
+    return with_distinct(lf, [names_spec(nickname_keys=nickname_keys,
+                                         detect_swaps=detect_swaps)])
+
+
+def names_spec(*, nickname_keys: bool = True, detect_swaps: bool = True) -> Distinct:
+    """normalize_names as a per-distinct-value mapping."""
+    return Distinct(_NAME_KEYS, lambda small: _names(
+        small, nickname_keys=nickname_keys, detect_swaps=detect_swaps), drop=_SCRATCH)
+
+
+def _names(lf: pl.LazyFrame, *, nickname_keys: bool, detect_swaps: bool) -> pl.LazyFrame:
     lf = lf.with_columns(
         _fn=clean(pl.col("_raw_first_name")),
         _ln=clean(pl.col("_raw_last_name")),

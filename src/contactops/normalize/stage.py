@@ -13,14 +13,22 @@ from contactops.config.normalize import NormalizeSettings
 from contactops.config.project import ProjectSettings
 from contactops.fields import CONTACT_FIELDS
 from contactops.normalize import audit
-from contactops.normalize.companies import normalize_companies
-from contactops.normalize.consent import normalize_consent
+
+# normalize_geo/names/companies/consent/taxonomy are re-exported for per-group use
+# (benchmarks/bench_normalize.py); build_wide runs their per-distinct specs instead.
+from contactops.normalize.companies import companies_spec, normalize_companies  # noqa: F401
+from contactops.normalize.consent import consent_spec, normalize_consent  # noqa: F401
 from contactops.normalize.dates import DATE_FIELDS, normalize_dates
+from contactops.normalize.distinct import with_distinct
 from contactops.normalize.emails import normalize_emails
-from contactops.normalize.geo import normalize_geo
-from contactops.normalize.names import normalize_names
+from contactops.normalize.geo import geo_spec, normalize_geo  # noqa: F401
+from contactops.normalize.names import names_spec, normalize_names  # noqa: F401
 from contactops.normalize.phones import normalize_phones
-from contactops.normalize.taxonomy import normalize_taxonomy
+from contactops.normalize.taxonomy import (
+    contact_type,
+    normalize_taxonomy,  # noqa: F401
+    taxonomy_specs,
+)
 from contactops.normalize.text import blank_to_null, clean, nfkc
 
 KEY_COLUMNS = ("record_id", "source", "source_kind")
@@ -99,9 +107,16 @@ def build_wide(records: pl.LazyFrame, settings: ProjectSettings, options: Normal
                *, now: datetime | None = None) -> pl.LazyFrame:
     """Every normalizer applied in dependency order; raw and helper columns still present."""
     lf = _with_raw(records)
-    lf = normalize_geo(lf)  # first: a phone's region comes from the record's country
-    lf = normalize_names(lf, nickname_keys=options.nickname_keys,
-                         detect_swaps=options.detect_swapped_names)
+    # Work once per distinct raw value, every mapping in one flat concat over the raw frame
+    # (chained mappings nest the plan and the optimizer blows up).
+    lf = with_distinct(lf, [
+        geo_spec(),  # first: a phone's region comes from the record's country
+        names_spec(nickname_keys=options.nickname_keys,
+                   detect_swaps=options.detect_swapped_names),
+        companies_spec(),
+        consent_spec(settings.consent),
+        *taxonomy_specs(settings),
+    ])
     lf = normalize_emails(lf, free_domains=settings.free_email_domains,
                           extra_disposable=options.extra_disposable_domains,
                           extra_roles=options.extra_role_localparts,
@@ -109,9 +124,7 @@ def build_wide(records: pl.LazyFrame, settings: ProjectSettings, options: Normal
                           library_fallback=options.email_library_fallback)
     lf = normalize_phones(lf, default_region=options.phone_region or settings.default_country,
                           library_fallback=options.phone_library_fallback)
-    lf = normalize_companies(lf)
-    lf = normalize_consent(lf, settings.consent)
-    lf = normalize_taxonomy(lf, settings)
+    lf = contact_type(lf, settings)  # needs email_domain
     lf = normalize_dates(lf, now=now or datetime.now(UTC), date_order=options.date_order)
     lf = lf.with_columns(
         *(clean(pl.col(f"_raw_{f}")).alias(f) for f in _PASS_THROUGH),

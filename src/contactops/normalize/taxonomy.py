@@ -5,6 +5,7 @@ from __future__ import annotations
 import polars as pl
 
 from contactops.config.project import ContactTypeRules, ProjectSettings
+from contactops.normalize.distinct import Distinct, with_distinct
 from contactops.normalize.text import clean, key_lookup, match_key, nfkc
 
 LIFECYCLE_STAGES = ("subscriber", "lead", "mql", "sql", "opportunity", "customer",
@@ -61,26 +62,49 @@ def _contact_type(rules: ContactTypeRules, domain: pl.Expr, stage: pl.Expr) -> p
 def normalize_taxonomy(lf: pl.LazyFrame, settings: ProjectSettings) -> pl.LazyFrame:
     """Add tags, lists, unknown_tags, unknown_lists, lifecycle_stage, contact_type.
 
-    Needs ``email_domain`` (for internal domains) from the email normalizer.
+    Needs ``email_domain`` (for internal domains) from the email normalizer. Tags, lists and
+    the lifecycle / contact-type words are computed once per distinct raw value.
     """
-    tags, unknown_tags = labels("_raw_tags", settings.taxonomy.tags)
-    lists, unknown_lists = labels("_raw_lists", settings.taxonomy.lists)
+    return contact_type(with_distinct(lf, taxonomy_specs(settings)), settings)
+
+
+def taxonomy_specs(settings: ProjectSettings) -> list[Distinct]:
+    """The raw-value part of normalize_taxonomy as per-distinct-value mappings."""
+    specs = []
+    for raw, name, taxonomy in (("_raw_tags", "tags", settings.taxonomy.tags),
+                                ("_raw_lists", "lists", settings.taxonomy.lists)):
+        def _labels(small: pl.LazyFrame, raw: str = raw, name: str = name,
+                    taxonomy: dict[str, list[str]] = taxonomy) -> pl.LazyFrame:
+            canonical, unknown = labels(raw, taxonomy)
+            return small.with_columns(**{name: canonical, f"unknown_{name}": unknown})
+        specs.append(Distinct((raw,), _labels))
+    specs.append(Distinct(("_raw_lifecycle_stage", "_raw_contact_type"),
+                          lambda small: _words(small, settings)))
+    return specs
+
+
+def _words(lf: pl.LazyFrame, settings: ProjectSettings) -> pl.LazyFrame:
     stage_raw = clean(pl.col("_raw_lifecycle_stage"))
     stage = match_key(stage_raw).replace_strict(_aliases(settings.lifecycle_aliases),
                                                 default=None, return_dtype=pl.String)
-    lf = lf.with_columns(
-        tags=tags, unknown_tags=unknown_tags, lists=lists, unknown_lists=unknown_lists,
-        lifecycle_stage=stage,
-        lifecycle_unmapped=pl.when(stage.is_null()).then(stage_raw),
-    )
     type_raw = clean(pl.col("_raw_contact_type"))
     given = match_key(type_raw).replace_strict(CONTACT_TYPE_WORDS, default=None,
                                                return_dtype=pl.String)
+    return lf.with_columns(
+        lifecycle_stage=stage,
+        lifecycle_unmapped=pl.when(stage.is_null()).then(stage_raw),
+        _type_given=given,
+        contact_type_unmapped=pl.when(type_raw.is_not_null() & given.is_null()).then(type_raw),
+    )
+
+
+def contact_type(lf: pl.LazyFrame, settings: ProjectSettings) -> pl.LazyFrame:
+    """contact_type and contact_type_derived from ``_type_given``, domain and lifecycle."""
+    given = pl.col("_type_given")
     derived = _contact_type(settings.contact_types, pl.col("email_domain"),
                             pl.col("lifecycle_stage"))
     from_raw = given.is_not_null() & (given != "unknown")
     return lf.with_columns(
         contact_type=pl.when(from_raw).then(given).otherwise(derived),
         contact_type_derived=~from_raw,
-        contact_type_unmapped=pl.when(type_raw.is_not_null() & given.is_null()).then(type_raw),
     )
