@@ -1,11 +1,17 @@
-"""Shared fixtures: a throwaway project folder with config/, pipelines/ and data/."""
+"""Shared fixtures: a throwaway project folder, and a throwaway PostgreSQL schema."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+import uuid
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+
+PG_DSN = os.environ.get("CONTACTOPS_TEST_PG_DSN",
+                        "host=127.0.0.1 port=5432 dbname=test user=postgres")
 
 
 @pytest.fixture
@@ -35,3 +41,32 @@ def make_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
         return target
 
     return make
+
+
+@pytest.fixture
+def pg_dsn() -> str:
+    return PG_DSN
+
+
+@pytest.fixture
+def pg_schema() -> Iterator[tuple[str, Any]]:
+    """A fresh, uniquely named schema on the local server, dropped afterwards.
+
+    Skipped when no server answers, unless CONTACTOPS_REQUIRE_POSTGRES is set: then it fails.
+    """
+    import psycopg
+
+    try:
+        conn = psycopg.connect(PG_DSN, autocommit=True, connect_timeout=3)
+    except psycopg.OperationalError as exc:
+        if os.environ.get("CONTACTOPS_REQUIRE_POSTGRES"):
+            pytest.fail(f"CONTACTOPS_REQUIRE_POSTGRES is set but PostgreSQL is not reachable "
+                        f"({PG_DSN}): {exc}")
+        pytest.skip(f"no PostgreSQL server at {PG_DSN}")
+    schema = f"co_test_{uuid.uuid4().hex[:12]}"
+    conn.execute(f'CREATE SCHEMA "{schema}"')
+    try:
+        yield schema, conn
+    finally:
+        conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+        conn.close()

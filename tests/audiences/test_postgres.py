@@ -5,41 +5,17 @@ Skipped only when no server answers AND CONTACTOPS_REQUIRE_POSTGRES is unset.
 
 from __future__ import annotations
 
-import os
-import uuid
-
-import pytest
-
 from contactops.audiences import apply, load_audience_config, make_plan
 from contactops.config import load_project
 from contactops.engine import Warehouse
 
 from .conftest import AUDIENCES_YAML, contact, seed_warehouse
 
-DSN = os.environ.get("CONTACTOPS_TEST_PG_DSN", "host=127.0.0.1 port=5432 dbname=test "
-                     "user=postgres connect_timeout=3")
 
-
-@pytest.fixture
-def pg_schema():
-    psycopg = pytest.importorskip("psycopg")
-    try:
-        conn = psycopg.connect(DSN, autocommit=True)
-    except psycopg.OperationalError as exc:
-        if os.environ.get("CONTACTOPS_REQUIRE_POSTGRES"):
-            raise
-        pytest.skip(f"no PostgreSQL server answers: {exc}")
-    schema = "contactops_aud_" + uuid.uuid4().hex[:8]
-    try:
-        yield conn, schema
-    finally:
-        conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-        conn.close()
-
-
-def test_publish_to_postgres_replaces_table_in_one_transaction(project_dir, pg_schema,
+def test_publish_to_postgres_replaces_table_in_one_transaction(project_dir, pg_schema, pg_dsn,
                                                                 monkeypatch) -> None:
-    conn, schema = pg_schema
+    schema, conn = pg_schema
+    DSN = pg_dsn  # noqa: N806
     monkeypatch.setenv("AUD_PG_DSN", DSN)
     yaml = AUDIENCES_YAML.replace("targets:\n  news_csv:", f"""targets:
   pg:
