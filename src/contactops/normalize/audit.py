@@ -10,9 +10,9 @@ query optimization alone take seconds.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import polars as pl
+
+from contactops.normalize.distinct import via_distinct
 
 #: output field -> (raw input column, rule name or rule expression)
 AUDITED_FIELDS: dict[str, tuple[str, str | pl.Expr]] = {
@@ -54,6 +54,20 @@ AUDITED_FIELDS: dict[str, tuple[str, str | pl.Expr]] = {
 
 _CONSENT_CHANNEL = {"consent_email": "email", "consent_sms": "sms", "consent_phone": "phone"}
 
+#: Every rule name a change row can carry (names.py sets ``_name_rule`` to one of the first).
+RULE_NAMES: tuple[str, ...] = (
+    "name.clean", "name.split_full_name", "name.last_comma_first", "name.swap_first_last",
+    "email.trim_lower", "phone.e164", "phone.invalid", "company.clean_case", "text.clean",
+    "geo.clean_case", "geo.region_code", "geo.postal_code", "geo.country_unknown",
+    "geo.country_iso2", "taxonomy.tags", "taxonomy.lists", "taxonomy.lifecycle_alias",
+    "taxonomy.contact_type_rule", "taxonomy.contact_type_word", "consent.vocabulary",
+    "consent.lawful_basis", "dates.parse",
+)
+#: Enum dtypes of the audit's field and rule columns: 6M change rows gather a u8 code,
+#: not a string, and land in DuckDB as ENUMs.
+FIELDS = pl.Enum(list(AUDITED_FIELDS))
+RULES = pl.Enum(list(RULE_NAMES))
+
 
 def _as_text(field: str, dtype: pl.DataType) -> pl.Expr:
     col = pl.col(field)
@@ -77,9 +91,10 @@ def changes(wide: pl.LazyFrame, schema: pl.Schema) -> pl.LazyFrame:
     """One row per (record, field) whose normalized value differs from the raw value.
 
     Rows are grouped by field (in :data:`AUDITED_FIELDS` order) and keep the input order
-    within a field. Each field's changed rows are filtered and imploded column by column
-    in one ``select`` (a single branch over ``wide``: small plan, computed once), then
-    the per-field lists are concatenated and exploded: cost follows the number of changes.
+    within a field. One ``select`` computes every field's changed mask, before, after and
+    rule (a single branch over ``wide``, cached), then one filtered branch per field is
+    concatenated: cost follows the number of changes. Pass a materialized frame (as
+    :meth:`NormalizeOutput.collect` does) and the branches only filter columns.
     """
     columns: list[pl.Expr] = []
     for i, (field, (raw, rule)) in enumerate(AUDITED_FIELDS.items()):
@@ -92,26 +107,16 @@ def changes(wide: pl.LazyFrame, schema: pl.Schema) -> pl.LazyFrame:
             changed = (before.str.strip_chars().str.len_bytes() > 0).fill_null(False) & \
                 before.ne_missing(after)
         rule_expr = pl.lit(rule) if isinstance(rule, str) else rule
-        # Materialized first: the engine would otherwise evaluate before/after twice.
         columns += [changed.alias(f"_c{i}"), before.alias(f"_b{i}"), after.alias(f"_a{i}"),
-                    rule_expr.cast(pl.String).alias(f"_r{i}")]
-    n = len(AUDITED_FIELDS)
-
-    def gathered(name: str, value: Callable[[int], pl.Expr]) -> pl.Expr:
-        """Changed rows of every field, field after field, as one single-row list."""
-        return pl.concat_list([value(i).filter(pl.col(f"_c{i}")).implode()
-                               for i in range(n)]).alias(name)
-
-    fields = list(AUDITED_FIELDS)
-    return (wide.select("record_id", "source", *columns).select(
-        gathered("record_id", lambda i: pl.col("record_id")),
-        gathered("source", lambda i: pl.col("source")),
-        pl.concat_list([pl.lit(fields[i]).repeat_by(pl.col(f"_c{i}").sum())
-                        for i in range(n)]).alias("field"),
-        gathered("rule", lambda i: pl.col(f"_r{i}")),
-        gathered("before", lambda i: pl.col(f"_b{i}")),
-        gathered("after", lambda i: pl.col(f"_a{i}")),
-    ).explode("record_id", "source", "field", "rule", "before", "after"))
+                    rule_expr.cast(RULES).alias(f"_r{i}")]
+    base = wide.select("record_id", "source", *columns).cache()
+    return pl.concat([
+        base.filter(pl.col(f"_c{i}")).select(
+            "record_id", "source", pl.lit(field, dtype=FIELDS).alias("field"),
+            pl.col(f"_r{i}").alias("rule"), pl.col(f"_b{i}").alias("before"),
+            pl.col(f"_a{i}").alias("after"))
+        for i, field in enumerate(AUDITED_FIELDS)
+    ])
 
 
 def rule_counts(changes_frame: pl.LazyFrame) -> pl.LazyFrame:
@@ -127,11 +132,10 @@ def flag_counts(records: pl.LazyFrame) -> pl.LazyFrame:
             .sort("records", "source", "flag", descending=[True, False, False]))
 
 
-def flags_expr(date_fields: tuple[str, ...]) -> pl.Expr:
-    """The ``flags`` column: every flag code that applies to the record, as List[Utf8]."""
+def _flag_checks(date_fields: tuple[str, ...]) -> dict[str, pl.Expr]:
     c = pl.col
     email_present = c("email").is_not_null()
-    checks: dict[str, pl.Expr] = {
+    return {
         "email_invalid": email_present & ~c("email_valid").fill_null(False),
         "email_role": c("email_is_role").fill_null(False),
         "email_disposable": c("email_is_disposable").fill_null(False),
@@ -153,5 +157,24 @@ def flags_expr(date_fields: tuple[str, ...]) -> pl.Expr:
         & c("full_name").is_null(),
         "no_channel": ~c("email_valid").fill_null(False) & ~c("phone_valid").fill_null(False),
     }
-    items = [pl.when(cond).then(pl.lit(code)) for code, cond in checks.items()]
-    return pl.concat_list(items).list.drop_nulls()
+
+
+def with_flags(lf: pl.LazyFrame, date_fields: tuple[str, ...]) -> pl.LazyFrame:
+    """Add ``flags``: every flag code that applies to the record, as List[Utf8].
+
+    Each check sets one bit of a per-record mask (cheap integer work); the list of codes is
+    built once per distinct mask (a few hundred per million records) and joined back.
+    Building a list per record directly took ~1.8 s per 1M records, this ~0.03 s.
+    """
+    checks = _flag_checks(date_fields)
+    if len(checks) > 32:
+        raise AssertionError("flag mask is 32 bits wide")
+    zero = pl.lit(0, dtype=pl.UInt32)
+    mask = pl.sum_horizontal([pl.when(cond).then(pl.lit(1 << bit, dtype=pl.UInt32))
+                              .otherwise(zero) for bit, cond in enumerate(checks.values())])
+    codes = [pl.when((pl.col("_flag_mask") & (1 << bit)) != 0).then(pl.lit(code))
+             for bit, code in enumerate(checks)]
+    return via_distinct(
+        lf.with_columns(mask.alias("_flag_mask")), ["_flag_mask"],
+        lambda masks: masks.with_columns(flags=pl.concat_list(codes).list.drop_nulls()),
+    ).drop("_flag_mask")

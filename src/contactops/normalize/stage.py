@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -56,9 +57,12 @@ OUTPUT_COLUMNS: tuple[str, ...] = (
 _PASS_THROUGH = ("original_source", "campaign", "utm_source", "utm_medium", "utm_campaign")
 
 
+Phase = Callable[[pl.LazyFrame], pl.LazyFrame]
+
+
 @dataclass(frozen=True)
 class NormalizeOutput:
-    """Lazy results of the normalize stage.
+    """Results of the normalize stage: lazy plans, or both tables from :meth:`collect`.
 
     Attributes:
         records: the normalized_records table, one row per input row.
@@ -68,11 +72,33 @@ class NormalizeOutput:
     records: pl.LazyFrame
     changes: pl.LazyFrame
     timings: dict[str, float] = field(default_factory=dict)
+    source: pl.LazyFrame | None = None
+    phases: tuple[tuple[str, Phase], ...] = ()
 
     def collect(self) -> tuple[pl.DataFrame, pl.DataFrame]:
-        """Materialize records and changes together, computing the normalization once."""
+        """Materialize records and changes, computing the normalization once.
+
+        Runs the phases of :func:`build_wide` one after the other, each materialized (the
+        per-distinct-value joins run ~2x faster in the in-memory engine than streamed), then
+        builds the audit from the materialized frame. Timings per phase land in
+        ``timings``.
+        """
+        if self.source is None:
+            started = time.perf_counter()
+            records, changes = pl.collect_all([self.records, self.changes])
+            self.timings["collect_seconds"] = time.perf_counter() - started
+            return records, changes
         started = time.perf_counter()
-        records, changes = pl.collect_all([self.records, self.changes])
+        frame = self.source
+        for name, phase in self.phases:
+            begun = time.perf_counter()
+            frame = phase(frame).collect(engine="in-memory").lazy()
+            self.timings[f"{name}_seconds"] = time.perf_counter() - begun
+        wide = frame.collect()
+        begun = time.perf_counter()
+        records = wide.select(OUTPUT_COLUMNS)
+        changes = audit.changes(wide.lazy(), wide.schema).collect(engine="in-memory")
+        self.timings["audit_seconds"] = time.perf_counter() - begun
         self.timings["collect_seconds"] = time.perf_counter() - started
         return records, changes
 
@@ -103,34 +129,55 @@ def _with_raw(records: pl.LazyFrame) -> pl.LazyFrame:
     )
 
 
+def phases(settings: ProjectSettings, options: NormalizeSettings, *,
+           now: datetime | None = None) -> tuple[tuple[str, Phase], ...]:
+    """The normalizers in dependency order, as named phases (materialization boundaries)."""
+    now = now or datetime.now(UTC)
+
+    def distinct_values(lf: pl.LazyFrame) -> pl.LazyFrame:
+        # Work once per distinct raw value, every mapping in one flat concat over the raw
+        # frame (chained mappings nest the plan and the optimizer blows up).
+        return with_distinct(_with_raw(lf), [
+            geo_spec(),  # first: a phone's region comes from the record's country
+            names_spec(nickname_keys=options.nickname_keys,
+                       detect_swaps=options.detect_swapped_names),
+            companies_spec(),
+            consent_spec(settings.consent),
+            *taxonomy_specs(settings),
+        ])
+
+    def emails(lf: pl.LazyFrame) -> pl.LazyFrame:
+        lf = normalize_emails(lf, free_domains=settings.free_email_domains,
+                              extra_disposable=options.extra_disposable_domains,
+                              extra_roles=options.extra_role_localparts,
+                              flag_typos=options.flag_email_typos,
+                              library_fallback=options.email_library_fallback)
+        return contact_type(lf, settings)  # needs email_domain
+
+    def phones(lf: pl.LazyFrame) -> pl.LazyFrame:
+        return normalize_phones(lf, default_region=options.phone_region
+                                or settings.default_country,
+                                library_fallback=options.phone_library_fallback)
+
+    def dates_and_text(lf: pl.LazyFrame) -> pl.LazyFrame:
+        lf = normalize_dates(lf, now=now, date_order=options.date_order)
+        return lf.with_columns(
+            *(clean(pl.col(f"_raw_{f}")).alias(f) for f in _PASS_THROUGH),
+            notes=blank_to_null(nfkc(pl.col("_raw_notes"))),
+        )
+
+    return (("distinct_values", distinct_values), ("emails", emails), ("phones", phones),
+            ("dates", dates_and_text),
+            ("flags", lambda lf: audit.with_flags(lf, DATE_FIELDS)))
+
+
 def build_wide(records: pl.LazyFrame, settings: ProjectSettings, options: NormalizeSettings,
                *, now: datetime | None = None) -> pl.LazyFrame:
     """Every normalizer applied in dependency order; raw and helper columns still present."""
-    lf = _with_raw(records)
-    # Work once per distinct raw value, every mapping in one flat concat over the raw frame
-    # (chained mappings nest the plan and the optimizer blows up).
-    lf = with_distinct(lf, [
-        geo_spec(),  # first: a phone's region comes from the record's country
-        names_spec(nickname_keys=options.nickname_keys,
-                   detect_swaps=options.detect_swapped_names),
-        companies_spec(),
-        consent_spec(settings.consent),
-        *taxonomy_specs(settings),
-    ])
-    lf = normalize_emails(lf, free_domains=settings.free_email_domains,
-                          extra_disposable=options.extra_disposable_domains,
-                          extra_roles=options.extra_role_localparts,
-                          flag_typos=options.flag_email_typos,
-                          library_fallback=options.email_library_fallback)
-    lf = normalize_phones(lf, default_region=options.phone_region or settings.default_country,
-                          library_fallback=options.phone_library_fallback)
-    lf = contact_type(lf, settings)  # needs email_domain
-    lf = normalize_dates(lf, now=now or datetime.now(UTC), date_order=options.date_order)
-    lf = lf.with_columns(
-        *(clean(pl.col(f"_raw_{f}")).alias(f) for f in _PASS_THROUGH),
-        notes=blank_to_null(nfkc(pl.col("_raw_notes"))),
-    )
-    return lf.with_columns(flags=audit.flags_expr(DATE_FIELDS))
+    lf = records
+    for _, phase in phases(settings, options, now=now):
+        lf = phase(lf)
+    return lf
 
 
 def normalize(records: pl.LazyFrame, settings: ProjectSettings, options: NormalizeSettings,
@@ -144,9 +191,12 @@ def normalize(records: pl.LazyFrame, settings: ProjectSettings, options: Normali
         now: reference time for future-date flags (tests pass a fixed one); default: now.
 
     Returns:
-        NormalizeOutput with lazy ``records`` and ``changes``.
+        NormalizeOutput with lazy ``records`` and ``changes``; ``collect()`` computes both.
     """
-    wide = build_wide(records, settings, options, now=now)
+    steps = phases(settings, options, now=now)
+    wide = records
+    for _, phase in steps:
+        wide = phase(wide)
     schema = wide.collect_schema()
     return NormalizeOutput(records=wide.select(OUTPUT_COLUMNS),
-                           changes=audit.changes(wide, schema))
+                           changes=audit.changes(wide, schema), source=records, phases=steps)
