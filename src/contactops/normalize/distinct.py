@@ -47,6 +47,7 @@ def _mapped(lf: pl.LazyFrame, spec: Distinct) -> tuple[pl.LazyFrame, list[str]]:
 
 def with_distinct(lf: pl.LazyFrame, specs: Sequence[Distinct]) -> pl.LazyFrame:
     """``lf`` plus the columns of every spec, each computed on its distinct keys."""
+    lf = lf.cache()  # read by every branch below: computed once, not once per branch
     parts, outputs = [], []
     for spec in specs:
         joined, cols = _mapped(lf, spec)
