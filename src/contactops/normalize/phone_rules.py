@@ -150,13 +150,14 @@ def decide(frame: pl.DataFrame) -> pl.DataFrame:
         ``e164``, ``valid`` and ``region`` per row, all null where undecided.
     """
     codes = country_codes()
-    regions = [r for r in frame["region"].drop_nulls().unique().to_list() if rules_for(r)]
-    by_region = {r: rules_for(r) for r in regions}
+    by_region = {r: rules for r in frame["region"].drop_nulls().unique().to_list()
+                 if (rules := rules_for(r)) is not None}
+    regions = list(by_region)
     d, region = pl.col("digits"), pl.col("region")
-    nat_cc = region.replace_strict({r: str(x.country_code) for r, x in by_region.items() if x},
+    nat_cc = region.replace_strict({r: str(x.country_code) for r, x in by_region.items()},
                                    default=None, return_dtype=pl.String)
-    idds = {x.idd for x in by_region.values() if x and x.idd}
-    idd = region.replace_strict({r: x.idd for r, x in by_region.items() if x and x.idd},
+    idds = {x.idd for x in by_region.values() if x.idd}
+    idd = region.replace_strict({r: x.idd for r, x in by_region.items() if x.idd},
                                 default=None, return_dtype=pl.String)
     # One literal test per distinct prefix (expression-valued string arguments are slow).
     after_idd = pl.lit(None, dtype=pl.String)
@@ -172,7 +173,7 @@ def decide(frame: pl.DataFrame) -> pl.DataFrame:
     intl_cc = pl.when(head[0].is_in(known)).then(head[0]).when(head[1].is_in(known)) \
         .then(head[1]).when(head[2].is_in(known)).then(head[2])
     own_cc = pl.lit(False)  # a national number that starts with its region's country code
-    for cc in {str(x.country_code) for x in by_region.values() if x}:
+    for cc in {str(x.country_code) for x in by_region.values()}:
         own_cc = own_cc | ((nat_cc == cc) & d.str.starts_with(cc)).fill_null(False)
     work = frame.with_columns(_intl=pl.col("plus") | via_idd, _rest=rest).with_columns(
         _cc=pl.when("_intl").then(intl_cc).otherwise(nat_cc))

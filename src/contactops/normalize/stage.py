@@ -174,8 +174,12 @@ def phases(settings: ProjectSettings, options: NormalizeSettings, *,
 def build_wide(records: pl.LazyFrame, settings: ProjectSettings, options: NormalizeSettings,
                *, now: datetime | None = None) -> pl.LazyFrame:
     """Every normalizer applied in dependency order; raw and helper columns still present."""
+    return _chain(records, phases(settings, options, now=now))
+
+
+def _chain(records: pl.LazyFrame, steps: tuple[tuple[str, Phase], ...]) -> pl.LazyFrame:
     lf = records
-    for _, phase in phases(settings, options, now=now):
+    for _, phase in steps:
         lf = phase(lf)
     return lf
 
@@ -194,9 +198,7 @@ def normalize(records: pl.LazyFrame, settings: ProjectSettings, options: Normali
         NormalizeOutput with lazy ``records`` and ``changes``; ``collect()`` computes both.
     """
     steps = phases(settings, options, now=now)
-    wide = records
-    for _, phase in steps:
-        wide = phase(wide)
+    wide = _chain(records, steps)
     schema = wide.collect_schema()
     return NormalizeOutput(records=wide.select(OUTPUT_COLUMNS),
                            changes=audit.changes(wide, schema), source=records, phases=steps)
