@@ -141,6 +141,11 @@ def _strip_prefix(nsn: pl.Expr, rules: RegionRules) -> pl.Expr:
 def decide(frame: pl.DataFrame) -> pl.DataFrame:
     """Decide numbers the library would parse by plain rules.
 
+    Works on sub-frames so that every rule is a literal test on the rows it concerns: the
+    rows of one record region (international prefix, own country code), then of one
+    parsing region (national prefix), then of one country code (region of the number and
+    validity).
+
     Args:
         frame: ``digits`` (every digit of the number, Utf8), ``plus`` (written with a
             leading +), ``region`` (where a national number is from) and ``eligible``
@@ -149,85 +154,106 @@ def decide(frame: pl.DataFrame) -> pl.DataFrame:
     Returns:
         ``e164``, ``valid`` and ``region`` per row, all null where undecided.
     """
+    rows = frame.with_row_index("_i").filter(pl.col("eligible"))
+    split = [_split_region(part, rules) for (name,), part in
+             rows.partition_by("region", as_dict=True, maintain_order=False).items()
+             if name is not None and (rules := rules_for(name)) is not None]
+    national = [n for n, _ in split]
+    decided = pl.concat([*national, _international([i for _, i in split])], how="vertical")
+    stripped = [_stripped(part, rules) for (name,), part in
+                decided.partition_by("_pr", as_dict=True, maintain_order=False).items()
+                if (rules := rules_for(name)) is not None and rules.prefix_is_plain]
+    claims = [_claims(part, cc) for (cc,), part in
+              pl.concat([_EMPTY, *stripped]).partition_by("_cc", as_dict=True,
+                                                          maintain_order=False).items()]
+    found = frame.with_row_index("_i").join(
+        pl.concat([_CLAIMED, *claims]), on="_i", how="left", maintain_order="left")
+    ok = pl.col("_valid").is_not_null()
+    return found.select(
+        e164=pl.when(pl.col("_valid")).then(pl.concat_str(pl.lit("+"), "_cc", "_nsn")),
+        valid="_valid",
+        region=pl.when(ok).then(pl.coalesce(pl.col("_found"), pl.col("region"))),
+    )
+
+
+_EMPTY = pl.DataFrame(schema={"_i": pl.UInt32, "_cc": pl.String, "_nsn": pl.String,
+                              "_pr": pl.String})
+_CLAIMED = pl.DataFrame(schema={"_i": pl.UInt32, "_cc": pl.String, "_nsn": pl.String,
+                                "_found": pl.String, "_valid": pl.Boolean})
+
+
+def _split_region(part: pl.DataFrame, rules: RegionRules) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """One record region's rows: national numbers (country code, national number, parsing
+    region) and international ones (digits after the + or the international prefix)."""
+    d, plus = pl.col("digits"), pl.col("plus")
+    intl = plus
+    rest = pl.when(plus).then(d)
+    if rules.idd:
+        via = ~plus & d.str.starts_with(rules.idd) & (d.str.slice(len(rules.idd), 1) != "0")
+        intl = plus | via
+        rest = rest.when(via).then(d.str.slice(len(rules.idd)))
+    part = part.with_columns(_intl=intl)
+    international = part.filter("_intl").select("_i", _rest=rest)
+    cc = str(rules.country_code)
+    # Plain cases only: a national number starting with its own country code, or a region
+    # whose international prefix is not plain digits, is the library's to read.
+    national = part.filter(~pl.col("_intl") & ~d.str.starts_with(cc)) if rules.idd \
+        else part.clear()
+    return national.select("_i", _cc=pl.lit(cc), _nsn=d, _pr=pl.lit(rules.region)), \
+        international
+
+
+def _international(parts: list[pl.DataFrame]) -> pl.DataFrame:
+    """Country code (the library's 1-3 digit prefix), national number and parsing region
+    (the code's main region) of numbers written internationally."""
     codes = country_codes()
-    by_region = {r: rules for r in frame["region"].drop_nulls().unique().to_list()
-                 if (rules := rules_for(r)) is not None}
-    regions = list(by_region)
-    d, region = pl.col("digits"), pl.col("region")
-    nat_cc = region.replace_strict({r: str(x.country_code) for r, x in by_region.items()},
-                                   default=None, return_dtype=pl.String)
-    idds = {x.idd for x in by_region.values() if x.idd}
-    idd = region.replace_strict({r: x.idd for r, x in by_region.items() if x.idd},
-                                default=None, return_dtype=pl.String)
-    # One literal test per distinct prefix (expression-valued string arguments are slow).
-    after_idd = pl.lit(None, dtype=pl.String)
-    for prefix in idds:
-        mine = ~pl.col("plus") & (idd == prefix) & d.str.starts_with(prefix) \
-            & (d.str.slice(len(prefix), 1) != "0")
-        after_idd = pl.when(mine.fill_null(False)).then(d.str.slice(len(prefix))) \
-            .otherwise(after_idd)
-    via_idd = after_idd.is_not_null()
-    rest = pl.when(pl.col("plus")).then(d).otherwise(after_idd)
     known = [str(cc) for cc in codes]
-    head = [pl.col("_rest").str.slice(0, n) for n in (1, 2, 3)]
-    intl_cc = pl.when(head[0].is_in(known)).then(head[0]).when(head[1].is_in(known)) \
-        .then(head[1]).when(head[2].is_in(known)).then(head[2])
-    own_cc = pl.lit(False)  # a national number that starts with its region's country code
-    for cc in {str(x.country_code) for x in by_region.values()}:
-        own_cc = own_cc | ((nat_cc == cc) & d.str.starts_with(cc)).fill_null(False)
-    work = frame.with_columns(_intl=pl.col("plus") | via_idd, _rest=rest).with_columns(
-        _cc=pl.when("_intl").then(intl_cc).otherwise(nat_cc))
-    cc_len = pl.col("_cc").str.len_bytes()
-    work = work.with_columns(
-        _nsn=pl.when(~pl.col("_intl")).then(d).when(cc_len == 1).then(pl.col("_rest").str.slice(1))
-        .when(cc_len == 2).then(pl.col("_rest").str.slice(2))
-        .otherwise(pl.col("_rest").str.slice(3)),
-        # Plain cases only: a national number starting with its own country code, or a
-        # region whose international prefix is not plain digits, is the library's to read.
-        _ok=pl.col("eligible") & pl.col("_cc").is_not_null() & region.is_in(regions)
-        & (pl.col("_intl") | (idd.is_not_null() & ~own_cc))
-        & (pl.col("_rest").str.len_bytes() > _MIN_NSN).fill_null(True),
-    )
-    main = {cc: codes[int(cc)][0] for cc in work["_cc"].drop_nulls().unique().to_list()}
-    parse_region = pl.when(pl.col("_intl")).then(
-        pl.col("_cc").replace_strict(main, default=None, return_dtype=pl.String)).otherwise(region)
-    work = work.with_columns(_pr=parse_region)
-    nsn, ok = pl.col("_nsn"), pl.col("_ok")
-    stripped = pl.lit(None, dtype=pl.String)
-    for name in work["_pr"].drop_nulls().unique().to_list():
-        rules = rules_for(name)
-        if rules is not None and rules.prefix_is_plain:
-            mine = pl.when(ok & (pl.col("_pr") == name)).then(nsn)
-            stripped = pl.coalesce(_strip_prefix(mine, rules), stripped)
-    work = work.with_columns(_nsn=stripped).with_columns(
-        _ok=ok & nsn.str.len_bytes().is_between(_MIN_NSN, _MAX_NSN).fill_null(False))
-    work = work.with_row_index("_i")
-    claims = [pl.DataFrame(schema={"_i": pl.UInt32, "_found": pl.String, "_valid": pl.Boolean})]
-    for cc in main:
-        rows = work.filter(ok & (pl.col("_cc") == cc)).select("_i", "_nsn")
-        single = len(codes[int(cc)]) == 1
-        for rules in (r for name in codes[int(cc)] if (r := rules_for(name)) is not None):
-            # The library's region_code_for_number: the first region whose leading digits
-            # match or (without leading digits) for which the number is valid; the number is
-            # then valid if that region's types say so. Claimed rows leave ``rows``.
-            if rows.is_empty():
-                break
-            if single or rules.leading_digits:
-                hit = (pl.repeat(True, rows.height, eager=True) if single else
-                       rows["_nsn"].str.contains(f"^(?:{rules.leading_digits})").fill_null(False))
-                claimed = rows.filter(hit)
-                verdict = valid_mask(claimed["_nsn"], rules)
-            else:
-                hit = valid_mask(rows["_nsn"], rules).fill_null(False)
-                claimed = rows.filter(hit)
-                verdict = pl.repeat(True, claimed.height, eager=True)
-            claims.append(claimed.select("_i", _found=pl.lit(rules.region), _valid=verdict))
-            rows = rows.filter(~hit)
-        claims.append(rows.select("_i", _found=pl.lit(None, dtype=pl.String),
-                                  _valid=pl.lit(False)))
-    work = work.join(pl.concat(claims), on="_i", how="left", maintain_order="left")
-    return work.select(
-        e164=pl.when(ok & pl.col("_valid")).then(pl.concat_str(pl.lit("+"), pl.col("_cc"), nsn)),
-        valid=pl.when(ok).then(pl.col("_valid").fill_null(False)),
-        region=pl.when(ok).then(pl.coalesce(pl.col("_found"), region)),
-    )
+    rest = pl.col("_rest")
+    rows = pl.concat([pl.DataFrame(schema={"_i": pl.UInt32, "_rest": pl.String}), *parts])
+    rows = rows.filter(rest.str.len_bytes() > _MIN_NSN)
+    head = [rest.str.slice(0, n) for n in (1, 2, 3)]
+    rows = rows.with_columns(_cc=pl.when(head[0].is_in(known)).then(head[0])
+                             .when(head[1].is_in(known)).then(head[1])
+                             .when(head[2].is_in(known)).then(head[2])).drop_nulls("_cc")
+    main = {cc: codes[int(cc)][0] for cc in rows["_cc"].unique().to_list()}
+    return rows.select(
+        "_i", "_cc", _nsn=rest.str.slice(pl.col("_cc").str.len_bytes()),
+        _pr=pl.col("_cc").replace_strict(main, return_dtype=pl.String))
+
+
+def _stripped(part: pl.DataFrame, rules: RegionRules) -> pl.DataFrame:
+    """One parsing region's rows, national prefix stripped, of a length a plan can have."""
+    nsn = _strip_prefix(pl.col("_nsn"), rules)
+    return part.with_columns(_nsn=nsn).filter(
+        pl.col("_nsn").str.len_bytes().is_between(_MIN_NSN, _MAX_NSN))
+
+
+def _claims(rows: pl.DataFrame, cc: str) -> pl.DataFrame:
+    """Region of the number and validity, for the rows of one country code.
+
+    The library's region_code_for_number: the first region of the code whose leading
+    digits match or (without leading digits) for which the number is valid; the number is
+    then valid if that region's types say so. Claimed rows leave ``rows``; what no region
+    claims is invalid.
+    """
+    regions = country_codes()[int(cc)]
+    single = len(regions) == 1
+    rows = rows.select("_i", "_cc", "_nsn")
+    claims = []
+    for rules in (r for name in regions if (r := rules_for(name)) is not None):
+        if rows.is_empty():
+            break
+        if single or rules.leading_digits:
+            hit = (pl.repeat(True, rows.height, eager=True) if single else
+                   rows["_nsn"].str.contains(f"^(?:{rules.leading_digits})").fill_null(False))
+            claimed = rows.filter(hit)
+            verdict = valid_mask(claimed["_nsn"], rules)
+        else:
+            hit = valid_mask(rows["_nsn"], rules).fill_null(False)
+            claimed = rows.filter(hit)
+            verdict = pl.repeat(True, claimed.height, eager=True)
+        claims.append(claimed.with_columns(_found=pl.lit(rules.region), _valid=verdict))
+        rows = rows.filter(~hit)
+    claims.append(rows.with_columns(_found=pl.lit(None, dtype=pl.String),
+                                    _valid=pl.lit(False)))
+    return pl.concat(claims)
