@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import polars as pl
 
-_WS = r"[\s\u00a0\u2000-\u200b\u202f\u205f\u3000]+"
+_WS_CLASS = r"\s\u00a0\u2000-\u200b\u202f\u205f\u3000"
+_WS = rf"[{_WS_CLASS}]+"
+#: Text the whitespace collapse would change: a run of two, or any whitespace but a space.
+_ODD_WS = rf"[{_WS_CLASS}]{{2}}|[[{_WS_CLASS}]--\x20]"
 
 
 def is_ascii(expr: pl.Expr) -> pl.Expr:
@@ -23,8 +26,12 @@ def nfkc(expr: pl.Expr) -> pl.Expr:
 
 def clean(expr: pl.Expr) -> pl.Expr:
     """NFKC-normalize, collapse runs of whitespace to one space, trim; blank becomes null."""
-    # replace() rather than when(len > 0).then(out): the engine would compute ``out`` twice.
-    return nfkc(expr).str.replace_all(_WS, " ").str.strip_chars().replace("", None)
+    # The collapse rewrites every value it sees (~0.1 s per 1M): it sees only the values a
+    # read-only test (~0.03 s) finds it would change. replace() rather than
+    # when(len > 0).then(out): the engine would compute ``out`` twice.
+    text = nfkc(expr)
+    collapsed = pl.when(text.str.contains(_ODD_WS)).then(text).str.replace_all(_WS, " ")
+    return pl.coalesce(collapsed, text).str.strip_chars().replace("", None)
 
 
 def blank_to_null(expr: pl.Expr) -> pl.Expr:
