@@ -5,7 +5,8 @@ Input: the project's seeded generator (``make_contacts``); ``--literal`` tiles a
 literal rows instead. Times records + changes collected together (wall and CPU: the machine
 is shared, CPU time is the steadier figure) with the time of each phase, each field group on
 its own, and prints rows/s, change rows and peak RSS. Run 1 is the honest figure for a
-scheduled run: later runs reuse the phonenumbers/email-validator caches of the process. ``--cache DIR`` keeps the generated input as Parquet between runs.
+scheduled run: later runs reuse the phonenumbers/email-validator caches of the process.
+``--cache DIR`` keeps the generated input as Parquet between runs.
 """
 
 from __future__ import annotations
@@ -46,7 +47,8 @@ TAGS = ["Webinar 2024, VIP", "webinar2024;newsletter", "WEBINAR-2024 | Trade Sho
         None, "random tag, Another One"]
 CONSENT = ["yes", "Opt-In", "unsubscribed", "maybe", None, "pending", "TRUE", "ja"]
 CHANNELS = [None, "email", "SMS", "all", "fax"]
-LIFECYCLE = ["Lead", "MQL", "closed won", "Customer", None, "prospecting", "Marketing Qualified Lead"]
+LIFECYCLE = ["Lead", "MQL", "closed won", "Customer", None, "prospecting",
+             "Marketing Qualified Lead"]
 DATES = ["2024-03-05", "2024-03-05T10:20:30Z", "03/04/2024", "13/04/2024", "05.03.2024",
          "1709632800", "2024-02-30", "March 5, 2024", "garbage", "2099-01-01", None]
 REGIONS = ["california", "NY", "Bayern", "Greater London", None, "ontario"]

@@ -13,6 +13,7 @@ from __future__ import annotations
 import polars as pl
 
 from contactops.normalize.distinct import via_distinct
+from contactops.normalize.text import list_text
 
 #: output field -> (raw input column, rule name or rule expression)
 AUDITED_FIELDS: dict[str, tuple[str, str | pl.Expr]] = {
@@ -69,10 +70,13 @@ FIELDS = pl.Enum(list(AUDITED_FIELDS))
 RULES = pl.Enum(list(RULE_NAMES))
 
 
-def _as_text(field: str, dtype: pl.DataType) -> pl.Expr:
-    col = pl.col(field)
+def _as_text(field: str, schema: pl.Schema) -> pl.Expr:
+    """The normalized value as text; a normalizer may provide it as ``_text_<field>``."""
+    if f"_text_{field}" in schema:
+        return pl.col(f"_text_{field}")
+    col, dtype = pl.col(field), schema[field]
     if isinstance(dtype, pl.List):
-        return col.list.join(",").replace("", None)
+        return list_text(col)
     if isinstance(dtype, pl.Datetime):
         return col.dt.to_string("%Y-%m-%dT%H:%M:%S%.f")
     return col.cast(pl.String)
@@ -91,31 +95,32 @@ def changes(wide: pl.LazyFrame, schema: pl.Schema) -> pl.LazyFrame:
     """One row per (record, field) whose normalized value differs from the raw value.
 
     Rows are grouped by field (in :data:`AUDITED_FIELDS` order) and keep the input order
-    within a field. One ``select`` computes every field's changed mask, before, after and
-    rule (a single branch over ``wide``, cached), then one filtered branch per field is
-    concatenated: cost follows the number of changes. Pass a materialized frame (as
+    within a field. One ``select`` computes every field's changed mask, before and after
+    (a single branch over ``wide``, cached), then one filtered branch per field is
+    concatenated: cost follows the number of changes. A rule that depends on the record is
+    computed in its branch, on the changed rows only. Pass a materialized frame (as
     :meth:`NormalizeOutput.collect` does) and the branches only filter columns.
     """
     columns: list[pl.Expr] = []
+    rules: list[pl.Expr] = []
     for i, (field, (raw, rule)) in enumerate(AUDITED_FIELDS.items()):
         before = _before(field, raw)
-        after = _as_text(field, schema[field])
+        after = _as_text(field, schema)
         if field in _CONSENT_CHANNEL:
             # 'unknown' for a channel nobody wrote anything about is no change.
             changed = before.is_not_null() & before.ne_missing(after)
         else:
-            changed = (before.str.strip_chars().str.len_bytes() > 0).fill_null(False) & \
-                before.ne_missing(after)
-        rule_expr = pl.lit(rule) if isinstance(rule, str) else rule
-        columns += [changed.alias(f"_c{i}"), before.alias(f"_b{i}"), after.alias(f"_a{i}"),
-                    rule_expr.cast(RULES).alias(f"_r{i}")]
-    base = wide.select("record_id", "source", *columns).cache()
+            changed = before.str.contains(r"\S").fill_null(False) & before.ne_missing(after)
+        columns += [changed.alias(f"_c{i}"), before.alias(f"_b{i}"), after.alias(f"_a{i}")]
+        rules.append(pl.lit(rule, dtype=RULES) if isinstance(rule, str) else rule.cast(RULES))
+    inputs = {name for rule in rules for name in rule.meta.root_names()}
+    base = wide.select("record_id", "source", *columns, *sorted(inputs)).cache()
     return pl.concat([
         base.filter(pl.col(f"_c{i}")).select(
             "record_id", "source", pl.lit(field, dtype=FIELDS).alias("field"),
-            pl.col(f"_r{i}").alias("rule"), pl.col(f"_b{i}").alias("before"),
+            rule.alias("rule"), pl.col(f"_b{i}").alias("before"),
             pl.col(f"_a{i}").alias("after"))
-        for i, field in enumerate(AUDITED_FIELDS)
+        for i, (field, rule) in enumerate(zip(AUDITED_FIELDS, rules, strict=True))
     ])
 
 

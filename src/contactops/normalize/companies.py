@@ -55,8 +55,8 @@ def display_case(value: pl.Expr) -> pl.Expr:
         .then(el.str.to_lowercase())
         .otherwise(el.str.to_titlecase())
     )
-    short_caps = ((el.str.replace_all("&", "", literal=True).str.len_chars() <= 3) & el.str.contains(r"^[\p{Lu}&]+$")
-                  & ~bare.is_in(_SMALL_WORDS))
+    short_caps = ((el.str.replace_all("&", "", literal=True).str.len_chars() <= 3)
+                  & el.str.contains(r"^[\p{Lu}&]+$") & ~bare.is_in(_SMALL_WORDS))
     titled = value.str.split(" ").list.eval(token).list.join(" ")
     titled_keep = value.str.split(" ").list.eval(
         pl.when(short_caps & ~bare.is_in(list(LEGAL_FORMS))).then(el).otherwise(token)

@@ -109,10 +109,10 @@ def _names(lf: pl.LazyFrame, *, nickname_keys: bool, detect_swaps: bool) -> pl.L
     )
     first = pl.when(needs_split).then(pl.coalesce("_fn", "_p_first")).otherwise(pl.col("_fn"))
     last = pl.when(needs_split).then(pl.coalesce("_ln", "_p_last")).otherwise(pl.col("_ln"))
-    lf = lf.with_columns(_first=first, _last=last,
-                         _name_rule=pl.when(needs_split & comma).then(pl.lit("name.last_comma_first"))
-                         .when(needs_split).then(pl.lit("name.split_full_name"))
-                         .otherwise(pl.lit("name.clean")))
+    rule = (pl.when(needs_split & comma).then(pl.lit("name.last_comma_first"))
+            .when(needs_split).then(pl.lit("name.split_full_name"))
+            .otherwise(pl.lit("name.clean")))
+    lf = lf.with_columns(_first=first, _last=last, _name_rule=rule)
     swapped = pl.lit(False)
     if detect_swaps:
         # Cheap and conservative: a common surname in first_name, a popular given name that is

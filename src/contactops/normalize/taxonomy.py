@@ -6,7 +6,7 @@ import polars as pl
 
 from contactops.config.project import ContactTypeRules, ProjectSettings
 from contactops.normalize.distinct import Distinct, with_distinct
-from contactops.normalize.text import clean, key_lookup, match_key, nfkc
+from contactops.normalize.text import clean, key_lookup, list_text, match_key, nfkc
 
 LIFECYCLE_STAGES = ("subscriber", "lead", "mql", "sql", "opportunity", "customer",
                     "evangelist", "other")
@@ -76,7 +76,10 @@ def taxonomy_specs(settings: ProjectSettings) -> list[Distinct]:
         def _labels(small: pl.LazyFrame, raw: str = raw, name: str = name,
                     taxonomy: dict[str, list[str]] = taxonomy) -> pl.LazyFrame:
             canonical, unknown = labels(raw, taxonomy)
-            return small.with_columns(**{name: canonical, f"unknown_{name}": unknown})
+            small = small.with_columns(**{name: canonical, f"unknown_{name}": unknown})
+            # The audit's text form, once per distinct value (a list join costs ~0.15 s
+            # per 1M rows).
+            return small.with_columns(list_text(pl.col(name)).alias(f"_text_{name}"))
         specs.append(Distinct((raw,), _labels))
     specs.append(Distinct(("_raw_lifecycle_stage", "_raw_contact_type"),
                           lambda small: _words(small, settings)))

@@ -59,3 +59,8 @@ def key_lookup(words: dict[str, str]) -> dict[str, str]:
         key = re.sub(r"[\W_]+", "", unicodedata.normalize("NFKC", alias).lower())
         out.setdefault(key, canonical)
     return out
+
+
+def list_text(expr: pl.Expr) -> pl.Expr:
+    """A list value as the audit writes it: items joined by ',', an empty list as null."""
+    return expr.list.join(",").replace("", None)
