@@ -46,9 +46,9 @@ def normalize_emails(lf: pl.LazyFrame, *, free_domains: tuple[str, ...] = (),
                      extra_disposable: tuple[str, ...] = (), extra_roles: tuple[str, ...] = (),
                      flag_typos: bool = True, library_fallback: bool = True) -> pl.LazyFrame:
     """Add the email columns to a frame holding ``_raw_email``."""
-    raw = clean(pl.col("_raw_email"))
-    email = (raw.str.replace(r"(?i)^mailto:", "").str.strip_chars("<> ").str.to_lowercase())
-    lf = lf.with_columns(email=pl.when(email.str.len_bytes() > 0).then(email))
+    email = (clean(pl.col("_raw_email")).str.replace(r"(?i)^mailto:", "")
+             .str.strip_chars("<> ").str.to_lowercase().replace("", None))
+    lf = lf.with_columns(email=email)
     e = pl.col("email")
     ascii_ = is_ascii(e)
     # Each regex sees only the rows it can decide (the other rows are null, hence skipped):

@@ -69,9 +69,11 @@ def normalize_phones(lf: pl.LazyFrame, *, default_region: str,
 
     Needs ``_raw_phone`` and the normalized ``country`` column.
     """
-    raw = clean(pl.col("_raw_phone"))
+    # Each step's input is a column: an expression used by several others is not always
+    # computed once by the optimizer (see names._names).
+    lf = lf.with_columns(phone=clean(pl.col("_raw_phone")))
+    raw = pl.col("phone")
     lf = lf.with_columns(
-        phone=raw,
         phone_extension=raw.str.extract(_EXT_RE, 1),
         _pmain=raw.str.replace(_EXT_RE, "").str.replace(r"\(0\)", ""),
         _pregion=pl.coalesce(pl.col("country"), pl.lit(default_region)),
@@ -80,9 +82,11 @@ def normalize_phones(lf: pl.LazyFrame, *, default_region: str,
     # A leading 00 is read as the international prefix whatever the region (as '+'), also
     # where that region dials out with another prefix (US: 011): people write it that way.
     via00 = main.str.contains(r"^[^\d+]*00[1-9]")
-    number = pl.when(via00).then(pl.lit("+") + main.str.replace(r"^[^\d+]*00", "")) \
-        .otherwise(main)
-    digits = number.str.replace_all(r"\D", "")
+    lf = lf.with_columns(_pnumber=pl.when(via00).then(
+        pl.lit("+") + main.str.replace(r"^[^\d+]*00", "")).otherwise(main))
+    number = pl.col("_pnumber")
+    lf = lf.with_columns(_pdigits=number.str.replace_all(r"\D", ""))
+    digits = pl.col("_pdigits")
     n_digits = digits.str.len_bytes()
     out = pl.struct(
         number=number, region=pl.col("_pregion"), digits=digits,
