@@ -25,3 +25,23 @@ def test_with_distinct_flat_specs_many_times() -> None:
     out = with_distinct(lf, specs).collect()
     for k in range(12):
         assert out[f"u{k}"].to_list() == ["P", "Q", None, "P"]
+
+
+def test_nested_mappings_stay_aligned_in_both_engines() -> None:
+    # A mapping's input is the distinct keys; a mapping that maps again inside (as the
+    # names do per column) reads that input once per branch. The streaming engine computes
+    # it once per branch, so its row order must be deterministic or rows get mixed up.
+    lf = pl.LazyFrame({"i": list(range(40)), "a": [f"a{i % 7}" for i in range(40)],
+                       "b": [f"B{i % 5}" for i in range(40)]})
+
+    def inner(small: pl.LazyFrame) -> pl.LazyFrame:
+        return with_distinct(small, [
+            Distinct(("a",), lambda s: s.with_columns(A=pl.col("a").str.to_uppercase())),
+            Distinct(("b",), lambda s: s.with_columns(lb=pl.col("b").str.to_lowercase()))])
+
+    for engine in ("in-memory", "streaming"):
+        for _ in range(10):
+            out = with_distinct(lf, [Distinct(("a", "b"), inner)]).collect(engine=engine)
+            assert out["i"].to_list() == list(range(40))
+            assert (out["A"] == out["a"].str.to_uppercase()).all(), engine
+            assert (out["lb"] == out["b"].str.to_lowercase()).all(), engine

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import polars as pl
+import pytest
+from polars.testing import assert_frame_equal
 from tests.normalize.conftest import NOW, SETTINGS, frame, run
 
 from contactops.config.normalize import EnrichmentRule, NormalizeSettings
+from contactops.fields import CONTACT_FIELDS
 from contactops.normalize import OUTPUT_COLUMNS, enrich, normalize
 
 
@@ -28,6 +31,26 @@ def test_changes_and_counts_per_rule_and_source():
     assert counts.filter(rule="email.trim_lower")["changed"].item() == 1
     flags = out.flag_counts().collect()
     assert flags.filter(flag="no_channel").is_empty()
+
+
+@pytest.mark.slow  # ~12 s: optimizing the whole lazy plan, four times
+def test_lazy_plans_equal_the_phase_by_phase_collect_in_every_engine():
+    # collect() runs the phases in the in-memory engine; the lazy records/changes may be
+    # collected by anyone, streaming included (the default engine), and must agree.
+    from contactops.testing import make_contacts
+
+    raw = make_contacts(3000, seed=11).records
+    lf = raw.lazy().select(
+        pl.col("record_key").alias("record_id"), "source", pl.col("source").alias("source_kind"),
+        *(pl.col(f) if f in raw.columns else pl.lit(None, dtype=pl.String).alias(f)
+          for f in CONTACT_FIELDS))
+    out = normalize(lf, SETTINGS, NormalizeSettings(), now=NOW)
+    records, changes = out.collect()
+    order = ["record_id", "field"]
+    for engine in ("streaming", "in-memory"):
+        assert_frame_equal(out.records.collect(engine=engine), records)
+        assert_frame_equal(out.changes.collect(engine=engine).sort(order, maintain_order=True),
+                           changes.sort(order, maintain_order=True))
 
 
 def test_enrich_fills_only_empty_values_with_provenance():

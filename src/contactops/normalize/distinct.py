@@ -10,6 +10,11 @@ value, and the input row order is kept.
 Plan shape matters: each mapping reads its input frame twice (keys, and the frame it is
 concatenated to), so chaining many of them nests the plan and the optimizer blows up.
 :func:`with_distinct` therefore adds several mappings of the same frame in one flat concat.
+
+Row order: the concat pairs rows by position, and the streaming engine may compute the input
+once per branch, so the input's order must be deterministic. A mapping receives its distinct
+keys in first-seen order for that reason: a mapping that maps again inside (names do, per
+column) would otherwise mix rows up.
 """
 
 from __future__ import annotations
@@ -35,7 +40,7 @@ class Distinct:
 
 def _mapped(lf: pl.LazyFrame, spec: Distinct) -> tuple[pl.LazyFrame, list[str]]:
     keys = list(spec.keys)
-    small = spec.fn(lf.select(keys).unique())
+    small = spec.fn(lf.select(keys).unique(maintain_order=True))
     outputs = [c for c in small.collect_schema().names()
                if c not in keys and c not in spec.drop]
     joined = (lf.select(keys)
