@@ -171,4 +171,5 @@ def normalize_dates(lf: pl.LazyFrame, *, now: datetime, date_order: str = "mdy"
             value.is_null() | ~value.dt.year().is_between(_MIN_YEAR, _MAX_YEAR)
         ).fill_null(True)
         final[f"{field}_unparsed"] = present & ~shaped
-    return lf.with_columns(**final)
+    scratch = [f"_d{part}_{field}" for field in DATE_FIELDS for part in ("", "x", "r", "g", "s")]
+    return lf.with_columns(**final).drop(scratch)

@@ -89,4 +89,4 @@ def normalize_emails(lf: pl.LazyFrame, *, free_domains: tuple[str, ...] = (),
         email_typo_suggestion=typo,
         company_domain_hint=pl.when(valid_col & ~domain.is_in(free) & ~domain.is_in(disposable)
                                     & typo.is_null()).then(domain),
-    )
+    ).drop("_local")

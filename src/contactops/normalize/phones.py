@@ -19,6 +19,7 @@ from contactops.normalize.text import clean
 
 _EXT_RE = r"(?i)\s*(?:,|;)?\s*(?:ext\.?|extension|ext|x|#)\s*(\d{1,7})\s*$"
 
+_SCRATCH = ("_pmain", "_pregion", "_pnumber", "_pdigits", "_pout")
 _RESULT = pl.Struct({"e164": pl.String, "valid": pl.Boolean, "region": pl.String})
 
 
@@ -105,4 +106,4 @@ def normalize_phones(lf: pl.LazyFrame, *, default_region: str,
             pl.col("_pout").struct.field("valid").fill_null(False)),
         phone_region=pl.when(phone.is_not_null()).then(
             pl.coalesce(pl.col("_pout").struct.field("region"), pl.col("_pregion"))),
-    )
+    ).drop(_SCRATCH)
