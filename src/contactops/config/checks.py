@@ -39,8 +39,14 @@ def check_pipeline(doc: YamlDocument, root: Path) -> list[ConfigIssue]:
         seen.add(name)
         role = source.get("role", "contacts")
         fields = ACTIVITY_FIELDS if role == "activity" else CONTACT_FIELDS
-        _check_mapping(source.get("mapping"), fields, role, base, add)
-        constants = source.get("constants")
+        if role == "reference":
+            for key in ("mapping", "constants", "auto_map"):
+                if source.get(key):
+                    add((*base, key), "a reference source keeps its own columns", None,
+                        f"remove {key}: name the columns in normalize.enrichment instead")
+        else:
+            _check_mapping(source.get("mapping"), fields, role, base, add)
+        constants = source.get("constants") if role != "reference" else None
         for field in constants if isinstance(constants, dict) else {}:
             if field not in fields:
                 add((*base, "constants", field), "unknown canonical field", field,
@@ -59,7 +65,28 @@ def check_pipeline(doc: YamlDocument, root: Path) -> list[ConfigIssue]:
             if not (target if target.is_absolute() else root / target).exists():
                 add((*base, "path"), "file not found", path,
                     f"paths are relative to the project root {root}")
+    _check_enrichment(data, {str(s.get("name")): str(s.get("role", "contacts"))
+                             for s in sources if s.get("name")}, add)
     return issues
+
+
+def _check_enrichment(data: dict[str, Any], roles: dict[str, str], add: Any) -> None:
+    """Each enrichment rule reads a declared reference source."""
+    normalize = data.get("normalize")
+    rules = normalize.get("enrichment") if isinstance(normalize, dict) else None
+    for i, rule in enumerate(rules if isinstance(rules, list) else []):
+        source = rule.get("source") if isinstance(rule, dict) else None
+        if source is None:
+            continue
+        path = ("normalize", "enrichment", i, "source")
+        if source not in roles:
+            add(path, "no source has this name", source,
+                _did_you_mean(str(source), list(roles))
+                or "declare the reference table under sources: with role: reference")
+        elif roles[source] != "reference":
+            add(path, f"source '{source}' is a {roles[source]} source", source,
+                f"set role: reference on source '{source}' (its rows then stay out of the "
+                "contacts)")
 
 
 def _check_mapping(mapping: Any, fields: dict[str, str], role: str,

@@ -23,8 +23,10 @@ class SourceBase(Frozen):
     name: str = Field(pattern=SOURCE_NAME,
                       description="identifier of the source: lower case, digits and _")
     kind: SourceKind = Field(description="how these contacts entered the workspace")
-    role: Literal["contacts", "activity"] = Field(
-        "contacts", description="contacts land in source_records, activity in activities")
+    role: Literal["contacts", "activity", "reference"] = Field(
+        "contacts", description="contacts land in source_records, activity in activities, "
+        "reference (a lookup table for normalize.enrichment, kept with its own columns) in "
+        "reference_records")
     mapping: dict[str, str] = Field(
         default_factory=dict,
         description="raw column (or dotted path in JSON) -> canonical field")

@@ -13,7 +13,7 @@ from contactops.fields import ACTIVITY_FIELDS, CONTACT_FIELDS
 if TYPE_CHECKING:
     from contactops.engine.warehouse import Warehouse
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 def _cols(fields: dict[str, str]) -> str:
@@ -41,7 +41,7 @@ CREATE TABLE IF NOT EXISTS loads (
   source VARCHAR,
   source_type VARCHAR,
   source_kind VARCHAR,
-  role VARCHAR,              -- contacts | activity
+  role VARCHAR,              -- contacts | activity | reference
   mode VARCHAR,              -- snapshot | append
   file VARCHAR,              -- file path, or table/query for databases
   content_hash VARCHAR,
@@ -77,6 +77,16 @@ CREATE TABLE IF NOT EXISTS activities (
   row_number BIGINT,
   {_cols(ACTIVITY_FIELDS)},
   extras JSON
+);
+CREATE TABLE IF NOT EXISTS reference_records (
+  record_id VARCHAR NOT NULL,
+  load_id VARCHAR NOT NULL,
+  load_seq BIGINT NOT NULL,
+  source VARCHAR NOT NULL,
+  source_kind VARCHAR NOT NULL,
+  source_record_key VARCHAR NOT NULL,
+  row_number BIGINT,
+  extras JSON                -- every raw column of the row, by its own name
 );
 CREATE TABLE IF NOT EXISTS rejected_records (
   load_id VARCHAR NOT NULL,
@@ -114,6 +124,11 @@ CREATE OR REPLACE VIEW current_activities AS
 SELECT * EXCLUDE (_rn) FROM (
   SELECT a.*, row_number() OVER (PARTITION BY a.activity_id ORDER BY a.load_seq DESC) AS _rn
   FROM activities a WHERE a.load_id IN (SELECT load_id FROM current_loads)
+) WHERE _rn = 1;
+CREATE OR REPLACE VIEW current_reference_records AS
+SELECT * EXCLUDE (_rn) FROM (
+  SELECT r.*, row_number() OVER (PARTITION BY r.record_id ORDER BY r.load_seq DESC) AS _rn
+  FROM reference_records r WHERE r.load_id IN (SELECT load_id FROM current_loads)
 ) WHERE _rn = 1;
 -- Which contact record each activity belongs to: by key in the linked source, else by email.
 CREATE OR REPLACE VIEW activity_links AS

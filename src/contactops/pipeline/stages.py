@@ -47,11 +47,23 @@ def normalize(ctx: RunContext) -> StageResult:
     records = wh.pl(f"SELECT {columns} FROM current_source_records")
     output = run_normalize(records.lazy(), ctx.project.settings, pipeline.normalize)
     normalized, changes = output.collect()  # one plan: records and audit share the work
+    notes: list[str] = []
+    counts = {"records": normalized.height}
+    if pipeline.normalize.enrichment:
+        import polars as pl
+
+        from contactops.pipeline.enrichment import apply_enrichment
+
+        enriched = apply_enrichment(wh, ctx.project, pipeline.normalize.enrichment, normalized)
+        normalized, notes = enriched.records, enriched.notes
+        changes = pl.concat([changes.with_columns(pl.col("field", "rule").cast(pl.String)),
+                             enriched.changes])
+        counts["enriched"] = enriched.filled
     with wh.transaction():
         wh.replace_table("normalized_records", normalized)
         wh.replace_table("normalization_changes", changes)
-    counts = {"records": normalized.height, "changes": changes.height}
-    return StageResult("normalize", 0.0, counts)
+    counts["changes"] = changes.height
+    return StageResult("normalize", 0.0, counts, notes)
 
 
 def validate_prepare(ctx: RunContext) -> str | None:

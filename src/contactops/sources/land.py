@@ -1,7 +1,7 @@
 """Land one mapped batch in the warehouse as one load, in one transaction.
 
-A load is all-or-nothing: its ``loads`` row, its ``source_records`` (or ``activities``) and
-its ``rejected_records`` commit together, after the accounting check
+A load is all-or-nothing: its ``loads`` row, its ``source_records`` (or ``activities``, or
+``reference_records``) and its ``rejected_records`` commit together, after the accounting check
 ``rows_read == rows_accepted + rows_rejected`` has passed against what is really stored.
 """
 
@@ -12,9 +12,8 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from contactops.errors import AccountingError
-from contactops.fields import ACTIVITY_FIELDS, CONTACT_FIELDS
 from contactops.sources.base import REJECT_COLUMNS, ROW, RawBatch, Reject
-from contactops.sources.mapping import CONTENT, KEY, OCCURRENCE, MappedBatch
+from contactops.sources.mapping import CONTENT, KEY, OCCURRENCE, MappedBatch, role_fields
 
 if TYPE_CHECKING:
     from contactops.config.pipeline import Source
@@ -74,10 +73,11 @@ def land(wh: Warehouse, source: Source, raw: RawBatch, mapped: MappedBatch, *, r
     rejects = [*raw.rejects, *mapped.rejects]
     info = LoadInfo(source=source.name, load_id=None, location=raw.location,
                     rows_read=raw.rows_read, mapping=mapped.mapping, key=mapped.key)
-    contacts = source.role == "contacts"
-    table = "source_records" if contacts else "activities"
+    contacts = source.role != "activity"  # a reference row is keyed like a contact row
+    table = {"contacts": "source_records", "activity": "activities",
+             "reference": "reference_records"}[source.role]
     id_col = "record_id" if contacts else "activity_id"
-    fields = CONTACT_FIELDS if contacts else ACTIVITY_FIELDS
+    fields = role_fields(source.role)
     with wh.transaction():
         seq = int(wh.scalar("SELECT nextval('load_seq')"))
         load_id = f"{source.name}-{seq:06d}"
@@ -93,15 +93,15 @@ def land(wh: Warehouse, source: Source, raw: RawBatch, mapped: MappedBatch, *, r
         key_sql = (f"md5(\"{CONTENT}\") || CASE WHEN \"{OCCURRENCE}\" > 1 "
                    f"THEN '#' || \"{OCCURRENCE}\" ELSE '' END"
                    if CONTENT in mapped.frame.columns else f'"{KEY}"')
-        field_sql = ", ".join(f'"{f}"' for f in fields)
+        field_sql = "".join(f'"{f}", ' for f in fields)
         extra_cols = "source_record_key" if contacts else "links_to"
         extra_val = "_k" if contacts else "?"
         params = [] if contacts else [source.links_to]
         sql = (
             f"INSERT INTO {table} ({id_col}, load_id, load_seq, source, source_kind, "
-            f"{extra_cols}, row_number, {field_sql}, extras) "
+            f"{extra_cols}, row_number, {field_sql}extras) "
             f"SELECT substr(md5('{source.name}' || chr(31) || _k), 1, 16), '{load_id}', {seq}, "
-            f"'{source.name}', '{source.kind}', {extra_val}, \"{ROW}\", {field_sql}, extras "
+            f"'{source.name}', '{source.kind}', {extra_val}, \"{ROW}\", {field_sql}extras "
             f"FROM (SELECT *, {key_sql} AS _k FROM _landing)")
         with wh.registered("_landing", mapped.frame):
             wh.execute(sql, params or None)

@@ -37,7 +37,7 @@ def undo_load(wh: Warehouse, load_id: str, reason: str) -> dict[str, Any]:
         raise UsageError(f"load '{load_id}' was already undone")
     counts: dict[str, Any] = {"load_id": load_id, "source": row[0][1]}
     with wh.transaction():
-        for table in ("source_records", "activities", "rejected_records"):
+        for table in ("source_records", "activities", "reference_records", "rejected_records"):
             counts[table] = int(wh.scalar(f"SELECT count(*) FROM {table} WHERE load_id = ?",
                                           [load_id]))
             wh.execute(f"DELETE FROM {table} WHERE load_id = ?", [load_id])

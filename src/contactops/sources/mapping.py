@@ -35,6 +35,12 @@ class MappedBatch:
     key: str | None = None
 
 
+def role_fields(role: str) -> dict[str, str]:
+    """The canonical fields a source of this role lands; a reference source lands none (its
+    raw columns are all kept, in ``extras``)."""
+    return {"contacts": CONTACT_FIELDS, "activity": ACTIVITY_FIELDS}.get(role, {})
+
+
 def resolve_mapping(source: SourceBase, columns: list[str], pipeline_file: str | None
                     ) -> tuple[dict[str, str], str | None]:
     """The mapping actually used: the declared one, checked against the real columns."""
@@ -86,7 +92,7 @@ def map_batch(source: SourceBase, batch: RawBatch, mapping: dict[str, str],
               key: str | None) -> MappedBatch:
     import polars as pl
 
-    fields = CONTACT_FIELDS if source.role == "contacts" else ACTIVITY_FIELDS
+    fields = role_fields(source.role)
     raw_cols = batch.raw_columns()
     frame = batch.frame
     if key:  # the key is compared and stored, so blanks around it must not count
@@ -104,7 +110,9 @@ def map_batch(source: SourceBase, batch: RawBatch, mapping: dict[str, str],
         if name in source.constants:
             expr = expr.fill_null(pl.lit(source.constants[name]))
         exprs.append(expr.alias(name))
-    unmapped = [c for c in raw_cols if c not in mapping and c != key]
+    # A reference row keeps every column, its key too (enrichment may join on it).
+    unmapped = [c for c in raw_cols if c not in mapping
+                and (c != key or source.role == "reference")]
     if unmapped:
         exprs.append(pl.struct([pl.col(c) for c in unmapped]).struct.json_encode()
                      .alias("extras"))

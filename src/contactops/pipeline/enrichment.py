@@ -1,0 +1,96 @@
+"""The normalize stage's enrichment: reference sources fill missing fields, with provenance.
+
+A rule of ``normalize.enrichment`` names a source with ``role: reference``; its rows were
+landed in ``reference_records`` with their own columns (as ``extras`` JSON). Records get the
+filled values, a ``<field>_enriched_from`` column naming the reference source, and one row
+per filled value in ``normalization_changes`` (rule ``enrich.<source>``). With
+``contactops run --sample N`` the stage's notes say what the rules would fill before a run
+on everything.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import polars as pl
+
+from contactops.errors import ConfigError, ConfigIssue
+from contactops.normalize.enrich import enrich_all, enrichment_changes, reference_table
+
+if TYPE_CHECKING:
+    from contactops.config.loader import Project
+    from contactops.config.normalize import EnrichmentRule
+    from contactops.engine.warehouse import Warehouse
+
+
+@dataclass
+class Enriched:
+    records: pl.DataFrame
+    changes: pl.DataFrame
+    notes: list[str] = field(default_factory=list)
+    filled: int = 0
+
+
+def apply_enrichment(wh: Warehouse, project: Project, rules: list[EnrichmentRule],
+                     records: pl.DataFrame) -> Enriched:
+    """Run the rules whose reference source has current rows; say what each one filled."""
+    references: dict[str, pl.DataFrame] = {}
+    for rule in rules:
+        if rule.source not in references:
+            extras = wh.pl("SELECT extras FROM current_reference_records WHERE source = ? "
+                           "ORDER BY load_seq, row_number", [rule.source])["extras"]
+            references[rule.source] = reference_table(extras)
+    notes = [f"enrichment from {source} skipped: it has no current rows (not loaded yet, or "
+             "its load was undone)" for source, table in references.items() if table.is_empty()]
+    active = [(i, rule) for i, rule in enumerate(rules)
+              if not references[rule.source].is_empty()]
+    issues = [issue for i, rule in active
+              for issue in _issues(project, i, rule, references[rule.source], records.columns)]
+    if issues:
+        raise ConfigError(issues)
+    chosen = [rule for _, rule in active]
+    enriched = enrich_all(records.lazy(), {k: v.lazy() for k, v in references.items()},
+                          chosen).collect()
+    # Every configured target has its provenance column, also when its rule was skipped.
+    targets = dict.fromkeys(f"{f}_enriched_from" for rule in rules for f in rule.fields)
+    enriched = enriched.with_columns(pl.lit(None, dtype=pl.String).alias(c) for c in targets
+                                     if c not in enriched.columns)
+    changes = enrichment_changes(records, enriched, chosen)
+    counts = changes.group_by("rule", "field").len().sort("rule", "field")
+    for source in dict.fromkeys(rule.source for rule in chosen):
+        mine = counts.filter(pl.col("rule") == f"enrich.{source}")
+        filled = ", ".join(f"{f} on {n} records" for f, n in mine.select("field", "len").rows())
+        notes.append(f"enrichment from {source}: filled {filled or 'nothing'} "
+                     f"(of {records.height} records)")
+    return Enriched(enriched, changes, notes, changes.height)
+
+
+def _issues(project: Project, index: int, rule: EnrichmentRule, reference: pl.DataFrame,
+            record_columns: list[str]) -> list[ConfigIssue]:
+    """Columns a rule names that the reference or the records do not have."""
+    columns = reference.columns
+    wanted = [("reference_key", rule.reference_key),
+              *((("fields", target), col) for target, col in rule.fields.items())]
+    found = []
+    for key, column in wanted:
+        if column not in columns:
+            path = ("normalize", "enrichment", index, *((key,) if isinstance(key, str) else key))
+            found.append(_issue(project, path, f"reference source '{rule.source}' has no "
+                                f"such column", column, f"its columns: {', '.join(columns)}"))
+    if rule.key_field not in record_columns:
+        found.append(_issue(project, ("normalize", "enrichment", index, "key_field"),
+                            "not a column of normalized_records", rule.key_field,
+                            "use a normalized column such as email_domain or company_key"))
+    return found
+
+
+def _issue(project: Project, path: tuple[str | int, ...], message: str, value: object,
+           suggestion: str) -> ConfigIssue:
+    from contactops.config.yamlfile import display_path, dotted, load_yaml
+
+    file = project.pipeline_file
+    if file is None:
+        return ConfigIssue("<pipeline>", None, dotted(path), message, value, suggestion)
+    return ConfigIssue(display_path(file), load_yaml(file).line_of(path), dotted(path),
+                       message, value, suggestion)
