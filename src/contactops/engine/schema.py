@@ -20,6 +20,15 @@ def _cols(fields: dict[str, str]) -> str:
     return ",\n  ".join(f"{name} VARCHAR" for name in fields)
 
 
+#: The columns a landed record (a contact's or a reference row) starts with.
+_RECORD_KEYS = """record_id VARCHAR NOT NULL,
+  load_id VARCHAR NOT NULL,
+  load_seq BIGINT NOT NULL,
+  source VARCHAR NOT NULL,
+  source_kind VARCHAR NOT NULL,
+  source_record_key VARCHAR NOT NULL,
+  row_number BIGINT"""
+
 DDL = f"""
 CREATE SEQUENCE IF NOT EXISTS load_seq START 1;
 CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR);
@@ -55,13 +64,7 @@ CREATE TABLE IF NOT EXISTS loads (
   undo_reason VARCHAR
 );
 CREATE TABLE IF NOT EXISTS source_records (
-  record_id VARCHAR NOT NULL,
-  load_id VARCHAR NOT NULL,
-  load_seq BIGINT NOT NULL,
-  source VARCHAR NOT NULL,
-  source_kind VARCHAR NOT NULL,
-  source_record_key VARCHAR NOT NULL,
-  row_number BIGINT,
+  {_RECORD_KEYS},
   {_cols(CONTACT_FIELDS)},
   extras JSON
   -- (record_id, load_id) is unique by construction; no index: an ART index on 1M
@@ -79,13 +82,7 @@ CREATE TABLE IF NOT EXISTS activities (
   extras JSON
 );
 CREATE TABLE IF NOT EXISTS reference_records (
-  record_id VARCHAR NOT NULL,
-  load_id VARCHAR NOT NULL,
-  load_seq BIGINT NOT NULL,
-  source VARCHAR NOT NULL,
-  source_kind VARCHAR NOT NULL,
-  source_record_key VARCHAR NOT NULL,
-  row_number BIGINT,
+  {_RECORD_KEYS},
   extras JSON                -- every raw column of the row, by its own name
 );
 CREATE TABLE IF NOT EXISTS rejected_records (
