@@ -39,7 +39,8 @@ def _source(name: str, kind: str, type_: str, file: str, layout: dict[str, str],
 
 
 def pipeline_spec() -> dict[str, Any]:
-    """The demo pipeline: every generated file, all six ways contacts come in."""
+    """The demo pipeline: every generated file, all six ways contacts come in, and the
+    CRM's accounts as reference data that fills missing companies and industries."""
     email = {"consent_channel": "email"}  # copied per source below: no YAML anchors
     return {
         "name": "demo",
@@ -67,7 +68,14 @@ def pipeline_spec() -> dict[str, Any]:
             _source("agent_actions", "agent", "json", "agent_actions.json", layouts.AGENT,
                     format="json", records_path="actions",
                     description="contact upserts made by a workflow agent"),
+            {"name": "company_domains", "type": "csv", "kind": "connected_system",
+             "role": "reference", "description": "the CRM's accounts: company and industry "
+             "per email domain (reference data for enrichment)",
+             "path": f"{DATA_DIR}/company_domains.csv", "key": "Domain"},
         ],
+        "normalize": {"enrichment": [
+            {"source": "company_domains", "key_field": "email_domain", "reference_key": "Domain",
+             "fields": {"company": "Company", "industry": "Industry"}}]},
     }
 
 

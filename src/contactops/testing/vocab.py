@@ -68,6 +68,17 @@ COMPANIES: tuple[tuple[str, str], ...] = (
     ("Thames Analytics", "thames.example"), ("Pennine Software", "pennine.example"),
 )
 
+#: Industry of each company of :data:`COMPANIES`, for the demo's reference table (the
+#: generator itself writes no industry: enrichment fills it).
+INDUSTRIES: tuple[str, ...] = (
+    "Manufacturing", "Energy", "Software", "Pharmaceuticals", "Software", "Aerospace",
+    "Conglomerate", "Food & Beverage", "Food & Beverage", "Robotics", "Biotechnology",
+    "Import & Export", "Software", "Paper & Office Supplies", "Research", "Research",
+    "Chemicals", "Banking", "Trading", "Logistics", "Consulting", "Real Estate", "Marine",
+    "Advertising", "Restaurants", "Restaurants", "Travel", "Manufacturing", "Airlines",
+    "Aerospace", "Manufacturing", "Machinery", "Logistics", "Analytics", "Software",
+)
+
 #: Suffix spellings; ``{}`` is the stem (sometimes upper-cased by the generator).
 COMPANY_FORMS: tuple[str, ...] = (
     "{}", "{} Inc", "{}, Inc.", "{} Inc.", "{} Incorporated", "{} LLC", "{} L.L.C.", "{} Ltd",

@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 import polars as pl
 
-from contactops.testing import layouts
+from contactops.testing import layouts, vocab
 from contactops.testing.generator import GeneratedContacts, make_contacts
 
 #: A note with a line break: manual.csv must quote it, and readers must keep it one field.
@@ -29,7 +29,8 @@ def write_dataset(out_dir: str | Path, rows: int, seed: int = 0, *,
             ``"sources"`` writes one file per source in its own format: ``crm.sqlite``
             (table ``contacts``), ``import.csv`` (cp1252, ``;``), ``import.xlsx``,
             ``web_form.ndjson`` (nested), ``manual.csv`` (ragged rows), ``campaign_contacts.csv``,
-            ``campaign_activity.csv`` and ``agent_actions.json`` (under ``actions``).
+            ``campaign_activity.csv``, ``agent_actions.json`` (under ``actions``) and
+            ``company_domains.csv`` (reference data: company and industry per domain).
         **knobs: generator knobs, see :class:`contactops.testing.Knobs`.
 
     Returns:
@@ -101,6 +102,16 @@ def _write_sources(gen: GeneratedContacts, out: Path, files: dict[str, Any]) -> 
     activity.write_csv(out / "campaign_activity.csv")
     files["campaign_activity.csv"] = _entry(out / "campaign_activity.csv", activity.height, "csv",
                                             role="activity", links_to="crm.sqlite")
+
+    # The CRM's accounts: company and industry per email domain, reference data for the
+    # normalize stage's enrichment (the last companies are missing, as in real account lists).
+    domains = pl.DataFrame(
+        [(domain, stem, industry) for (stem, domain), industry
+         in zip(vocab.COMPANIES, vocab.INDUSTRIES, strict=True)][:-5],
+        schema=["Domain", "Company", "Industry"], orient="row")
+    domains.write_csv(out / "company_domains.csv")
+    files["company_domains.csv"] = _entry(out / "company_domains.csv", domains.height, "csv",
+                                          role="reference")
 
     agent = _agent_actions(_of(gen, "workflow"))
     (out / "agent_actions.json").write_text(
