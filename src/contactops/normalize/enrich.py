@@ -26,10 +26,13 @@ def enrich(records: pl.LazyFrame, reference: pl.LazyFrame, rule: EnrichmentRule
         .alias("_enrich_key"),
         *(pl.col(c).alias(f"_enrich_{c}") for c in ref_cols))
         .drop_nulls("_enrich_key").unique("_enrich_key", keep="first", maintain_order=True))
-    joined = records.with_columns(
+    # Only the key goes through the join, the looked-up columns are set beside the records:
+    # a join that carries every column of 1M records costs ~4x as much.
+    looked_up = records.select(
         pl.col(rule.key_field).cast(pl.String).str.strip_chars().str.to_lowercase()
         .alias("_enrich_key")
     ).join(ref, on="_enrich_key", how="left", maintain_order="left")
+    joined = pl.concat([records, looked_up], how="horizontal")
     names = records.collect_schema().names()
     updates = []
     for target, source_col in rule.fields.items():
