@@ -46,11 +46,11 @@ def check_pipeline(doc: YamlDocument, root: Path) -> list[ConfigIssue]:
                         f"remove {key}: name the columns in normalize.enrichment instead")
         else:
             _check_mapping(source.get("mapping"), fields, role, base, add)
-        constants = source.get("constants") if role != "reference" else None
-        for field in constants if isinstance(constants, dict) else {}:
-            if field not in fields:
-                add((*base, "constants", field), "unknown canonical field", field,
-                    _did_you_mean(field, fields))
+            constants = source.get("constants")
+            for field in constants if isinstance(constants, dict) else {}:
+                if field not in fields:
+                    add((*base, "constants", field), "unknown canonical field", field,
+                        _did_you_mean(field, fields))
         links_to = source.get("links_to")
         if links_to is not None:
             if role != "activity":

@@ -74,16 +74,13 @@ def enrichment_changes(before: pl.DataFrame, after: pl.DataFrame,
     ``before`` and ``after`` are the records without and with enrichment, in the same order;
     the rule of a change is ``enrich.<reference source>``.
     """
-    parts = [pl.DataFrame(schema={c: pl.String for c in _CHANGE_COLUMNS})]
+    parts = [pl.DataFrame(schema={c: pl.String for c in
+                                  ("record_id", "source", "field", "rule", "before", "after")})]
     for target in dict.fromkeys(f for rule in rules for f in rule.fields):
-        provenance = pl.col(f"{target}_enriched_from")
-        parts.append(after.select(
+        filled = after[f"{target}_enriched_from"].is_not_null()
+        parts.append(after.filter(filled).select(
             "record_id", "source", pl.lit(target).alias("field"),
-            (pl.lit("enrich.") + provenance).alias("rule"),
-            before[target].cast(pl.String).alias("before"),
-            pl.col(target).cast(pl.String).alias("after"),
-        ).filter(after[f"{target}_enriched_from"].is_not_null()))
+            (pl.lit("enrich.") + pl.col(f"{target}_enriched_from")).alias("rule"),
+            before[target].filter(filled).cast(pl.String).alias("before"),
+            pl.col(target).cast(pl.String).alias("after")))
     return pl.concat(parts)
-
-
-_CHANGE_COLUMNS = ("record_id", "source", "field", "rule", "before", "after")

@@ -27,9 +27,12 @@ if TYPE_CHECKING:
 @dataclass
 class Enriched:
     records: pl.DataFrame
-    changes: pl.DataFrame
+    changes: pl.DataFrame  # one row per filled value
     notes: list[str] = field(default_factory=list)
-    filled: int = 0
+
+    @property
+    def filled(self) -> int:
+        return self.changes.height
 
 
 def apply_enrichment(wh: Warehouse, project: Project, rules: list[EnrichmentRule],
@@ -63,7 +66,7 @@ def apply_enrichment(wh: Warehouse, project: Project, rules: list[EnrichmentRule
         filled = ", ".join(f"{f} on {n} records" for f, n in mine.select("field", "len").rows())
         notes.append(f"enrichment from {source}: filled {filled or 'nothing'} "
                      f"(of {records.height} records)")
-    return Enriched(enriched, changes, notes, changes.height)
+    return Enriched(enriched, changes, notes)
 
 
 def _issues(project: Project, index: int, rule: EnrichmentRule, reference: pl.DataFrame,

@@ -73,10 +73,10 @@ def land(wh: Warehouse, source: Source, raw: RawBatch, mapped: MappedBatch, *, r
     rejects = [*raw.rejects, *mapped.rejects]
     info = LoadInfo(source=source.name, load_id=None, location=raw.location,
                     rows_read=raw.rows_read, mapping=mapped.mapping, key=mapped.key)
-    contacts = source.role != "activity"  # a reference row is keyed like a contact row
+    keyed = source.role != "activity"  # a reference row is keyed like a contact row
     table = {"contacts": "source_records", "activity": "activities",
              "reference": "reference_records"}[source.role]
-    id_col = "record_id" if contacts else "activity_id"
+    id_col = "record_id" if keyed else "activity_id"
     fields = role_fields(source.role)
     with wh.transaction():
         seq = int(wh.scalar("SELECT nextval('load_seq')"))
@@ -94,9 +94,9 @@ def land(wh: Warehouse, source: Source, raw: RawBatch, mapped: MappedBatch, *, r
                    f"THEN '#' || \"{OCCURRENCE}\" ELSE '' END"
                    if CONTENT in mapped.frame.columns else f'"{KEY}"')
         field_sql = "".join(f'"{f}", ' for f in fields)
-        extra_cols = "source_record_key" if contacts else "links_to"
-        extra_val = "_k" if contacts else "?"
-        params = [] if contacts else [source.links_to]
+        extra_cols = "source_record_key" if keyed else "links_to"
+        extra_val = "_k" if keyed else "?"
+        params = [] if keyed else [source.links_to]
         sql = (
             f"INSERT INTO {table} ({id_col}, load_id, load_seq, source, source_kind, "
             f"{extra_cols}, row_number, {field_sql}extras) "
