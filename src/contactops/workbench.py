@@ -15,6 +15,7 @@ holds the lock a scheduled run needs.
 from __future__ import annotations
 
 import html
+from collections.abc import Iterable
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -63,11 +64,17 @@ class Workbench:
 
     # -- running ---------------------------------------------------------------------------
     def run(self, *, until: str | None = None, sample: int | None = None,
-            warn_only: bool = True) -> RunResult:
-        """Run the pipeline. In a notebook a failed gate is reported, not raised."""
+            warn_only: bool = True, accept_shrink: Iterable[str] = ()) -> RunResult:
+        """Run the pipeline. In a notebook a failed gate is reported, not raised.
+
+        A snapshot that shrank past ``max_shrink`` (or a source gone from the pipeline)
+        stops the run after ingest whatever ``warn_only`` says (``result.halted``); name the
+        source in ``accept_shrink`` to let the drop through.
+        """
         from contactops.pipeline import run_pipeline
 
-        return run_pipeline(self.project, until=until, sample=sample, warn_only=warn_only)
+        return run_pipeline(self.project, until=until, sample=sample, warn_only=warn_only,
+                            accept_shrink=accept_shrink)
 
     def reload(self) -> Workbench:
         """Re-read the YAML files after editing them."""
@@ -135,6 +142,21 @@ class Workbench:
 
         with Warehouse(self.warehouse, create=False) as wh:
             return undo_load(wh, load_id, reason)
+
+    def retire_source(self, name: str, reason: str) -> Any:
+        """Take a source out of the warehouse's current records (audited); returns what it
+        cost: records, contacts losing their last record, published audience members."""
+        from contactops.engine import Warehouse
+        from contactops.sources.retire import retire_source
+
+        shown = str(self.pipeline_file)
+        with Warehouse(self.warehouse, create=False) as wh:
+            return retire_source(wh, name, reason, pipeline_file=shown,
+                                 declared=self._declared())
+
+    def _declared(self) -> set[str]:
+        assert self.project.pipeline is not None
+        return {s.name for s in self.project.pipeline.sources if s.enabled}
 
     # -- stage namespaces -----------------------------------------------------------------
     @cached_property

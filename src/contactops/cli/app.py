@@ -23,6 +23,7 @@ from contactops.cli import (
     run,
     runs,
     schema,
+    sources,
     validate,
 )
 from contactops.cli.common import State
@@ -48,6 +49,7 @@ def _main(debug: Annotated[bool, typer.Option(
 for module in (init, run, check, infer, schema, runs, validate, report, audiences, generate):
     app.registered_commands.extend(module.app.registered_commands)
 app.add_typer(loads.app, name="loads")
+app.add_typer(sources.app, name="sources")
 app.add_typer(dedupe.app, name="dedupe",
               help="Review queue, match decisions, unmerge, explanations.")
 

@@ -27,6 +27,10 @@ def run(
     json_out: Annotated[bool, typer.Option("--json", help="print the run result as JSON")] = False,
     warn_only: Annotated[bool, typer.Option(
         "--warn-only", help="report failed data-quality gates but exit 0")] = False,
+    accept_shrink: Annotated[list[str] | None, typer.Option(
+        "--accept-shrink", metavar="SOURCE",
+        help="let this source's new snapshot become current although it shrank past "
+             "max_shrink, or retire it when the pipeline no longer has it (repeatable)")] = None,
 ) -> int:
     """Load every source, then run each stage; exit 0 ok, 1 gate failed, 2 config, 3 runtime."""
     from contactops.pipeline import run_pipeline
@@ -35,7 +39,8 @@ def run(
     progress = None if (quiet or json_out) else RichProgress()
     try:
         result = run_pipeline(project, sample=sample, until=until, warehouse=warehouse,
-                              progress=progress, warn_only=warn_only)
+                              progress=progress, warn_only=warn_only,
+                              accept_shrink=accept_shrink or ())
     finally:
         if progress is not None:
             progress.close()

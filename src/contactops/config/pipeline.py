@@ -39,6 +39,9 @@ class SourceBase(Frozen):
     mode: Literal["snapshot", "append"] = Field(
         "snapshot", description="snapshot: each new version replaces the source's rows; "
         "append: every version adds rows (newest version of a record wins)")
+    max_shrink: float | None = Field(
+        None, ge=0, le=1, description="snapshot only: volume gate for this source, the share "
+        "of records a new version may lose before the run stops (default: settings max_shrink)")
     links_to: str | None = Field(
         None, description="activity only: source whose key activity contact_key refers to")
     description: str = ""

@@ -96,6 +96,10 @@ class ProjectSettings(Frozen):
     contact_types: ContactTypeRules = Field(default_factory=ContactTypeRules)
     free_email_domains: tuple[str, ...] = Field(
         (), description="extra free-mail domains, on top of the built-in list")
+    max_shrink: float = Field(
+        0.2, ge=0, le=1, description="volume gate: a snapshot source whose new version has "
+        "more than this share fewer records than the current one stops the run (0.2 = 20%; "
+        "1 turns the gate off); a source's own max_shrink overrides it")
 
     @field_validator("default_country")
     @classmethod

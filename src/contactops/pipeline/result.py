@@ -34,11 +34,19 @@ class RunResult:
     stages: list[StageResult] = field(default_factory=list)
     loads: list[Any] = field(default_factory=list)   # LoadInfo
     gate_failures: list[str] = field(default_factory=list)
+    shrinks: list[Any] = field(default_factory=list)  # volume gate findings (Shrink)
     error: str | None = None
+
+    @property
+    def halted(self) -> bool:
+        """The volume gate stopped the run after ingest: nothing downstream changed."""
+        return any(s.status == "blocked" for s in self.shrinks)
 
     def asdict(self) -> dict[str, Any]:
         data = asdict(self)
         data["loads"] = [load.asdict() for load in self.loads]
+        data["shrinks"] = [s.asdict() for s in self.shrinks]
+        data["halted"] = self.halted
         return data
 
     @property
@@ -57,6 +65,9 @@ class RunResult:
             lines.extend(f"        {note}" for note in stage.notes)
         for failure in self.gate_failures:
             lines.append(f"  gate  {failure}")
+        if self.halted:
+            lines.append("  stopped after ingest by the volume gate: contacts and published "
+                         "audiences are as they were")
         if self.error:
             lines.append(f"error: {self.error}")
         return "\n".join(lines)

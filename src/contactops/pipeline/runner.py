@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -49,6 +49,7 @@ class RunContext:
     sample: int | None
     progress: Progress
     result: RunResult
+    accept_shrink: frozenset[str] = frozenset()
 
 
 def sample_warehouse(path: Path) -> Path:
@@ -62,11 +63,14 @@ def new_run_id() -> str:
 
 def run_pipeline(project: Project, *, sample: int | None = None, until: str | None = None,
                  warehouse: str | Path | None = None, progress: Progress | None = None,
-                 warn_only: bool = False) -> RunResult:
+                 warn_only: bool = False, accept_shrink: Iterable[str] = ()) -> RunResult:
     """Run every stage (up to ``until``) of ``project.pipeline``.
 
     A stage that finds a blocking data-quality problem appends to ``result.gate_failures``;
     the run then ends with status ``gate_failed`` and exit code 1, unless ``warn_only``.
+    The volume gate (a snapshot that shrank past its ``max_shrink``, a source gone from the
+    pipeline) stops the run after ingest with exit code 1 even with ``warn_only``: only
+    ``accept_shrink`` (source names) or retiring the source lets it through.
     """
     from contactops.engine import Warehouse
 
@@ -86,12 +90,15 @@ def run_pipeline(project: Project, *, sample: int | None = None, until: str | No
                        sample_rows=sample)
     with Warehouse(path, lock_timeout=project.settings.lock_timeout_seconds) as wh:
         _start(wh, result)
-        ctx = RunContext(project, wh, run_id, sample, progress, result)
+        ctx = RunContext(project, wh, run_id, sample, progress, result,
+                         frozenset(accept_shrink))
         try:
             chosen = STAGES[: names.index(until) + 1] if until else STAGES
             notes = [note for stage in chosen if stage.prepare and (note := stage.prepare(ctx))]
             for stage in chosen:
                 _run_stage(ctx, stage.run)
+                if result.halted:
+                    break
             if notes and result.stages:
                 result.stages[-1].notes.extend(notes)
         except ContactopsError as exc:
@@ -103,7 +110,7 @@ def run_pipeline(project: Project, *, sample: int | None = None, until: str | No
             result.error = f"{type(exc).__name__}: {exc}"
             _finish(wh, result)
             raise
-        if result.gate_failures and not warn_only:
+        if (result.gate_failures and not warn_only) or result.halted:
             result.status, result.exit_code = "gate_failed", EXIT_GATE_FAILED
         else:
             result.status = "success"

@@ -14,23 +14,36 @@ if TYPE_CHECKING:
 
 
 def ingest(ctx: RunContext) -> StageResult:
+    """Land every enabled source; the volume gate holds back shrunken snapshots and
+    sources gone from the pipeline (``ctx.result.shrinks``; the runner stops after)."""
+    from contactops.pipeline.volume import check_accepted, removed_sources_gate
     from contactops.sources.ingest import ingest_source
 
     pipeline = ctx.project.pipeline
     assert pipeline is not None
     sources = [s for s in pipeline.sources if s.enabled]
     ctx.progress.stage("ingest", total=len(sources))
+    check_accepted(ctx)
+    removed_sources_gate(ctx)
     counts = {"sources": len(sources), "loaded": 0, "unchanged": 0, "rows_read": 0,
               "rows_accepted": 0, "rows_rejected": 0}
     for source in sources:
         info = ingest_source(ctx.warehouse, ctx.project, source, run_id=ctx.run_id,
-                             sample=ctx.sample)
+                             sample=ctx.sample, accept_shrink=source.name in ctx.accept_shrink)
         ctx.result.loads.append(info)
-        counts["unchanged" if info.skipped else "loaded"] += 1
+        if info.shrink is not None:
+            ctx.result.shrinks.append(info.shrink)
+        outcome = "blocked" if info.blocked else "unchanged" if info.skipped else "loaded"
+        counts[outcome] = counts.get(outcome, 0) + 1
         for key in ("rows_read", "rows_accepted", "rows_rejected"):
             counts[key] += getattr(info, key)
         ctx.progress.advance(source.name)
-    return StageResult("ingest", 0.0, counts)
+    blocked = [s for s in ctx.result.shrinks if s.status == "blocked"]
+    ctx.result.gate_failures.extend(str(s) for s in blocked)
+    notes = [str(s) for s in ctx.result.shrinks if s.status != "blocked"]
+    if blocked:
+        counts["volume_blocked"] = len(blocked)
+    return StageResult("ingest", 0.0, counts, notes)
 
 
 def normalize(ctx: RunContext) -> StageResult:

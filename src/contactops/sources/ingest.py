@@ -8,6 +8,7 @@ from contactops.sources.base import ROW, RawBatch, file_sha256
 from contactops.sources.land import LoadInfo, already_loaded, land
 from contactops.sources.mapping import map_batch, resolve_mapping
 from contactops.sources.registry import reader_for
+from contactops.sources.volume import VolumeGate
 
 if TYPE_CHECKING:
     from contactops.config.loader import Project
@@ -16,8 +17,18 @@ if TYPE_CHECKING:
 
 
 def ingest_source(wh: Warehouse, project: Project, source: Source, *, run_id: str,
-                  sample: int | None = None) -> LoadInfo:
-    """Land ``source`` as a new load unless the same content is already current."""
+                  sample: int | None = None, accept_shrink: bool = False) -> LoadInfo:
+    """Land ``source`` as a new load unless the same content is already current.
+
+    A snapshot that shrank past its ``max_shrink`` lands with status ``blocked`` (not
+    current) unless ``accept_shrink``; see :mod:`contactops.sources.volume`.
+    """
+    shown = str(project.pipeline_file) if project.pipeline_file else None
+
+    def gate() -> VolumeGate | None:
+        return VolumeGate.for_source(wh, source, project.settings, accept=accept_shrink,
+                                     run_id=run_id, sample=sample, pipeline_file=shown)
+
     pre_hash = None
     path = getattr(source, "path", None)
     if source.type in ("csv", "excel", "json", "parquet") and path is not None:
@@ -26,24 +37,42 @@ def ingest_source(wh: Warehouse, project: Project, source: Source, *, run_id: st
             pre_hash = _with_sample(file_sha256(file), sample)
             loaded = already_loaded(wh, source.name, pre_hash)
             if loaded:
-                return LoadInfo(source=source.name, load_id=loaded[0], location=path,
-                                skipped=True, skip_reason=loaded[1])
+                return _known(wh, source.name, path, loaded, gate(), run_id)
     raw = reader_for(source.type)(source, project, wh)
     content_hash = pre_hash or _with_sample(raw.content_hash, sample)
     if pre_hash is None:
         loaded = already_loaded(wh, source.name, content_hash)
         if loaded:
-            return LoadInfo(source=source.name, load_id=loaded[0], location=raw.location,
-                            skipped=True, skip_reason=loaded[1])
+            return _known(wh, source.name, raw.location, loaded, gate(), run_id)
     details = {}
     if sample is not None:
         raw = sample_batch(raw, sample)
         details["sample_rows"] = sample
-    shown = str(project.pipeline_file) if project.pipeline_file else None
     mapping, key = resolve_mapping(source, raw.raw_columns(), shown)
     mapped = map_batch(source, raw, mapping, key)
     return land(wh, source, raw, mapped, run_id=run_id, content_hash=content_hash,
-                details=details)
+                details=details, gate=gate())
+
+
+def _known(wh: Warehouse, source: str, location: str, loaded: tuple[str, str],
+           gate: VolumeGate | None, run_id: str) -> LoadInfo:
+    """Content already seen: skipped, or a blocked version the gate decides on again (it
+    becomes current once accepted, or once the shrink is within the limit)."""
+    load_id, reason = loaded
+    if reason != "blocked":
+        return LoadInfo(source=source, load_id=load_id, location=location, skipped=True,
+                        skip_reason=reason)
+    read, accepted, rejected = wh.fetchall(
+        "SELECT rows_read, rows_accepted, rows_rejected FROM loads WHERE load_id = ?",
+        [load_id])[0]
+    info = LoadInfo(source=source, load_id=load_id, location=location, rows_read=read,
+                    rows_accepted=accepted, rows_rejected=rejected)
+    with wh.transaction():
+        info.shrink = gate.check(wh, load_id, accepted, rejected) if gate else None
+        if info.shrink is None:  # no current version left to compare, or within the limit
+            wh.execute("UPDATE loads SET status = 'loaded', run_id = ? WHERE load_id = ?",
+                       [run_id, load_id])
+    return info
 
 
 def _with_sample(digest: str, sample: int | None) -> str:

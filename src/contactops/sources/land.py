@@ -18,6 +18,7 @@ from contactops.sources.mapping import CONTENT, KEY, OCCURRENCE, MappedBatch, ro
 if TYPE_CHECKING:
     from contactops.config.pipeline import Source
     from contactops.engine.warehouse import Warehouse
+    from contactops.sources.volume import Shrink, VolumeGate
 
 
 @dataclass
@@ -35,11 +36,25 @@ class LoadInfo:
     reject_reasons: dict[str, int] = field(default_factory=dict)
     mapping: dict[str, str] = field(default_factory=dict)
     key: str | None = None
+    shrink: Shrink | None = None     # set when the volume gate looked at this load
+
+    @property
+    def blocked(self) -> bool:
+        """The volume gate kept this version from becoming current."""
+        return self.shrink is not None and self.shrink.status == "blocked"
 
     def asdict(self) -> dict[str, Any]:
-        return asdict(self)
+        data = asdict(self)
+        data["shrink"] = self.shrink.asdict() if self.shrink is not None else None
+        return data
 
     def __str__(self) -> str:
+        if self.blocked:
+            assert self.shrink is not None
+            return (f"{self.source}: BLOCKED by the volume gate, {self.shrink.old_records} -> "
+                    f"{self.shrink.new_records} records ({self.shrink.share:.0%} dropped); "
+                    f"read {self.rows_read}, rejected {self.rows_rejected}; not current "
+                    f"[{self.load_id}]")
         if self.skipped and self.skip_reason == "undone":
             return (f"{self.source}: this content was undone ({self.load_id}); it loads again "
                     "only once the source changes")
@@ -47,14 +62,18 @@ class LoadInfo:
             return f"{self.source}: unchanged since last load, nothing added"
         reasons = ", ".join(f"{k} {v}" for k, v in sorted(self.reject_reasons.items()))
         tail = f" ({reasons})" if reasons else ""
+        accepted = (f"; shrink {self.shrink.old_records} -> {self.shrink.new_records} "
+                    "accepted" if self.shrink is not None else "")
         return (f"{self.source}: read {self.rows_read}, accepted {self.rows_accepted}, "
-                f"rejected {self.rows_rejected}{tail} [{self.load_id}]")
+                f"rejected {self.rows_rejected}{tail}{accepted} [{self.load_id}]")
 
 
 def already_loaded(wh: Warehouse, source: str, content_hash: str) -> tuple[str, str] | None:
     """(load id, reason) when this exact content needs no load: it is the current version
     ("unchanged"), or a load of it was undone ("undone": an undo sticks until the source
-    changes, so the next scheduled run does not bring the bad rows straight back)."""
+    changes, so the next scheduled run does not bring the bad rows straight back), or it
+    is the newest version and the volume gate blocked it ("blocked": the gate decides again
+    on the stored load, so a nightly run does not land the same rows night after night)."""
     current = wh.scalar(
         "SELECT load_id FROM current_loads WHERE source = ? AND content_hash = ? "
         "ORDER BY load_seq DESC LIMIT 1", [source, content_hash])
@@ -63,11 +82,20 @@ def already_loaded(wh: Warehouse, source: str, content_hash: str) -> tuple[str, 
     undone = wh.scalar(
         "SELECT load_id FROM loads WHERE source = ? AND content_hash = ? AND status = 'undone' "
         "ORDER BY load_seq DESC LIMIT 1", [source, content_hash])
-    return (undone, "undone") if undone else None
+    if undone:
+        return undone, "undone"
+    blocked = wh.scalar(
+        "SELECT load_id FROM loads WHERE source = ? AND content_hash = ? AND status = 'blocked' "
+        "AND load_seq > (SELECT coalesce(max(load_seq), 0) FROM loads WHERE source = ? "
+        "AND status = 'loaded') ORDER BY load_seq DESC LIMIT 1", [source, content_hash, source])
+    return (blocked, "blocked") if blocked else None
 
 
 def land(wh: Warehouse, source: Source, raw: RawBatch, mapped: MappedBatch, *, run_id: str,
-         content_hash: str, details: dict[str, Any] | None = None) -> LoadInfo:
+         content_hash: str, details: dict[str, Any] | None = None,
+         gate: VolumeGate | None = None) -> LoadInfo:
+    """Land one load; ``gate`` (a snapshot with a current version) may keep it from becoming
+    current, in the same transaction, once its rows are stored and accounted for."""
     import polars as pl
 
     rejects = [*raw.rejects, *mapped.rejects]
@@ -123,6 +151,8 @@ def land(wh: Warehouse, source: Source, raw: RawBatch, mapped: MappedBatch, *, r
                 "This is a contactops bug: please report it with the file")
         wh.execute("UPDATE loads SET rows_accepted = ?, rows_rejected = ? WHERE load_id = ?",
                    [accepted, rejected, load_id])
+        if gate is not None:
+            info.shrink = gate.check(wh, load_id, accepted, rejected)
     info.rows_accepted, info.rows_rejected = accepted, rejected
     for r in rejects:
         info.reject_reasons[r.reason_code] = info.reject_reasons.get(r.reason_code, 0) + 1
