@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from contactops.config import load_pipeline, load_project
 from contactops.config.loader import Project
+from contactops.config.yamlfile import display_path
 from contactops.errors import UsageError
 
 if TYPE_CHECKING:
@@ -149,7 +150,7 @@ class Workbench:
         from contactops.engine import Warehouse
         from contactops.sources.retire import retire_source
 
-        shown = str(self.pipeline_file)
+        shown = display_path(self.pipeline_file)
         with Warehouse(self.warehouse, create=False) as wh:
             return retire_source(wh, name, reason, pipeline_file=shown,
                                  declared=self._declared())

@@ -140,12 +140,12 @@ def test_changed_file_is_a_new_version_and_ids_are_stable(project) -> None:
 def test_undo_restores_the_previous_version_and_is_audited(project) -> None:
     run_pipeline(project, until="ingest")
     (project.root / "data" / "crm.csv").write_text("Id,First,Last,Mail,Tag1,Tag2\n"
-                                                   "c1,Annie,,,,\n")
+                                                   "c1,Annie,,,,\nc2,Bob,,,,\n")
     run_pipeline(project, until="ingest")
     with _wh(project) as wh:
         newest = wh.scalar("SELECT max(load_id) FROM loads WHERE source = 'crm'")
         counts = undo_load(wh, newest, "wrong file")
-        assert counts["source_records"] == 1
+        assert counts["source_records"] == 2
         assert wh.scalar("SELECT first_name FROM current_source_records WHERE "
                          "source_record_key = 'c1'") == "Ann"
         assert wh.scalar("SELECT status FROM loads WHERE load_id = ?", [newest]) == "undone"

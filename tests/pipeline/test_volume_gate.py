@@ -109,6 +109,11 @@ def test_seven_to_two_is_blocked_with_exit_1_and_the_whole_story(project) -> Non
                  "--accept-shrink crm", "contactops sources retire crm"):
         assert part in message
     assert state(path) == before
+    report = Workbench(path.parent.parent, path).report(plans=False)
+    (item,) = [i for i in report.verdict["items"] if i["code"] == "volume_blocked"]
+    assert item["severity"] == "blocking" and "'newsletter' 3" in item["message"]
+    assert report.summary["sections"]["imports"]["shrinks"][0]["status"] == "blocked"
+    assert "Volume gate" in report.html() and "snapshot shrank" in report.html()
 
 
 def test_blocked_load_is_accounted_for_and_not_current(project) -> None:
@@ -225,6 +230,14 @@ def test_removed_source_is_blocked_then_retired(project) -> None:
         ("legacy", "removed", "blocked", 4, 4, {"newsletter": 4})
     assert "contactops sources retire legacy" in json.loads(result.stdout)["gate_failures"][0]
     assert state(path) == before
+    check = CliRunner().invoke(app, ["check", str(path)])
+    assert check.exit_code == 0 and "source 'legacy' has 4 current records" in check.stdout
+    listed = CliRunner().invoke(app, ["sources", "--pipeline", str(path), "--json"])
+    assert {r["source"]: r["in_pipeline"] for r in json.loads(listed.stdout)} == \
+        {"crm": True, "legacy": False}
+    refused = CliRunner().invoke(app, ["sources", "retire", "crm", "--reason", "x",
+                                       "--pipeline", str(path)])
+    assert refused.exit_code == 2 and "still in" in refused.output
 
     retire = CliRunner().invoke(app, ["sources", "retire", "legacy", "--reason",
                                       "CRM migration", "--pipeline", str(path)])
@@ -239,6 +252,9 @@ def test_removed_source_is_blocked_then_retired(project) -> None:
     assert rerun.exit_code == 0 and not rerun.shrinks
     with Warehouse(load_pipeline(path).warehouse_path, read_only=True) as wh:
         assert wh.scalar("SELECT count(*) FROM contacts") == 3
+    report = Workbench(path.parent.parent, path).report(plans=False)
+    (item,) = [i for i in report.verdict["items"] if i["code"] == "source_retired"]
+    assert "'newsletter' 4" in item["message"]
 
 
 def test_removed_source_retired_by_accept_shrink(project) -> None:

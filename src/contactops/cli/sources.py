@@ -86,7 +86,9 @@ def retire(name: Annotated[str, typer.Argument(help="source name from 'contactop
     declared, shown = None, None
     if project is not None and project.pipeline is not None:
         declared = {s.name for s in project.pipeline.sources if s.enabled}
-        shown = str(project.pipeline_file)
+        from contactops.config.yamlfile import display_path
+
+        shown = display_path(project.pipeline_file)
     with _open(warehouse, project, sample, read_only=False) as wh:
         shrink = retire_source(wh, name, reason, pipeline_file=shown, declared=declared)
     out_console().print(f"retired {name}: {shrink.old_records} records no longer current "

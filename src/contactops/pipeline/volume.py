@@ -45,7 +45,9 @@ def removed_sources_gate(ctx: RunContext) -> None:
 
     pipeline = ctx.project.pipeline
     assert pipeline is not None
-    shown = str(ctx.project.pipeline_file) if ctx.project.pipeline_file else None
+    from contactops.config.yamlfile import display_path
+
+    shown = display_path(ctx.project.pipeline_file) if ctx.project.pipeline_file else None
     wh = ctx.warehouse
     for name in removed_sources(wh, pipeline.name, {s.name for s in pipeline.sources}):
         if name in ctx.accept_shrink:

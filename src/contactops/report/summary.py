@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from contactops.errors import UsageError
-from contactops.report import reach, sections
+from contactops.report import reach, sections, volume
 
 SCHEMA_VERSION = 1
 SECTION_ORDER = ("imports", "normalization", "dedupe", "validation", "consent", "taxonomy",
@@ -50,6 +50,8 @@ def build_summary(warehouse: str | Path, run_id: str | None = None, *,
             "audiences": reach.audiences(wh, plans),
             "changes": reach.changes(wh, run),
         }
+        if found["imports"]["status"] == "ok":
+            found["imports"]["shrinks"] = volume.shrinks(wh, run)
     if run is not None:
         run = {k: v for k, v in run.items() if k != "stages"} | {
             "stages": sections.as_json(run.get("stages")) or []}
@@ -106,6 +108,7 @@ def verdict(found: dict[str, dict[str, Any]], run: dict[str, Any] | None) -> dic
     elif run.get("sample_rows"):
         items.append(_item("warning", "run", "sample_run", f"run {run['run_id']} is a "
                            f"--sample {run['sample_rows']} test run in the sandbox warehouse"))
+    items.extend(volume.items(found["imports"].get("shrinks", [])))
     for name in ("imports", "normalization", "dedupe", "validation"):
         if found[name]["status"] == "not_run":
             items.append(_item("blocking", name, "stage_not_run", found[name]["note"]))

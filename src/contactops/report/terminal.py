@@ -24,7 +24,9 @@ def _lines(summary: dict[str, Any]) -> list[tuple[str, str]]:
     i = s["imports"]
     add("imports", "" if i["status"] != "ok" else
         f"{i['totals']['read']:,} read, {i['totals']['accepted']:,} accepted, "
-        f"{i['totals']['rejected']:,} rejected from {len(i['sources'])} sources")
+        f"{i['totals']['rejected']:,} rejected from {len(i['sources'])} sources"
+        + "".join(f"; {x['source']} {x['old_records']:,} -> {x['new_records']:,} "
+                  f"{x['status']} by the volume gate" for x in i.get("shrinks", [])))
     n = s["normalization"]
     add("normalization", "" if n["status"] != "ok" else
         f"{n['changes']:,} values changed on {n['records']:,} records by "

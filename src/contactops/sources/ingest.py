@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from contactops.config.yamlfile import display_path
 from contactops.sources.base import ROW, RawBatch, file_sha256
 from contactops.sources.land import LoadInfo, already_loaded, land
 from contactops.sources.mapping import map_batch, resolve_mapping
@@ -26,8 +27,9 @@ def ingest_source(wh: Warehouse, project: Project, source: Source, *, run_id: st
     shown = str(project.pipeline_file) if project.pipeline_file else None
 
     def gate() -> VolumeGate | None:
-        return VolumeGate.for_source(wh, source, project.settings, accept=accept_shrink,
-                                     run_id=run_id, sample=sample, pipeline_file=shown)
+        return VolumeGate.for_source(
+            wh, source, project.settings, accept=accept_shrink, run_id=run_id, sample=sample,
+            pipeline_file=display_path(shown) if shown else None)
 
     pre_hash = None
     path = getattr(source, "path", None)

@@ -59,6 +59,7 @@ def assess_removed(wh: Warehouse, source: str, pipeline_file: str | None = None)
     shrink = Shrink(source, "removed", "blocked", sum(int(r[2] or 0) for r in loads), 0, None,
                     ids[-1], pipeline_file=pipeline_file)
     table, id_col = ROLE_TABLES[str(loads[0][1])]
+    shrink.contacts_losing = 0  # activities and reference rows are no contact's records
     if table == "source_records":
         marks = ", ".join("?" for _ in ids)
         shrink.contacts_losing, shrink.audiences = impact(

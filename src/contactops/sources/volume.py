@@ -166,6 +166,8 @@ class VolumeGate:
                         accepted + rejected, rejected, pipeline_file=self.pipeline_file)
         if self.source.role == "contacts":
             shrink.contacts_losing, shrink.audiences = impact(wh, lost, params)
+        else:  # activities and reference rows are no contact's records
+            shrink.contacts_losing = 0
         if shrink.status == "blocked":
             wh.execute("UPDATE loads SET status = 'blocked' WHERE load_id = ?", [load_id])
         elif wh.scalar("SELECT status FROM loads WHERE load_id = ?", [load_id]) == "blocked":
