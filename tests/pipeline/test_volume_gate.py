@@ -217,7 +217,9 @@ def test_append_mode_is_not_gated(project) -> None:
 
 
 def test_removed_source_is_blocked_then_retired(project) -> None:
-    path = project(pipeline("crm", "legacy"), NAMES[:3], legacy=rows(NAMES[3:7]))
+    path = project(pipeline("crm", "legacy"), NAMES[:3], legacy=rows(NAMES[3:8]))
+    run_pipeline(load_pipeline(path))
+    write(path, "legacy", rows(NAMES[3:7]))                 # a second version, 5 -> 4
     run_pipeline(load_pipeline(path))
     publish(path)
     path.write_text(pipeline("crm"))
@@ -245,8 +247,9 @@ def test_removed_source_is_blocked_then_retired(project) -> None:
     assert "4 contact(s) lose their last record" in retire.stdout
     with Warehouse(load_pipeline(path).warehouse_path, read_only=True) as wh:
         assert wh.scalar("SELECT count(*) FROM current_source_records") == 3
+        # both versions: retiring the current one alone would bring back the one before
         assert wh.fetchall("SELECT status, undo_reason FROM loads WHERE source = 'legacy'") \
-            == [("retired", "CRM migration")]
+            == [("retired", "CRM migration")] * 2
         assert wh.scalar("SELECT count(*) FROM audit_log WHERE action = 'retire_source'") == 1
     rerun = run_pipeline(load_pipeline(path))
     assert rerun.exit_code == 0 and not rerun.shrinks

@@ -77,8 +77,10 @@ class RunResult:
         rows = "".join(
             f"<tr><td>{esc(load.source)}</td><td>{load.rows_read}</td>"
             f"<td>{load.rows_accepted}</td><td>{load.rows_rejected}</td>"
-            f"<td>{'unchanged' if load.skipped else esc(str(load.load_id))}</td></tr>"
+            f"<td>{'unchanged' if load.skipped else esc(str(load.load_id))}"
+            f"{' <b>blocked</b>' if getattr(load, 'blocked', False) else ''}</td></tr>"
             for load in self.loads)
+        volume = "".join(f"<p><b>{esc(s.status)}</b>: {esc(str(s))}</p>" for s in self.shrinks)
         stages = "".join(
             f"<tr><td>{esc(s.stage)}</td><td>{s.seconds:.2f}s</td>"
             f"<td>{esc(', '.join(f'{k} {v}' for k, v in s.counts.items()))}</td></tr>"
@@ -88,6 +90,6 @@ class RunResult:
             f"<b>{esc(self.status)}</b><br><small>{esc(self.warehouse)}</small>"
             "<table><tr><th>source</th><th>read</th><th>accepted</th><th>rejected</th>"
             f"<th>load</th></tr>{rows}</table>"
-            f"<table><tr><th>stage</th><th>time</th><th>counts</th></tr>{stages}</table>"
+            f"{volume}<table><tr><th>stage</th><th>time</th><th>counts</th></tr>{stages}</table>"
             "<small>Query the warehouse: <code>wb.table('source_records').pl()</code></small>"
             "</div>")

@@ -41,8 +41,9 @@ def ingest(ctx: RunContext) -> StageResult:
     blocked = [s for s in ctx.result.shrinks if s.status == "blocked"]
     ctx.result.gate_failures.extend(str(s) for s in blocked)
     notes = [str(s) for s in ctx.result.shrinks if s.status != "blocked"]
-    if blocked:
-        counts["volume_blocked"] = len(blocked)
+    removed = sum(s.reason == "removed" for s in ctx.result.shrinks)
+    if removed:
+        counts["removed_sources"] = removed
     return StageResult("ingest", 0.0, counts, notes)
 
 

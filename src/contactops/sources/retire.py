@@ -1,9 +1,10 @@
 """Sources in the warehouse: which are live, which the pipeline no longer declares, retiring.
 
-Retiring a source is the explicit way to say "its records are gone": every live load of it
-gets status ``retired`` (rows kept for the record, no longer in ``current_loads``), rows
-derived from its records are removed as :func:`~contactops.sources.loads.undo_load` does, and
-one ``audit_log`` row says who lost what. The next run rebuilds contacts without them.
+Retiring a source is the explicit way to say "its records are gone": every loaded (or
+blocked) load of it gets status ``retired`` (rows kept for the record, no longer in
+``current_loads``), rows derived from its records are removed as
+:func:`~contactops.sources.loads.undo_load` does, and ``audit_log`` says who lost what. The
+next run rebuilds contacts without them.
 """
 
 from __future__ import annotations
@@ -84,8 +85,11 @@ def retire_source(wh: Warehouse, source: str, reason: str, *, run_id: str | None
     with wh.transaction():
         shrink = assess_removed(wh, source, pipeline_file)
         shrink.status = "retired"
+        # every live or waiting version: retiring only the current one would bring the
+        # version before it back
         ids = [r[0] for r in wh.fetchall(
-            "SELECT load_id FROM current_loads WHERE source = ?", [source])]
+            "SELECT load_id FROM loads WHERE source = ? AND status IN ('loaded', 'blocked') "
+            "ORDER BY load_seq", [source])]
         marks = ", ".join("?" for _ in ids)
         wh.execute(f"UPDATE loads SET status = 'retired', undone_at = now(), undo_reason = ? "
                    f"WHERE load_id IN ({marks})", [reason, *ids])
