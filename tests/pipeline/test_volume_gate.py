@@ -287,3 +287,31 @@ def test_sample_runs_do_not_trip_the_gate_against_the_full_warehouse(project) ->
     write(path, "crm", rows(NAMES[:2]))
     same_size = run_pipeline(load_pipeline(path), sample=8)   # 8 -> 2 at the same size
     assert same_size.halted
+
+
+def test_a_source_of_another_pipeline_is_not_a_removed_source(project) -> None:
+    path = project(pipeline("crm"), NAMES[:3], forms=rows(NAMES[3:5]))
+    run_pipeline(load_pipeline(path))
+    other = path.parent / "other.yaml"
+    other.write_text(pipeline("forms").replace("name: t\n", "name: other\n"))
+    result = run_pipeline(load_pipeline(other))      # crm belongs to pipeline 't'
+    assert result.exit_code == 0 and not result.shrinks
+    check = CliRunner().invoke(app, ["check", str(other)])
+    assert "source 'crm' has 3 current records" in check.stdout
+    assert "loaded by another pipeline" in check.stdout
+
+
+def test_an_activity_snapshot_is_gated_but_costs_no_contact(project) -> None:
+    clicks = ("  - name: clicks\n    type: csv\n    kind: campaign\n    role: activity\n"
+              "    links_to: crm\n    path: data/clicks.csv\n    key: event\n"
+              "    mapping: {what: activity_type, who: contact_key}\n")
+    events = "event,what,who\n" + "".join(f"e{i},open,ann\n" for i in range(5))
+    path = project(pipeline("crm", extra=clicks), NAMES[:3], clicks=events)
+    run_pipeline(load_pipeline(path))
+    write(path, "clicks", "event,what,who\ne1,open,ann\n")
+    result = run_pipeline(load_pipeline(path))
+    (shrink,) = result.shrinks
+    assert (shrink.source, shrink.status, shrink.old_records, shrink.new_records,
+            shrink.contacts_losing) == ("clicks", "blocked", 5, 1, 0)
+    with Warehouse(load_pipeline(path).warehouse_path, read_only=True) as wh:
+        assert wh.scalar("SELECT count(*) FROM current_activities") == 5
