@@ -75,10 +75,11 @@ class Shrink:
     def __str__(self) -> str:
         pipeline = self.pipeline_file or "the pipeline"
         if self.reason == "removed":
+            if self.status == "retired":
+                return (f"retired source '{self.source}': its {self.old_records} records are "
+                        f"no longer current (last load {self.load_id}); {self.impact()}")
             head = (f"source '{self.source}' is no longer in {pipeline} but {self.old_records} "
                     f"of its records are still current (last load {self.load_id})")
-            if self.status == "retired":
-                return f"retired {head}: {self.impact()}"
             return (f"volume gate: {head}; {self.impact()}. Nothing was changed. To proceed: "
                     f"retire it (contactops sources retire {self.source} --reason \"...\", or "
                     f"run with --accept-shrink {self.source}), or put it back in {pipeline} "
