@@ -17,6 +17,7 @@ from contactops import Workbench
 from contactops.cli.app import app
 from contactops.config import load_pipeline
 from contactops.engine import Warehouse
+from contactops.errors import UsageError
 from contactops.pipeline import run_pipeline
 
 SOURCE = """\
@@ -165,6 +166,8 @@ def test_workbench_run_takes_accept_shrink(project) -> None:
     accepted = wb.run(accept_shrink=["crm"])
     assert not accepted.halted and accepted.shrinks[0].status == "accepted"
     assert wb.contacts.count() == 2
+    with pytest.raises(UsageError, match="still in pipelines/p.yaml"):
+        wb.retire_source("crm", "declared sources are not retired")
 
 
 def test_ten_to_nine_passes(project) -> None:
