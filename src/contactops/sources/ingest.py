@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from contactops.config.yamlfile import display_path
@@ -39,13 +40,13 @@ def ingest_source(wh: Warehouse, project: Project, source: Source, *, run_id: st
             pre_hash = _with_sample(file_sha256(file), sample)
             loaded = already_loaded(wh, source.name, pre_hash)
             if loaded:
-                return _known(wh, source.name, path, loaded, gate(), run_id)
+                return _known(wh, source.name, path, loaded, gate, run_id)
     raw = reader_for(source.type)(source, project, wh)
     content_hash = pre_hash or _with_sample(raw.content_hash, sample)
     if pre_hash is None:
         loaded = already_loaded(wh, source.name, content_hash)
         if loaded:
-            return _known(wh, source.name, raw.location, loaded, gate(), run_id)
+            return _known(wh, source.name, raw.location, loaded, gate, run_id)
     details = {}
     if sample is not None:
         raw = sample_batch(raw, sample)
@@ -57,7 +58,7 @@ def ingest_source(wh: Warehouse, project: Project, source: Source, *, run_id: st
 
 
 def _known(wh: Warehouse, source: str, location: str, loaded: tuple[str, str],
-           gate: VolumeGate | None, run_id: str) -> LoadInfo:
+           gate: Callable[[], VolumeGate | None], run_id: str) -> LoadInfo:
     """Content already seen: skipped, or a blocked version the gate decides on again (it
     becomes current once accepted, or once the shrink is within the limit)."""
     load_id, reason = loaded
@@ -69,8 +70,9 @@ def _known(wh: Warehouse, source: str, location: str, loaded: tuple[str, str],
         [load_id])[0]
     info = LoadInfo(source=source, load_id=load_id, location=location, rows_read=read,
                     rows_accepted=accepted, rows_rejected=rejected)
+    check = gate()
     with wh.transaction():
-        info.shrink = gate.check(wh, load_id, accepted, rejected) if gate else None
+        info.shrink = check.check(wh, load_id, accepted, rejected) if check else None
         if info.shrink is None:  # no current version left to compare, or within the limit
             wh.execute("UPDATE loads SET status = 'loaded', run_id = ? WHERE load_id = ?",
                        [run_id, load_id])
