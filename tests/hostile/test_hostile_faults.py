@@ -134,7 +134,7 @@ def test_bomb_at_the_top_level_of_a_pipeline(project: Path) -> None:
     code, out = cli("run", "pipelines/contacts.yaml")
     text = one_line(out)
     assert code == 2
-    assert "pipelines/contacts.yaml:7: f[0]: alias *d (anchor &d at line 5" in text
+    assert "pipelines/contacts.yaml:6: e[0]: alias *d (anchor &d at line 5" in text
     assert "billion laughs" in text and "write the values out" in text
     assert_untouched(project, before)
 
@@ -146,7 +146,7 @@ def test_bomb_under_an_unknown_key_is_refused_before_the_unknown_key(project: Pa
     code, out = cli("check", "pipelines/contacts.yaml")
     text = one_line(out)
     assert code == 2
-    assert "pipelines/contacts.yaml:" in text and "notes.f[0]: alias *d" in text
+    assert "pipelines/contacts.yaml:" in text and "notes.e[0]: alias *d" in text
     assert "unknown key" not in text  # nothing was built to validate
 
 
@@ -164,7 +164,7 @@ def test_bomb_in_audiences_yaml(project: Path) -> None:
     (project / "config" / "audiences.yaml").write_text("audiences: {}\n" + BOMB)
     code, out = cli("audiences")
     assert code == 2
-    assert "config/audiences.yaml:7: f[0]: alias *d" in one_line(out)
+    assert "config/audiences.yaml:6: e[0]: alias *d" in one_line(out)
     assert_untouched(project, before)
 
 
@@ -173,7 +173,7 @@ def test_bomb_in_references_yaml(project: Path) -> None:
     (project / "config" / "audiences.yaml").write_text("audiences: {}\n")
     code, out = cli("impact", "newsletter", "--kind", "list")
     assert code == 2, out
-    assert "config/references.yaml:7: f[0]: alias *d" in one_line(out)
+    assert "config/references.yaml:6: e[0]: alias *d" in one_line(out)
 
 
 def test_bomb_in_an_expectation_suite_stops_the_run_before_any_stage(project: Path) -> None:
@@ -183,7 +183,7 @@ def test_bomb_in_an_expectation_suite_stops_the_run_before_any_stage(project: Pa
         "meta: {contactops_table: contacts}\nexpectations: []\n" + BOMB)
     code, out = cli("run", "pipelines/contacts.yaml", "-q")
     assert code == 2
-    assert "expectations/suites/contacts.yaml:8: f[0]: alias *d" in one_line(out)
+    assert "expectations/suites/contacts.yaml:7: e[0]: alias *d" in one_line(out)
     assert "stage" not in out
     assert contacts_in(project / WAREHOUSE) == BASELINE_CONTACTS
     assert runs_in(project / WAREHOUSE)[-1] == ("failed", 2)
@@ -258,7 +258,8 @@ def test_tabs_for_indentation(project: Path) -> None:
 
 def test_duplicate_keys(project: Path) -> None:
     pipeline = project / "pipelines" / "contacts.yaml"
-    pipeline.write_text(pipeline.read_text().replace("    key: id\n", "    key: id\n    key: Email\n"))
+    text = pipeline.read_text()
+    pipeline.write_text(text.replace("    key: id\n", "    key: id\n    key: Email\n"))
     code, out = cli("check", "pipelines/contacts.yaml")
     assert code == 2
     assert ("pipelines/contacts.yaml:10: sources[0].key: duplicate key — keep only one of "

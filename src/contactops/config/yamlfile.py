@@ -16,7 +16,13 @@ from typing import Any
 import yaml
 from yaml.constructor import SafeConstructor
 
-from contactops.config.yamlguard import MAX_BYTES, GuardedLoader, YamlLimitError, check_size
+from contactops.config.yamlguard import (
+    MAX_BYTES,
+    MAX_DEPTH,
+    GuardedLoader,
+    YamlLimitError,
+    check_size,
+)
 from contactops.errors import ConfigError, ConfigIssue
 
 Path_ = tuple[str | int, ...]
@@ -110,7 +116,10 @@ def parse_yaml(text: str, file: str) -> YamlDocument:
         line = mark.line + 1 if mark else None
         problem = exc.problem or str(exc)
         fix = "fix the indentation or quoting on that line"
-        if mark and _char_at(text, mark.line, mark.column) == "\t":
+        if "maximum nesting depth" in problem:  # libyaml's own limit, far above ours
+            problem, fix = (f"nesting deeper than {MAX_DEPTH} levels",
+                            "flatten the structure; configuration never needs this depth")
+        elif mark and _char_at(text, mark.line, mark.column) == "\t":
             problem, fix = ("a tab character where YAML needs spaces",
                             "indent with spaces, not tabs")
         raise ConfigError(
