@@ -114,6 +114,14 @@ def project(baseline: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     return root
 
 
+@pytest.fixture
+def warehouse_kept(project: Path) -> Iterator[None]:
+    """After the case: the warehouse is unchanged, byte for byte, and still opens."""
+    before = digest(project / WAREHOUSE)
+    yield
+    assert_untouched(project, before)
+
+
 def assert_untouched(root: Path, before: str) -> None:
     assert digest(root / WAREHOUSE) == before
     assert contacts_in(root / WAREHOUSE) == BASELINE_CONTACTS
@@ -139,6 +147,7 @@ def test_bomb_at_the_top_level_of_a_pipeline(project: Path) -> None:
     assert_untouched(project, before)
 
 
+@pytest.mark.usefixtures("warehouse_kept")
 def test_bomb_under_an_unknown_key_is_refused_before_the_unknown_key(project: Path) -> None:
     pipeline = project / "pipelines" / "contacts.yaml"
     indented = "".join(f"  {line}\n" for line in BOMB.splitlines())
@@ -150,6 +159,7 @@ def test_bomb_under_an_unknown_key_is_refused_before_the_unknown_key(project: Pa
     assert "unknown key" not in text  # nothing was built to validate
 
 
+@pytest.mark.usefixtures("warehouse_kept")
 def test_bomb_in_project_settings(project: Path) -> None:
     settings = project / "config" / "contactops.yaml"
     settings.write_text(settings.read_text() + "\nextras:\n"
@@ -168,6 +178,7 @@ def test_bomb_in_audiences_yaml(project: Path) -> None:
     assert_untouched(project, before)
 
 
+@pytest.mark.usefixtures("warehouse_kept")
 def test_bomb_in_references_yaml(project: Path) -> None:
     (project / "config" / "references.yaml").write_text("workflows: []\n" + BOMB)
     (project / "config" / "audiences.yaml").write_text("audiences: {}\n")
@@ -202,6 +213,7 @@ def test_bomb_in_the_gx_context_file(project: Path) -> None:
     assert contacts_in(project / WAREHOUSE) == BASELINE_CONTACTS
 
 
+@pytest.mark.usefixtures("warehouse_kept")
 def test_an_alias_inside_its_own_anchor(project: Path) -> None:
     (project / "pipelines" / "contacts.yaml").write_text("name: x\nsources: &s\n  - *s\n")
     code, out = cli("check", "pipelines/contacts.yaml")
@@ -210,6 +222,7 @@ def test_an_alias_inside_its_own_anchor(project: Path) -> None:
 
 
 # -- size and shape ----------------------------------------------------------------------------
+@pytest.mark.usefixtures("warehouse_kept")
 def test_absurd_nesting(project: Path) -> None:
     (project / "pipelines" / "contacts.yaml").write_text(
         "name: x\nsources: " + "[" * 5000 + "]" * 5000 + "\n")
@@ -219,6 +232,7 @@ def test_absurd_nesting(project: Path) -> None:
     assert "flatten the structure" in out
 
 
+@pytest.mark.usefixtures("warehouse_kept")
 def test_huge_yaml_file(project: Path) -> None:
     filler = "".join(f"# padding line {i:07d} " + "x" * 80 + "\n" for i in range(50_000))
     pipeline = project / "pipelines" / "contacts.yaml"
@@ -230,6 +244,7 @@ def test_huge_yaml_file(project: Path) -> None:
 
 
 # -- wrong types -------------------------------------------------------------------------------
+@pytest.mark.usefixtures("warehouse_kept")
 def test_a_list_where_a_mapping_is_expected(project: Path) -> None:
     (project / "config" / "contactops.yaml").write_text("- project: x\n- warehouse: y\n")
     code, out = cli("check", "pipelines/contacts.yaml")
@@ -238,6 +253,7 @@ def test_a_list_where_a_mapping_is_expected(project: Path) -> None:
     assert "write 'key: value' lines here" in out
 
 
+@pytest.mark.usefixtures("warehouse_kept")
 def test_a_number_as_a_source_name(project: Path) -> None:
     pipeline = project / "pipelines" / "contacts.yaml"
     pipeline.write_text(pipeline.read_text().replace("name: signups", "name: 2024"))
@@ -247,6 +263,7 @@ def test_a_number_as_a_source_name(project: Path) -> None:
             "(got 2024) — quote it: '2024'") in one_line(out)
 
 
+@pytest.mark.usefixtures("warehouse_kept")
 def test_tabs_for_indentation(project: Path) -> None:
     pipeline = project / "pipelines" / "contacts.yaml"
     pipeline.write_text(pipeline.read_text().replace("    type: csv", "\ttype: csv"))
@@ -256,6 +273,7 @@ def test_tabs_for_indentation(project: Path) -> None:
             "needs spaces — indent with spaces, not tabs") in one_line(out)
 
 
+@pytest.mark.usefixtures("warehouse_kept")
 def test_duplicate_keys(project: Path) -> None:
     pipeline = project / "pipelines" / "contacts.yaml"
     text = pipeline.read_text()
@@ -266,6 +284,7 @@ def test_duplicate_keys(project: Path) -> None:
             "them") in one_line(out)
 
 
+@pytest.mark.usefixtures("warehouse_kept")
 def test_non_utf8_yaml_bytes(project: Path) -> None:
     settings = project / "config" / "contactops.yaml"
     settings.write_bytes(settings.read_bytes() + b"# caf\xe9 settings\n")
@@ -329,6 +348,7 @@ def test_a_sqlite_warehouse_never_loads_an_extension(tmp_path: Path) -> None:
         assert wh.scalar("SELECT current_setting('autoload_known_extensions')") is False
 
 
+@pytest.mark.slow
 def test_debug_still_shows_the_traceback_of_a_refused_warehouse(project: Path) -> None:
     (project / "people.csv").write_text("id,email\n")
     done = child(["--debug", "run", "pipelines/contacts.yaml", "--warehouse", "people.csv"],
@@ -383,6 +403,7 @@ def _limit_file_size(limit: int) -> None:
     resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
 
 
+@pytest.mark.slow
 def test_file_size_limit_during_a_run(project: Path) -> None:
     add_more_source(project, 3000)
     done = child(["run", "pipelines/contacts.yaml", "-q"], cwd=project,
@@ -400,6 +421,7 @@ def test_file_size_limit_during_a_run(project: Path) -> None:
         assert wh.scalar("SELECT count(*) FROM loads WHERE source = 'more'") == 0
 
 
+@pytest.mark.slow
 def test_full_disk_during_a_run(shared_copy: Path) -> None:
     probe = subprocess.run(["unshare", "-m", "sh", "-c", "mount -t tmpfs -o size=1m tmpfs /mnt"],
                            capture_output=True, text=True) if shutil.which("unshare") else None

@@ -40,8 +40,8 @@ _FAULTS = (  # (errno, text DuckDB or the OS prints, what happened, the fix)
     (errno.EROFS, "Read-only file system", "the file system is read-only",
      "remount it read-write or move the warehouse with --warehouse"),
     (errno.EACCES, "Permission denied", "permission was denied",
-     "give this user access to the file and its folder (chmod u+rw) or move the warehouse "
-     "with --warehouse"),
+     "give this user access to that file and its folder (chmod u+rw), or run as their "
+     "owner"),
 )
 _FILE = re.compile(r'file "([^"]+)"', re.IGNORECASE)
 _KEEP = "the warehouse keeps everything committed before this"
