@@ -214,6 +214,29 @@ def test_bomb_in_the_gx_context_file(project: Path) -> None:
 
 
 @pytest.mark.usefixtures("warehouse_kept")
+def test_a_json_suite_nested_beyond_reading(project: Path) -> None:
+    suites = project / "expectations" / "suites"
+    suites.mkdir(parents=True)
+    (suites / "contacts.json").write_text("[" * 200_000 + "]" * 200_000)
+    code, out = cli("validate")
+    assert code == 2
+    assert ("expectations/suites/contacts.json: <root>: nesting too deep to read — flatten "
+            "the structure") in one_line(out)
+
+
+@pytest.mark.usefixtures("warehouse_kept")
+def test_a_yaml_suite_without_its_table(project: Path) -> None:
+    suites = project / "expectations" / "suites"
+    suites.mkdir(parents=True)
+    (suites / "contacts.yaml").write_text("name: contacts\nmeta:\n  owner: crm team\n"
+                                          "expectations: []\n")
+    code, out = cli("validate")
+    assert code == 2
+    assert ("expectations/suites/contacts.yaml:2: meta.contactops_table: required key is "
+            "missing — add meta: {contactops_table: contacts}") in one_line(out)
+
+
+@pytest.mark.usefixtures("warehouse_kept")
 def test_an_alias_inside_its_own_anchor(project: Path) -> None:
     (project / "pipelines" / "contacts.yaml").write_text("name: x\nsources: &s\n  - *s\n")
     code, out = cli("check", "pipelines/contacts.yaml")
