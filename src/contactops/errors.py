@@ -80,6 +80,13 @@ class AccountingError(ContactopsError):
     """A load whose rows cannot be accounted for: read != accepted + rejected."""
 
 
+class ResourceError(ContactopsError):
+    """The machine refused: a full disk, a read-only folder, a path that is not a warehouse.
+
+    The message is one line: the real cause, the file, and the fix.
+    """
+
+
 class WarehouseBusy(ContactopsError):
     """Another process holds the warehouse."""
 

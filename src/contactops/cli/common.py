@@ -54,9 +54,13 @@ def handle_errors(func: F) -> F:
             raise typer.Exit(exc.exit_code) from None
         except KeyboardInterrupt:
             raise typer.Exit(130) from None
-        except Exception as exc:  # a bug or an unexpected library failure
+        except Exception as exc:  # a resource fault, a bug or an unexpected library failure
             if State.debug:
                 raise
+            fault = _resource_fault(exc)
+            if fault is not None:
+                err_console().print(f"[bold red]error:[/] {_escape(str(fault))}")
+                raise typer.Exit(fault.exit_code) from None
             err_console().print(f"[bold red]unexpected error:[/] {type(exc).__name__}: "
                                 f"{_escape(str(exc))}\nrun again with --debug for the traceback")
             raise typer.Exit(EXIT_RUNTIME) from None
@@ -65,6 +69,13 @@ def handle_errors(func: F) -> F:
         return None
 
     return wrapper  # type: ignore[return-value]
+
+
+def _resource_fault(exc: BaseException) -> ContactopsError | None:
+    """A full disk, a file-size limit or a lost permission, named by its first real error."""
+    from contactops.engine.faults import explain_fault
+
+    return explain_fault(exc)
 
 
 def _escape(text: str) -> str:

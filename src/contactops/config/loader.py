@@ -21,6 +21,13 @@ from contactops.config.yamlfile import YamlDocument, display_path, dotted, load_
 from contactops.errors import ConfigError, ConfigIssue
 
 SETTINGS_FILE = Path("config") / "contactops.yaml"
+_MAPPING_FIX = "write 'key: value' lines here, not a list or a single value"
+_TYPE_FIXES = {
+    "dict_type": _MAPPING_FIX,
+    "model_type": _MAPPING_FIX,
+    "list_type": "write a list here: one '- item' line per entry",
+    "string_type": "write a text value",
+}
 M = TypeVar("M", bound=BaseModel)
 
 
@@ -111,7 +118,7 @@ def _try_parse(model: type[M], doc: YamlDocument, issues: list[ConfigIssue],
                prefix: tuple[str | int, ...] = (), lines: YamlDocument | None = None) -> M | None:
     if not isinstance(doc.data, dict):
         issues.append(ConfigIssue(doc.file, 1, dotted(prefix), "expected a mapping of keys",
-                                  value=doc.data))
+                                  value=doc.data, suggestion=_MAPPING_FIX))
         return None
     try:
         return model.model_validate(doc.data)
@@ -152,6 +159,10 @@ def _issue(model: type[BaseModel], error: Any, doc: YamlDocument,
     elif error["type"] == "union_tag_not_found":
         message = "source has no 'type'"
         suggestion = "add 'type: csv' (or excel, json, parquet, sqlite, duckdb, postgres)"
+    elif error["type"] in _TYPE_FIXES:
+        suggestion = _TYPE_FIXES[error["type"]]
+        if error["type"] == "string_type" and isinstance(value, int | float):
+            suggestion = f"quote it: '{value}'"
     elif message.startswith("Value error, "):
         message = message.removeprefix("Value error, ")
     elif error["type"] == "enum":

@@ -90,7 +90,7 @@ class ResolvedRule(Frozen):
 class GxSettings(Frozen):
     enabled: bool = Field(True, description="run the Great Expectations suites in expectations/")
     dir: str = Field("expectations", description="GX folder, relative to the project root: "
-                     "suite files in suites/*.json, the GX context in gx/")
+                     "suite files in suites/*.json (or *.yaml), the GX context in gx/")
     data_docs: bool = Field(True, description="build GX Data Docs after the checkpoints")
     prewarm: bool = Field(True, description="start the GX worker when the run starts, so its "
                           "~15 s import overlaps ingest, normalize and dedupe")

@@ -14,7 +14,15 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from yaml.constructor import SafeConstructor
 
+from contactops.config.yamlguard import (
+    MAX_BYTES,
+    MAX_DEPTH,
+    GuardedLoader,
+    YamlLimitError,
+    check_size,
+)
 from contactops.errors import ConfigError, ConfigIssue
 
 Path_ = tuple[str | int, ...]
@@ -54,31 +62,72 @@ def load_yaml(path: str | Path, *, display_name: str | None = None) -> YamlDocum
     """Parse ``path``; a syntax error becomes a :class:`ConfigError` with file:line."""
     path = Path(path)
     shown = display_name or str(path)
+    check_size(path, shown)
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        raw = path.read_bytes()
     except FileNotFoundError:
         raise ConfigError(
             ConfigIssue(shown, None, "", "file not found", suggestion="check the path")
         ) from None
-    except UnicodeDecodeError as exc:
+    except IsADirectoryError:
         raise ConfigError(
-            ConfigIssue(shown, None, "", f"not UTF-8 text ({exc.reason})",
+            ConfigIssue(shown, None, "", "is a folder, not a YAML file",
+                        suggestion="give the path of the .yaml file")
+        ) from None
+    except PermissionError:
+        raise ConfigError(
+            ConfigIssue(shown, None, "", "cannot be read (permission denied)",
+                        suggestion="make the file readable by this user (chmod a+r)")
+        ) from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        column = exc.start - raw.rfind(b"\n", 0, exc.start)
+        raise ConfigError(
+            ConfigIssue(shown, line, "", f"not UTF-8 text (byte 0x{raw[exc.start]:02x} at "
+                        f"column {column}: {exc.reason})",
                         suggestion="save the file as UTF-8")
         ) from None
     return parse_yaml(text, shown)
 
 
 def parse_yaml(text: str, file: str) -> YamlDocument:
+    """Compose ``text`` within the :mod:`~contactops.config.yamlguard` budget, then convert."""
+    if len(text) > MAX_BYTES:
+        raise ConfigError(ConfigIssue(
+            file, None, "", f"YAML text is over the {MAX_BYTES // 1024 // 1024} MiB limit "
+            "for configuration", suggestion="keep data in source files, settings here"))
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.MarkedYAMLError as exc:
+        loader = GuardedLoader(text)
+        try:
+            node = loader.get_single_node()
+        finally:
+            loader.dispose()
+    except RecursionError:  # PyYAML's own recursion, before our depth check can see it
+        raise ConfigError(ConfigIssue(file, None, "", "nesting too deep to read",
+                                      suggestion="flatten the structure")) from None
+    except YamlLimitError as exc:
+        raise ConfigError(ConfigIssue(file, exc.line, _dotted(exc.path), exc.problem,
+                                      suggestion=exc.fix)) from None
+    except yaml.MarkedYAMLError as fast:
+        exc = _python_error(text) or fast
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
         problem = exc.problem or str(exc)
+        fix = "fix the indentation or quoting on that line"
+        if "maximum nesting depth" in problem:  # libyaml's own limit, far above ours
+            problem, fix = (f"nesting deeper than {MAX_DEPTH} levels",
+                            "flatten the structure; configuration never needs this depth")
+        elif mark and _char_at(text, mark.line, mark.column) == "\t":
+            problem, fix = ("a tab character where YAML needs spaces",
+                            "indent with spaces, not tabs")
         raise ConfigError(
-            ConfigIssue(file, line, "", f"invalid YAML: {problem}",
-                        suggestion="fix the indentation or quoting on that line")
+            ConfigIssue(file, line, "", f"invalid YAML: {problem}", suggestion=fix)
         ) from None
+    except yaml.YAMLError as exc:  # reader errors: control characters and the like
+        raise ConfigError(ConfigIssue(file, None, "", f"invalid YAML: {exc}",
+                                      suggestion="remove the unprintable characters")) from None
     doc = YamlDocument(file=file, data=None)
     if node is None:
         doc.data = {}
@@ -87,12 +136,31 @@ def parse_yaml(text: str, file: str) -> YamlDocument:
     return doc
 
 
+def _python_error(text: str) -> yaml.MarkedYAMLError | None:
+    """PyYAML's own wording of a syntax error (clearer than libyaml's) for files of
+    ordinary size; composing without converting expands nothing."""
+    if len(text) > 256 * 1024:
+        return None
+    try:
+        yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        return exc
+    except (yaml.YAMLError, RecursionError):
+        return None
+    return None
+
+
+def _char_at(text: str, line: int, column: int) -> str:
+    rows = text.splitlines()
+    return rows[line][column:column + 1] if line < len(rows) else ""
+
+
 def _convert(node: yaml.Node, path: Path_, doc: YamlDocument, issues: list[ConfigIssue]) -> Any:
     doc.lines.setdefault(path, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
         out: dict[str, Any] = {}
         for key_node, value_node in node.value:
-            key = yaml.SafeLoader(" ").construct_object(key_node)  # scalar keys only
+            key = SafeConstructor().construct_object(key_node)  # scalar keys only
             key = str(key)
             child = (*path, key)
             if key in out:
@@ -104,7 +172,7 @@ def _convert(node: yaml.Node, path: Path_, doc: YamlDocument, issues: list[Confi
         return out
     if isinstance(node, yaml.SequenceNode):
         return [_convert(item, (*path, i), doc, issues) for i, item in enumerate(node.value)]
-    value = yaml.SafeLoader(" ").construct_object(node)
+    value = SafeConstructor().construct_object(node)
     if isinstance(value, str) and "${" in value:
         value = _interpolate(value, path, doc, issues)
     return value

@@ -16,27 +16,37 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
+from contactops.engine.faults import check_warehouse_path, explain_fault
 from contactops.engine.schema import create_schema
-from contactops.errors import ContactopsError, WarehouseBusy
+from contactops.errors import ContactopsError, ResourceError, WarehouseBusy
 
 if TYPE_CHECKING:
     import polars as pl
 
 _PID = re.compile(r"PID (\d+)")
+_CONFIG = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
+"""Never download or load an extension: the warehouse needs none, and a file DuckDB could
+read through one (SQLite, a CSV) is not a warehouse."""
 
 
 class Warehouse:
     """One open DuckDB warehouse file (or ``:memory:``)."""
 
     def __init__(self, path: str | Path, *, read_only: bool = False,
-                 lock_timeout: float = 30.0, create: bool = True) -> None:
+                 lock_timeout: float = 30.0, create: bool = True,
+                 create_folder: bool = True) -> None:
+        """Open (or create) the warehouse; a path that is not one is refused untouched.
+
+        ``create_folder=False`` refuses a missing folder instead of creating it (for a path
+        the user typed, where a missing folder is more likely a typo than a first run).
+        """
         self.path = Path(path) if str(path) != ":memory:" else None
         self.read_only = read_only
         if self.path is not None:
             if not self.path.exists() and (read_only or not create):
                 raise ContactopsError(
                     f"warehouse {self.path} does not exist yet; run 'contactops run' first")
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            check_warehouse_path(self.path, read_only=read_only, create_folder=create_folder)
         self.con = self._connect(lock_timeout)
         if not read_only:
             create_schema(self)
@@ -47,10 +57,10 @@ class Warehouse:
         delay = 0.05
         while True:
             try:
-                return duckdb.connect(target, read_only=self.read_only)
+                return duckdb.connect(target, read_only=self.read_only, config=_CONFIG)
             except duckdb.IOException as exc:
                 if "lock" not in str(exc).lower():
-                    raise ContactopsError(f"cannot open warehouse {target}: {exc}") from None
+                    raise _open_error(target, exc) from None
                 if time.monotonic() >= deadline:
                     pid = _PID.search(str(exc))
                     holder = f" (process {pid.group(1)})" if pid else ""
@@ -79,7 +89,10 @@ class Warehouse:
         try:
             yield self
         except BaseException:
-            self.con.execute("ROLLBACK")
+            try:
+                self.con.execute("ROLLBACK")
+            except duckdb.Error:
+                pass  # the failed write already ended the transaction; keep its error
             raise
         else:
             self.con.execute("COMMIT")
@@ -128,3 +141,16 @@ class Warehouse:
     def append_frame(self, table: str, frame: Any) -> None:
         with self.registered("_contactops_frame", frame):
             self.con.execute(f'INSERT INTO "{table}" BY NAME SELECT * FROM _contactops_frame')
+
+
+def _open_error(target: str, exc: duckdb.Error) -> ContactopsError:
+    """A DuckDB open failure in one line: the resource fault, a damaged file, or as is."""
+    fault = explain_fault(exc)
+    if fault is not None:
+        return ResourceError(f"cannot open warehouse {target}: {fault}")
+    text = str(exc)
+    if "not a valid DuckDB database" in text or "Could not read enough bytes" in text:
+        return ResourceError(
+            f"warehouse {target} is damaged or truncated ({text.splitlines()[0]}) — restore "
+            "it from a backup, or move it aside to start a new warehouse")
+    return ContactopsError(f"cannot open warehouse {target}: {text}")

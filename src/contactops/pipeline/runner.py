@@ -88,7 +88,8 @@ def run_pipeline(project: Project, *, sample: int | None = None, until: str | No
     run_id = new_run_id()
     result = RunResult(run_id=run_id, pipeline=project.pipeline.name, warehouse=str(path),
                        sample_rows=sample)
-    with Warehouse(path, lock_timeout=project.settings.lock_timeout_seconds) as wh:
+    with Warehouse(path, lock_timeout=project.settings.lock_timeout_seconds,
+                   create_folder=warehouse is None) as wh:  # a typed path: no new folders
         _start(wh, result)
         ctx = RunContext(project, wh, run_id, sample, progress, result,
                          frozenset(accept_shrink))

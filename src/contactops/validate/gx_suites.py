@@ -23,7 +23,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from contactops.config.validate import GxSettings
-from contactops.errors import ContactopsError
+from contactops.config.yamlfile import display_path, load_yaml
+from contactops.config.yamlguard import check_size
+from contactops.errors import ConfigError, ConfigIssue, ContactopsError
 
 if TYPE_CHECKING:
     import polars as pl
@@ -32,21 +34,71 @@ _WORKERS: dict[Path, GxWorker] = {}
 _COLUMN_KEYS = ("column", "column_A", "column_B", "column_list", "column_set")
 
 
+SUITE_PATTERNS = ("*.json", "*.yaml", "*.yml")
+_META_FIX = ("add meta: {contactops_table: contacts} — the warehouse table the suite checks "
+             "(normalized_records or contacts)")
+
+
 def suite_files(root: Path, settings: GxSettings) -> list[Path]:
+    """The suite files (GX JSON, or the same structure written as YAML) of the project."""
     folder = root / settings.dir / "suites"
-    return sorted(folder.glob("*.json")) if settings.enabled and folder.is_dir() else []
+    if not settings.enabled or not folder.is_dir():
+        return []
+    return sorted(p for pattern in SUITE_PATTERNS for p in folder.glob(pattern))
 
 
 def load_suite(path: Path) -> dict[str, Any]:
-    try:
-        spec = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise ContactopsError(f"GX suite {path} is not valid JSON: {exc}") from None
-    if not isinstance(spec.get("meta"), dict) or "contactops_table" not in spec["meta"]:
-        raise ContactopsError(f"GX suite {path} needs meta.contactops_table: the warehouse "
-                              "table it checks (normalized_records, contacts, ...)")
+    """Read one suite; every problem is a :class:`ConfigError` naming the file and line."""
+    shown = display_path(path)
+    if path.suffix in (".yaml", ".yml"):
+        doc = load_yaml(path, display_name=shown)  # the YAML budget applies: no bombs
+        if doc.issues:
+            raise ConfigError(doc.issues)
+        # the worker takes JSON: YAML dates and the like become their text
+        spec, line_of = json.loads(json.dumps(doc.data, default=str)), doc.line_of
+    else:
+        spec, line_of = _load_json(path, shown), (lambda _path: None)
+    if not isinstance(spec, dict):
+        raise ConfigError(ConfigIssue(
+            shown, 1, "", "a GX suite is a mapping with 'expectations' and 'meta'",
+            value=type(spec).__name__, suggestion="export the suite from GX as JSON"))
+    meta = spec.get("meta")
+    if not isinstance(meta, dict) or "contactops_table" not in meta:
+        raise ConfigError(ConfigIssue(shown, line_of(("meta",)), "meta.contactops_table",
+                                      "required key is missing", suggestion=_META_FIX))
+    if not isinstance(spec.get("expectations", []), list):
+        raise ConfigError(ConfigIssue(shown, line_of(("expectations",)), "expectations",
+                                      "must be a list of expectations",
+                                      value=type(spec["expectations"]).__name__,
+                                      suggestion="write 'expectations: [...]'"))
     spec.setdefault("name", path.stem)
     return spec
+
+
+def _load_json(path: Path, shown: str) -> Any:
+    check_size(path, shown)
+    try:
+        return json.loads(path.read_text(encoding="utf-8-sig"))
+    except json.JSONDecodeError as exc:
+        raise ConfigError(ConfigIssue(shown, exc.lineno, "", f"invalid JSON: {exc.msg} "
+                                      f"(column {exc.colno})",
+                                      suggestion="fix the JSON at that line")) from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(ConfigIssue(shown, None, "", f"not UTF-8 text ({exc.reason})",
+                                      suggestion="save the file as UTF-8")) from None
+    except RecursionError:
+        raise ConfigError(ConfigIssue(shown, None, "", "nesting too deep to read",
+                                      suggestion="flatten the structure")) from None
+
+
+def check_suites(root: Path, settings: GxSettings) -> list[dict[str, Any]]:
+    """Read every suite and the GX context file now, so a bad one stops the run before any
+    stage (the GX context's ``great_expectations.yml`` gets the same YAML budget)."""
+    context_file = root / settings.dir / "gx" / "great_expectations.yml"
+    if settings.enabled and context_file.is_file():
+        # only the budget matters here: GX reads the file itself, with its own ${VAR} rules
+        load_yaml(context_file, display_name=display_path(context_file))
+    return [load_suite(path) for path in suite_files(root, settings)]
 
 
 def needed_columns(spec: dict[str, Any], available: list[str]) -> list[str]:
@@ -136,8 +188,8 @@ class GxWorker:
 
 
 def prewarm(root: Path, settings: GxSettings) -> GxWorker | None:
-    """Start (once) the GX worker for this project, if GX is on and a suite exists."""
-    if not settings.prewarm or not suite_files(root, settings):
+    """Check the suites, then start (once) the GX worker, if GX is on and a suite exists."""
+    if not check_suites(root, settings) or not settings.prewarm:
         return None
     return worker_for(root, settings)
 
