@@ -26,7 +26,7 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 from xml.etree import ElementTree
 
-from contactops.errors import SourceError
+from contactops.errors import SourceRefused
 from contactops.sources.base import ROW, RawBatch, Reject, as_strings, file_sha256
 
 if TYPE_CHECKING:
@@ -47,12 +47,12 @@ def read(source: ExcelSource, project: Project, warehouse: Warehouse | None = No
 
     path = project.path(source.path)
     if not path.is_file():
-        raise SourceError(f"source '{source.name}': file {source.path} not found "
+        raise SourceRefused(f"source '{source.name}': file {source.path} not found "
                           f"(looked in {path}); fix 'path:' in the pipeline")
     try:
         workbook = fastexcel.read_excel(str(path))
     except Exception as exc:  # fastexcel raises its own error types and OSError
-        raise SourceError(f"source '{source.name}': cannot open {source.path} as a workbook: "
+        raise SourceRefused(f"source '{source.name}': cannot open {source.path} as a workbook: "
                           f"{_short(exc)}; save it as .xlsx and try again") from None
     sheets = list(workbook.sheet_names)
     sheet = _sheet_name(source, sheets)
@@ -63,13 +63,13 @@ def read(source: ExcelSource, project: Project, warehouse: Warehouse | None = No
         batch, cell_errors = loaded.to_arrow_with_errors()
         frame = pl.from_arrow(batch)
     except Exception as exc:
-        raise SourceError(f"source '{source.name}': cannot read sheet '{sheet}' of "
+        raise SourceRefused(f"source '{source.name}': cannot read sheet '{sheet}' of "
                           f"{source.path}: {_short(exc)}; check header_row "
                           f"(now {source.header_row}) points at the column names") from None
     assert isinstance(frame, pl.DataFrame)
     location = f"{source.path} sheet '{sheet}'"
     if frame.width == 0:
-        raise SourceError(f"source '{source.name}': {location} has no column names at Excel "
+        raise SourceRefused(f"source '{source.name}': {location} has no column names at Excel "
                           f"row {header + 1} (header_row {source.header_row}); the sheet is "
                           "empty there — fix 'header_row:' or 'sheet:'")
     frame = as_strings(frame.cast(pl.Utf8))
@@ -129,14 +129,14 @@ def _sheet_name(source: ExcelSource, sheets: list[str]) -> str:
     if isinstance(source.sheet, int):
         if 0 <= source.sheet < len(sheets):
             return sheets[source.sheet]
-        raise SourceError(
+        raise SourceRefused(
             f"source '{source.name}': {source.path} has no sheet number {source.sheet} "
             f"(0-based; it has {len(sheets)}: {listed}); fix 'sheet:' in the pipeline")
     if source.sheet in sheets:
         return source.sheet
     folded = [s for s in sheets if s.strip().lower() == source.sheet.strip().lower()]
     hint = f"; did you mean '{folded[0]}'?" if folded else ""
-    raise SourceError(f"source '{source.name}': sheet '{source.sheet}' not found in "
+    raise SourceRefused(f"source '{source.name}': sheet '{source.sheet}' not found in "
                       f"{source.path}; sheets there: {listed}{hint}")
 
 

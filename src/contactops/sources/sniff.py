@@ -155,7 +155,7 @@ def refuse(shown: str, sniffed: Sniffed, expected: str, source: str) -> SourceRe
     }.get(sniffed.kind, f"point 'path:' at the real {expected} file")
     if sniffed.kind == "empty":
         return SourceRefused(f"source '{source}': {shown} is {sniffed.description}: it holds "
-                             "no records, not even a header; export the data again")
+                             "no records; export the data again")
     return SourceRefused(f"source '{source}': {shown} is {sniffed.description}, not a "
                          f"{expected} file; {fix}")
 
