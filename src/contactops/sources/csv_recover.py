@@ -105,7 +105,7 @@ def _record(pending: deque[tuple[int, str]], lines: Iterator[tuple[int, str]],
             pending.append(nxt)
         text = pending[index][1]
         size += len(text) + 1
-        in_quote, bad = _follow(text, in_quote, delimiter, quote)
+        in_quote, bad = follow_quotes(text, in_quote, delimiter, quote)
         index += 1
         if bad:
             return index, "bad"
@@ -115,7 +115,7 @@ def _record(pending: deque[tuple[int, str]], lines: Iterator[tuple[int, str]],
             return index, "open"
 
 
-def _follow(text: str, in_quote: bool, delimiter: str, quote: str) -> tuple[bool, bool]:
+def follow_quotes(text: str, in_quote: bool, delimiter: str, quote: str) -> tuple[bool, bool]:
     """Quote state after one line: (still inside a quoted value, text after a closing quote)."""
     if quote not in text:
         return in_quote, False

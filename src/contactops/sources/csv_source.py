@@ -7,8 +7,8 @@ Decisions (all recorded in ``loads.details``):
   lines decoded line by line (flagged), NULs removed (flagged), line endings unified; the
   result is a temporary UTF-8 copy unless the file was clean already.
 * parsing: DuckDB's fast strict reader, or the careful line-by-line parser
-  (:mod:`contactops.sources.csv_recover`) when the file has blank lines or a quote that
-  swallows lines, so every physical line is a row or a reject.
+  (:mod:`contactops.sources.csv_recover`) when the file has blank lines, very long lines
+  or a quote that swallows lines, so every physical line is a row or a reject.
 * limits: more than ``MAX_COLUMNS`` header columns refuses the file; a record over 10 MB is
   rejected as ``line_too_long``.
 * delimiter: sniffed among ``, ; tab |`` on the first 64 KiB unless the source sets one.
@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 
 from contactops.errors import SourceError, SourceRefused
 from contactops.sources.base import ROW, RawBatch, Reject
-from contactops.sources.csv_recover import MAX_RECORD_BYTES, parse
+from contactops.sources.csv_recover import MAX_RECORD_BYTES, follow_quotes, parse
 from contactops.sources.csv_text import prepare
 
 if TYPE_CHECKING:
@@ -63,7 +63,7 @@ def read(source: CsvSource, project: Project, warehouse: Warehouse | None = None
                 f"source '{source.name}': {shown} has {len(columns):,} columns, above the "
                 f"limit of {MAX_COLUMNS:,} for one source (delimiter {shown_delim}); check "
                 "'delimiter:' or split the file into fewer columns")
-        batch = None if text.blank_lines else _fast(text.path, columns, delimiter, shown,
+        batch = None if text.careful else _fast(text.path, columns, delimiter, shown,
                                                     source)
         if batch is None:
             batch = _careful(text.path, columns, delimiter, shown, source)
@@ -193,7 +193,8 @@ def _assemble(parsed, columns: list[str], shown: str, path: Path, delimiter: str
                 values = next(csv.reader([text], delimiter=delimiter, quotechar=source.quote), [])
                 padded.append({ROW: row, **dict(zip(columns, values, strict=False))})
                 continue
-            rejects.append(_reject(kind, row, line, text, shown, columns, delimiter, err))
+            rejects.append(_reject(kind, row, line, text, shown, columns, delimiter,
+                                   source.quote, err))
     rows = parsed.rows
     bad = sorted([r.row_number for r in rejects if r.row_number] + [p[ROW] for p in padded])
     rows = rows.with_columns(_row_numbers(rows[ORDINAL], bad).alias(ROW)).drop(ORDINAL)
@@ -231,7 +232,7 @@ def _line_numbers(path: Path, positions: list[int | None]) -> list[int | None]:
 
 
 def _reject(kind: str, row: int, line: int | None, text: str, shown: str, columns: list[str],
-            delimiter: str, err: dict[str, object]) -> Reject:
+            delimiter: str, quote: str, err: dict[str, object]) -> Reject:
     where = f"{shown} row {row}" + (f" (line {line})" if line else "")
     shown_delim = "tab" if delimiter == "\t" else repr(delimiter)
     if kind == "TOO MANY COLUMNS":
@@ -241,6 +242,11 @@ def _reject(kind: str, row: int, line: int | None, text: str, shown: str, column
                       f"contains the delimiter {shown_delim}; quote that value or remove the "
                       "extra separator", raw=text, line_number=line)
     if kind == "UNQUOTED VALUE":  # one line only: a multi-line one goes to csv_recover
+        if follow_quotes(text, False, delimiter, quote)[0]:
+            return Reject(row, "unterminated_quote",
+                          f"{where}: a quote opened on this line is never closed before the "
+                          "end of the file; close the quote or remove it", raw=text,
+                          line_number=line)
         return Reject(row, "bad_quote",
                       f"{where}: the quoted value in column '{err['column_name']}' is followed "
                       "by more text before the next delimiter; quote the whole value and double "

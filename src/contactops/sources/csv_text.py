@@ -10,9 +10,10 @@ Steps, each recorded in ``loads.details``:
 3. When the UTF-8 bytes are not clean, one line-by-line pass rewrites them: a file with no
    UTF-8 line at all is single-byte text (cp1252 when every byte is defined there, else
    latin-1); in a file that mixes, a line that is not UTF-8 is decoded as cp1252 (latin-1)
-   and its line number kept in ``fallback_lines``. NUL bytes are removed and their lines kept
-   in ``nul_lines``. CR-only and mixed line endings become ``\\n`` (a bare CR ends a line,
-   as every editor shows it).
+   and its line number kept in ``fallback_lines``. NUL bytes are removed
+   (``nul_removed_lines``), and so is a byte-order mark starting a later line
+   (``bom_removed_lines``: files concatenated with their BOMs). CR-only and mixed line
+   endings become ``\\n`` (a bare CR ends a line, as every editor shows it).
 
 A file that is valid UTF-8 without NULs and with one line-ending style is used as it is, so
 the common case costs one read.
@@ -32,6 +33,8 @@ _CP1252_UNDEFINED = frozenset(b"\x81\x8d\x8f\x90\x9d")
 _WIDE = ("utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le", "utf-32-be")
 #: How many flagged line numbers ``loads.details`` keeps (the counts are always complete).
 LISTED = 100
+#: A line longer than this sends the file to the careful parser.
+LONG_LINE = 16_384
 
 
 @dataclass
@@ -39,8 +42,9 @@ class CleanText:
     path: Path
     encoding: str
     details: dict[str, Any] = field(default_factory=dict)
-    #: the file has empty lines, which DuckDB's reader skips without a trace
-    blank_lines: bool = False
+    #: the file has empty lines (DuckDB's reader skips them without a trace) or very long
+    #: ones (DuckDB spends quadratic time on a row with thousands of extra values)
+    careful: bool = False
 
 
 def prepare(path: Path, encoding: str, folder: Path, shown: str, source: str) -> CleanText:
@@ -60,12 +64,12 @@ def prepare(path: Path, encoding: str, folder: Path, shown: str, source: str) ->
     scan = _scan(path)
     if not scan.needs_rewrite:
         details["line_endings"] = scan.endings
-        return CleanText(path, chosen or "utf-8", details, scan.blank)
+        return CleanText(path, chosen or "utf-8", details, scan.blank or scan.long_lines)
     text = _rewrite(path, scan, folder / "clean.csv")
     details.update(text.details)
     details["line_endings"] = scan.endings
     return CleanText(text.path, chosen or text.encoding, details,
-                     scan.blank or text.blank_lines)
+                     scan.blank or scan.long_lines or text.careful)
 
 
 def _transcode(path: Path, encoding: str, target: Path, shown: str, source: str) -> Path:
@@ -105,10 +109,13 @@ class _Scan:
     crlf: bool = False
     bare_lf: bool = False
     blank: bool = False
+    bom_inside: bool = False
+    long_lines: bool = False
 
     @property
     def needs_rewrite(self) -> bool:
-        return not self.utf8 or self.nul or self.bare_cr or (self.crlf and self.bare_lf)
+        return (not self.utf8 or self.nul or self.bare_cr or (self.crlf and self.bare_lf)
+                or self.bom_inside)
 
     @property
     def endings(self) -> str:
@@ -135,6 +142,11 @@ def _scan(path: Path) -> _Scan:
             joined = last + block  # a pair may straddle two blocks
             crlf += joined.count(b"\r\n") - last.count(b"\r\n")
             scan.blank = scan.blank or b"\n\n" in joined or b"\n\r\n" in joined
+            scan.long_lines = scan.long_lines or (
+                len(block) > LONG_LINE and max(map(len, block.split(b"\n"))) > LONG_LINE)
+            # a byte-order mark after the start: files concatenated with their BOMs
+            scan.bom_inside = scan.bom_inside or codecs.BOM_UTF8 in (
+                block[3:] if handle.tell() == len(block) else joined)
             last = block[-2:]
     if scan.utf8:
         try:
@@ -165,6 +177,7 @@ def _rewrite(path: Path, scan: _Scan, target: Path) -> CleanText:
     nul_lines: list[int] = []
     fallback_count = nul_count = 0
     blank = False
+    bom_lines: list[int] = []
     with target.open("w", encoding="utf-8", newline="") as dst:
         for number, line in enumerate(_lines(path), start=1):
             if b"\x00" in line:
@@ -182,12 +195,18 @@ def _rewrite(path: Path, scan: _Scan, target: Path) -> CleanText:
                     fallback_count += 1
                     if len(fallback_lines) < LISTED:
                         fallback_lines.append(number)
-            dst.write(text.lstrip("\ufeff") if number == 1 else text)
+            if text.startswith("\ufeff"):
+                text = text.lstrip("\ufeff")
+                if number > 1:
+                    bom_lines.append(number)
+            dst.write(text)
             dst.write("\n")
             blank = blank or not text
     details: dict[str, Any] = {}
     if nul_count:
         details.update(nul_removed_count=nul_count, nul_removed_lines=nul_lines)
+    if bom_lines:
+        details.update(bom_removed_count=len(bom_lines), bom_removed_lines=bom_lines[:LISTED])
     if fallback_count:
         details.update(fallback_count=fallback_count, fallback_lines=fallback_lines,
                        fallback_encoding="cp1252 (latin-1 where cp1252 has no character)")

@@ -92,7 +92,7 @@ def sniff_bytes(head: bytes) -> Sniffed:
     if not head.strip():
         return Sniffed("empty", "only whitespace")
     control = sum(1 for b in head if b in _CONTROL)
-    if head.count(0) * 10 > len(head) or control * 20 > len(head):
+    if control >= 4 and (head.count(0) * 10 > len(head) or control * 20 > len(head)):
         return Sniffed("binary", "binary data, not text")
     return Sniffed("text", "text")
 
@@ -156,8 +156,9 @@ def refuse(shown: str, sniffed: Sniffed, expected: str, source: str) -> SourceRe
     if sniffed.kind == "empty":
         return SourceRefused(f"source '{source}': {shown} is {sniffed.description}: it holds "
                              "no records; export the data again")
-    return SourceRefused(f"source '{source}': {shown} is {sniffed.description}, not a "
-                         f"{expected} file; {fix}")
+    article = "an" if expected[:1].lower() in "aeiou" else "a"
+    return SourceRefused(f"source '{source}': {shown} is {sniffed.description}, not "
+                         f"{article} {expected} file; {fix}")
 
 
 def decompressed_copy(path: Path, kind: str, target: Path, shown: str, source: str) -> Path:
