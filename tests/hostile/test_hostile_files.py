@@ -15,6 +15,7 @@ import io
 import json
 import lzma
 import random
+import sqlite3
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -236,3 +237,179 @@ def test_hostile_file_is_refused_with_exit_2(hostile: Hostile, case: Refused) ->
     for fragment in case.fragments:
         assert fragment in result.output
     assert hostile.accounting().loads == 0
+
+
+# -- Excel: which sheet, which header row ----------------------------------------------------
+
+PEOPLE = [[f"p{i}@example.com", f"First{i}", f"Last{i}", f"41555501{i:02d}"] for i in range(5)]
+
+
+def workbook(*sheets: tuple[str, list[list[Any]]], title: str | None = None) -> bytes:
+    """An .xlsx with the given sheets; ``title`` adds a merged title row and a blank row
+    above the first sheet whose name is Contacts."""
+    import xlsxwriter
+
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    for name, rows in sheets:
+        sheet = book.add_worksheet(name)
+        start = 0
+        if title and name == "Contacts":
+            sheet.merge_range(0, 0, 0, 3, title, book.add_format({"bold": True}))
+            start = 2
+        for i, row in enumerate(rows):
+            sheet.write_row(start + i, 0, row)
+    book.close()
+    return buffer.getvalue()
+
+
+CONTACTS = ("Contacts", [["Email", "First Name", "Last Name", "Phone"], *PEOPLE])
+SUMMARY = ("Summary", [["Total contacts", 5], ["Exported", "2026-12-01"]])
+
+
+def test_excel_summary_first_sheet_zero_config_loads_the_contacts_sheet(
+        hostile: Hostile) -> None:
+    hostile.write("book.xlsx", workbook(SUMMARY, CONTACTS))
+    result = hostile.cli("run", "--source", "data/book.xlsx", "--until", "ingest")
+    assert result.exit_code == 0, result.output
+    assert "sheet: 'Contacts', column names at Excel row 1" in result.output
+    acct = hostile.accounting("book")
+    acct.assert_balanced(5, 5)
+    assert acct.details["sheet"] == "Contacts"
+    assert hostile.values("email", "book") == [p[0] for p in PEOPLE]
+
+
+def test_excel_merged_title_row_is_skipped_and_infer_names_the_header_row(
+        hostile: Hostile) -> None:
+    hostile.write("book.xlsx", workbook(CONTACTS, title="Contact list Q3 2026"))
+    shown = hostile.cli("infer", "data/book.xlsx")
+    assert shown.exit_code == 0, shown.output
+    assert "sheet: Contacts\n" in shown.output and "header_row: 2\n" in shown.output
+    assert "Email: email" in shown.output and "First Name: first_name" in shown.output
+    assert "column names at Excel row 3, 2 title row(s) above skipped" in shown.output
+    result = hostile.run("book.xlsx", workbook(CONTACTS, title="Contact list Q3 2026"),
+                         "excel")
+    assert result.exit_code == 0, result.output
+    acct = hostile.accounting()
+    acct.assert_balanced(5, 5)
+    assert (acct.details["header_row"], acct.details["header_chosen"]) == (2, "detected")
+    assert hostile.values("first_name") == [p[1] for p in PEOPLE]
+
+
+def test_excel_explicit_sheet_and_header_row_are_used(hostile: Hostile) -> None:
+    data = workbook(SUMMARY, CONTACTS, title="Contact list")
+    result = hostile.run("book.xlsx", data, "excel", sheet="Contacts", header_row=2)
+    assert result.exit_code == 0, result.output
+    acct = hostile.accounting()
+    acct.assert_balanced(5, 5)
+    assert (acct.details["sheet_chosen"], acct.details["header_chosen"]) == ("given", "given")
+
+
+@pytest.mark.parametrize(("sheets", "fragments"), [
+    ([("Q1", [["Region", "Revenue"], ["EU", 5]]), ("Q2", [["Region", "Revenue"], ["US", 7]])],
+     ("cannot tell which sheet of data/book.xlsx", "sheets: 'Q1', 'Q2'", "set 'sheet:'")),
+    ([CONTACTS, ("Archive", CONTACTS[1])],
+     ("'Contacts', 'Archive' look alike", "set 'sheet:'")),
+    ([("Sheet1", [])], ("has no data in any sheet (sheets: 'Sheet1')",)),
+], ids=["no-contact-sheet", "two-contact-sheets", "empty-workbook"])
+def test_excel_that_cannot_be_told_is_refused_with_the_sheet_names(
+        hostile: Hostile, sheets: list[tuple[str, list[list[Any]]]],
+        fragments: tuple[str, ...]) -> None:
+    result = hostile.run("book.xlsx", workbook(*sheets), "excel")
+    assert result.exit_code == 2, result.output
+    for fragment in fragments:
+        assert fragment in result.output
+    assert hostile.accounting().loads == 0
+
+
+def test_infer_warns_when_no_column_maps(hostile: Hostile) -> None:
+    hostile.write("odd.csv", b"alpha,beta\n1,2\n")
+    result = hostile.cli("infer", "data/odd.csv")
+    assert result.exit_code == 0, result.output
+    assert "mapping: {}" in result.output
+    assert "warning: no column matched a known contact field" in result.output
+    assert "(columns: alpha, beta)" in result.output
+
+
+@pytest.mark.parametrize(("name", "data", "kind"), [
+    ("f.csv.gz", gzip.compress(CSV), "type: csv"),
+    ("f.csv", workbook(CONTACTS), "type: excel"),
+], ids=["csv-gz", "xlsx-named-csv"])
+def test_infer_tells_the_format_from_the_bytes(hostile: Hostile, name: str, data: bytes,
+                                               kind: str) -> None:
+    hostile.write(name, data)
+    result = hostile.cli("infer", f"data/{name}")
+    assert result.exit_code == 0, result.output
+    assert kind in result.output and "email" in result.output
+
+
+# -- Parquet and SQLite ---------------------------------------------------------------------
+
+def parquet(table: Any) -> bytes:
+    import pyarrow.parquet as pq
+
+    buffer = io.BytesIO()
+    pq.write_table(table, buffer)
+    return buffer.getvalue()
+
+
+def test_parquet_binary_column_loads_as_text_or_hex(hostile: Hostile) -> None:
+    import pyarrow as pa
+
+    table = pa.table({"email": ["a@example.com", "b@example.com"],
+                      "blob": pa.array([b"\xff\xfe\x00", b"plain"], pa.binary())})
+    result = hostile.run("f.parquet", parquet(table), "parquet")
+    assert result.exit_code == 0, result.output
+    hostile.accounting().assert_balanced(2, 2)
+    extras = [json.loads(e) for e in hostile.values("extras")]
+    assert [e["blob"] for e in extras] == ["\\xfffe00", "plain"]
+
+
+def test_parquet_nested_struct_is_flattened(hostile: Hostile) -> None:
+    import pyarrow as pa
+
+    table = pa.table({"contact": [{"email": "a@example.com", "name": {"first": "Ann"}},
+                                  {"email": "b@example.com", "name": {"first": "Bob"}}]})
+    result = hostile.run("f.parquet", parquet(table), "parquet",
+                         mapping={"contact.name.first": "first_name"})
+    assert result.exit_code == 0, result.output
+    hostile.accounting().assert_balanced(2, 2)
+    assert hostile.values("first_name") == ["Ann", "Bob"]
+    assert hostile.values("email") == ["a@example.com", "b@example.com"]
+
+
+def test_parquet_empty_loads_nothing_and_truncated_is_refused(hostile: Hostile) -> None:
+    import pyarrow as pa
+
+    result = hostile.run("f.parquet", parquet(pa.table({"email": pa.array([], pa.string())})),
+                         "parquet")
+    assert result.exit_code == 0, result.output
+    hostile.accounting().assert_balanced(0, 0)
+    whole = parquet(pa.table({"email": ["a@example.com"] * 50}))
+    result = hostile.run("g.parquet", whole[: len(whole) // 2], "parquet")
+    assert result.exit_code == 2, result.output
+    assert "data/g.parquet" in result.output and "as Parquet" in result.output
+
+
+def test_sqlite_attach_in_query_is_refused_and_creates_no_file(hostile: Hostile) -> None:
+    db = hostile.root / "data" / "crm.sqlite"
+    con = sqlite3.connect(db)
+    con.execute("CREATE TABLE contacts (email TEXT)")
+    con.execute("INSERT INTO contacts VALUES ('a@example.com')")
+    con.commit()
+    con.close()
+    hostile.pipeline("crm.sqlite", "sqlite", query="ATTACH DATABASE 'data/evil.db' AS evil")
+    result = hostile.cli("run", "pipelines/p.yaml", "--until", "ingest")
+    assert result.exit_code == 2, result.output
+    assert "uses ATTACH" in result.output and "nothing was run" in result.output
+    assert not (hostile.root / "data" / "evil.db").exists()
+    assert not (hostile.root / "evil.db").exists()
+    assert hostile.accounting().loads == 0
+
+
+def test_text_named_sqlite_is_refused(hostile: Hostile) -> None:
+    hostile.write("crm.sqlite", CSV)
+    hostile.pipeline("crm.sqlite", "sqlite", table="contacts")
+    result = hostile.cli("run", "pipelines/p.yaml", "--until", "ingest")
+    assert result.exit_code == 2, result.output
+    assert "data/crm.sqlite is not a readable SQLite database" in result.output
