@@ -157,6 +157,9 @@ LOADED: dict[str, Loaded] = {
     "ndjson-5000-deep-line": Loaded(
         "f.ndjson", lambda: b'{"name":"Ann"}\n' + DEEP_OBJECT + b'\n{"name":"Bob"}\n', 3, 2,
         {"too_deep": 1}, type_="json", names=["Ann", "Bob"]),
+    "json-nul-escape": Loaded("f.json", lambda: b'[{"name":"A\\u0000nn"},{"name":"Bob"}]', 2, 2,
+                              type_="json", names=["Ann", "Bob"],
+                              details={"nul_removed_rows": [1]}),
     "json-utf16": Loaded("f.json", lambda: json.dumps([{"name": n} for n in NAMES],
                                                       ensure_ascii=False).encode("utf-16"),
                          3, 3, type_="json", names=NAMES),
@@ -413,3 +416,17 @@ def test_text_named_sqlite_is_refused(hostile: Hostile) -> None:
     result = hostile.cli("run", "pipelines/p.yaml", "--until", "ingest")
     assert result.exit_code == 2, result.output
     assert "data/crm.sqlite is not a readable SQLite database" in result.output
+
+
+def test_repairs_are_told_in_the_run_output(hostile: Hostile) -> None:
+    data = LOADED["mixed-utf8-latin1"].data().replace(b"\n", b"\r\n", 1).replace(
+        b"Ann", b"A\x00nn")
+    hostile.write("f.csv", data)
+    hostile.pipeline("f.csv", "csv")
+    result = hostile.cli("run", "pipelines/p.yaml", "--until", "ingest")
+    assert result.exit_code == 0, result.output
+    assert "s: read 3, accepted 3, rejected 0" in result.output
+    assert ("note: 1 line(s) were not UTF-8 and were decoded as cp1252 (latin-1 where cp1252 "
+            "has no character) (lines 3)") in result.output
+    assert "note: NUL bytes removed from 1 line(s) (lines 4)" in result.output
+    assert "note: line endings mixed (crlf+lf): each read as a line end" in result.output

@@ -11,7 +11,7 @@ import hashlib
 from typing import TYPE_CHECKING
 
 from contactops.errors import SourceRefused
-from contactops.sources.base import RawBatch, as_strings, frame_sha256
+from contactops.sources.base import RawBatch, as_strings, frame_sha256, without_nuls
 
 if TYPE_CHECKING:
     from contactops.config.loader import Project
@@ -40,7 +40,7 @@ def read(source: DuckdbSource, project: Project, warehouse: Warehouse | None = N
     location = (f"table {source.table} in {source.path}" if source.table is not None
                 else f"query on {source.path}")
     digest = hashlib.sha256(f"{frame_sha256(frame)}\n{sql}".encode()).hexdigest()
-    return RawBatch(frame=as_strings(frame), rejects=[], content_hash=digest,
-                    location=location,
-                    details={"format": "duckdb", "sql": sql, "records": frame.height,
-                             "columns": len(frame.columns)})
+    details = {"format": "duckdb", "sql": sql, "records": frame.height,
+               "columns": len(frame.columns)}
+    return RawBatch(frame=without_nuls(as_strings(frame), details), rejects=[],
+                    content_hash=digest, location=location, details=details)

@@ -31,7 +31,14 @@ from xml.etree import ElementTree
 
 from contactops.errors import SourceRefused
 from contactops.sources import sniff
-from contactops.sources.base import ROW, RawBatch, Reject, as_strings, file_sha256
+from contactops.sources.base import (
+    ROW,
+    RawBatch,
+    Reject,
+    as_strings,
+    file_sha256,
+    without_nuls,
+)
 from contactops.sources.excel_layout import choose_sheet, header_of
 
 if TYPE_CHECKING:
@@ -123,6 +130,8 @@ def read(source: ExcelSource, project: Project, warehouse: Warehouse | None = No
                      "delete the empty row or fill it in")))
     rejects.sort(key=lambda reject: reject.row_number or 0)
     kept = flagged.filter(~pl.col("_blank") & ~pl.col("_error")).drop("_blank", "_error")
+    scrubbed: dict[str, object] = {}
+    kept = without_nuls(kept, scrubbed)
     return RawBatch(
         frame=kept,
         rejects=rejects,
@@ -142,6 +151,7 @@ def read(source: ExcelSource, project: Project, warehouse: Warehouse | None = No
             "blank_rows": len(rejects) - len(errors),
             "unreadable_rows": len(errors),
             "records": frame.height,
+            **scrubbed,
         },
     )
 

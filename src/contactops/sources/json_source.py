@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 from contactops.errors import SourceRefused
 from contactops.sources import sniff
-from contactops.sources.base import ROW, RawBatch, Reject, file_sha256
+from contactops.sources.base import ROW, RawBatch, Reject, file_sha256, without_nuls
 
 if TYPE_CHECKING:
     import polars as pl
@@ -76,6 +76,7 @@ def read(source: JsonSource, project: Project, warehouse: Warehouse | None = Non
         frame = _frame(rows, numbers)
     details["records"] = len(rows) + len(rejects)
     details["columns"] = len(frame.columns) - 1
+    frame = without_nuls(frame, details)
     return RawBatch(frame=frame, rejects=rejects, content_hash=file_sha256(path),
                     location=str(source.path), details=details)
 

@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from contactops.errors import AccountingError
-from contactops.sources.base import REJECT_COLUMNS, ROW, RawBatch, Reject
+from contactops.sources.base import REJECT_COLUMNS, ROW, RawBatch, Reject, reader_notes
 from contactops.sources.mapping import CONTENT, KEY, OCCURRENCE, MappedBatch, role_fields
 
 if TYPE_CHECKING:
@@ -35,6 +35,7 @@ class LoadInfo:
     reject_reasons: dict[str, int] = field(default_factory=dict)
     mapping: dict[str, str] = field(default_factory=dict)
     key: str | None = None
+    notes: list[str] = field(default_factory=list)   # what the reader repaired or decided
 
     def asdict(self) -> dict[str, Any]:
         return asdict(self)
@@ -47,8 +48,9 @@ class LoadInfo:
             return f"{self.source}: unchanged since last load, nothing added"
         reasons = ", ".join(f"{k} {v}" for k, v in sorted(self.reject_reasons.items()))
         tail = f" ({reasons})" if reasons else ""
+        notes = "".join(f"\n        note: {note}" for note in self.notes)
         return (f"{self.source}: read {self.rows_read}, accepted {self.rows_accepted}, "
-                f"rejected {self.rows_rejected}{tail} [{self.load_id}]")
+                f"rejected {self.rows_rejected}{tail} [{self.load_id}]{notes}")
 
 
 def already_loaded(wh: Warehouse, source: str, content_hash: str) -> tuple[str, str] | None:
@@ -72,7 +74,8 @@ def land(wh: Warehouse, source: Source, raw: RawBatch, mapped: MappedBatch, *, r
 
     rejects = [*raw.rejects, *mapped.rejects]
     info = LoadInfo(source=source.name, load_id=None, location=raw.location,
-                    rows_read=raw.rows_read, mapping=mapped.mapping, key=mapped.key)
+                    rows_read=raw.rows_read, mapping=mapped.mapping, key=mapped.key,
+                    notes=reader_notes(raw.details))
     keyed = source.role != "activity"  # a reference row is keyed like a contact row
     table = {"contacts": "source_records", "activity": "activities",
              "reference": "reference_records"}[source.role]

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from contactops.errors import SourceRefused
-from contactops.sources.base import RawBatch, as_strings, file_sha256
+from contactops.sources.base import RawBatch, as_strings, file_sha256, without_nuls
 
 if TYPE_CHECKING:
     import polars as pl
@@ -44,14 +44,10 @@ def read(source: ParquetSource, project: Project,
     except Exception as exc:
         raise SourceRefused(f"source '{source.name}': cannot turn the columns of {source.path} "
                           f"into text: {exc}; export the file without binary columns") from None
-    return RawBatch(
-        frame=strings,
-        rejects=[],
-        content_hash=file_sha256(path),
-        location=str(source.path),
-        details={"format": "parquet", "records": strings.height,
-                 "parquet_columns": source_columns, "columns": len(flat.columns)},
-    )
+    details = {"format": "parquet", "records": strings.height,
+               "parquet_columns": source_columns, "columns": len(flat.columns)}
+    return RawBatch(frame=without_nuls(strings, details), rejects=[],
+                    content_hash=file_sha256(path), location=str(source.path), details=details)
 
 
 def _flatten(frame: pl.DataFrame) -> pl.DataFrame:
@@ -86,6 +82,6 @@ def _columns(expr: pl.Expr, name: str, dtype: pl.DataType) -> list[pl.Expr]:
 
 def _bytes_text(value: bytes) -> str:
     try:
-        return value.decode("utf-8").replace("\x00", "")
+        return value.decode("utf-8")
     except UnicodeDecodeError:
         return "\\x" + value.hex()

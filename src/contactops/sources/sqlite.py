@@ -15,7 +15,7 @@ import sqlite3
 from typing import TYPE_CHECKING, Any
 
 from contactops.errors import SourceRefused
-from contactops.sources.base import RawBatch, as_strings, frame_sha256
+from contactops.sources.base import RawBatch, as_strings, frame_sha256, without_nuls
 
 if TYPE_CHECKING:
     import polars as pl
@@ -58,10 +58,10 @@ def read(source: SqliteSource, project: Project, warehouse: Warehouse | None = N
     finally:
         con.close()
     digest = hashlib.sha256(f"{frame_sha256(frame)}\n{sql}".encode()).hexdigest()
-    return RawBatch(frame=as_strings(frame), rejects=[], content_hash=digest,
-                    location=location,
-                    details={"format": "sqlite", "sql": sql, "records": frame.height,
-                             "columns": len(frame.columns)})
+    details = {"format": "sqlite", "sql": sql, "records": frame.height,
+               "columns": len(frame.columns)}
+    return RawBatch(frame=without_nuls(as_strings(frame), details), rejects=[],
+                    content_hash=digest, location=location, details=details)
 
 
 def _tables(con: sqlite3.Connection) -> list[str]:
