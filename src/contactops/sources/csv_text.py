@@ -22,6 +22,7 @@ the common case costs one read.
 from __future__ import annotations
 
 import codecs
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -173,6 +174,14 @@ def _rewrite(path: Path, scan: _Scan, target: Path) -> CleanText:
     single_byte = None
     if not scan.utf8:
         single_byte = _single_byte_encoding(path)
+    lines_clean = not (scan.nul or scan.bare_cr or (scan.crlf and scan.bare_lf)
+                       or scan.bom_inside)
+    if single_byte and lines_clean:  # a plain cp1252/latin-1 file: transcode in blocks
+        with path.open("r", encoding=single_byte, newline="") as src, \
+                target.open("w", encoding="utf-8", newline="") as dst:
+            while chunk := src.read(1 << 20):
+                dst.write(chunk)
+        return CleanText(target, single_byte, {}, scan.blank)
     fallback_lines: list[int] = []
     nul_lines: list[int] = []
     fallback_count = nul_count = 0
@@ -220,8 +229,22 @@ def _fallback(line: bytes) -> str:
     return line.decode("latin-1")
 
 
+_UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}"
+                            rb"|[\xf0-\xf4][\x80-\xbf]{3}")
+
+
 def _single_byte_encoding(path: Path) -> str | None:
     """cp1252/latin-1 when no line is UTF-8 with non-ASCII text; None when lines mix."""
+    undefined = False
+    utf8_like = False
+    tail = b""
+    with path.open("rb") as handle:  # one quick pass: most single-byte files end here
+        while block := handle.read(1 << 20):
+            undefined = undefined or not _CP1252_UNDEFINED.isdisjoint(block)
+            utf8_like = utf8_like or _UTF8_SEQUENCE.search(tail + block) is not None
+            tail = block[-3:]
+    if not utf8_like:
+        return "latin-1" if undefined else "cp1252"
     undefined = False
     for line in _lines(path):
         if line.isascii():
