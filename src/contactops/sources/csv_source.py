@@ -47,9 +47,9 @@ def read(source: CsvSource, project: Project, warehouse: Warehouse | None = None
         raise SourceRefused(f"source '{source.name}': file {source.path} not found "
                             f"(looked in {path}); fix 'path:' in the pipeline")
     shown = source.path
-    digest = _sha256(path)
     with tempfile.TemporaryDirectory(prefix="contactops-csv-") as tmp:
         text = prepare(path, source.encoding, Path(tmp), shown, source.name)
+        digest = text.digest or _sha256(path)
         sample = _head_text(text.path)
         delimiter = _delimiter(source.delimiter) or sniff_delimiter(sample, source.quote)
         columns = header_columns(sample, delimiter, source.quote) if source.header else \
@@ -111,7 +111,7 @@ def detect_encoding(path: Path) -> tuple[str, str]:
     """(encoding, sha256) of a CSV file, decided as :func:`read` decides it."""
     with tempfile.TemporaryDirectory(prefix="contactops-csv-") as tmp:
         text = prepare(path, "auto", Path(tmp), path.name, path.stem)
-    return text.encoding, _sha256(path)
+    return text.encoding, text.digest or _sha256(path)
 
 
 def _sha256(path: Path) -> str:

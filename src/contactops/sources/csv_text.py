@@ -22,6 +22,7 @@ the common case costs one read.
 from __future__ import annotations
 
 import codecs
+import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,11 +47,14 @@ class CleanText:
     #: the file has empty lines (DuckDB's reader skips them without a trace) or very long
     #: ones (DuckDB spends quadratic time on a row with thousands of extra values)
     careful: bool = False
+    #: sha256 of the source file when this pass read it as it is (else the caller hashes it)
+    digest: str | None = None
 
 
 def prepare(path: Path, encoding: str, folder: Path, shown: str, source: str) -> CleanText:
     """A UTF-8 file with one line-ending style and no NULs holding the text of ``path``."""
     details: dict[str, Any] = {}
+    original = path
     found = sniff.sniff_file(path)
     if found.kind in ("gzip", "bz2", "xz"):
         path = sniff.decompressed_copy(path, found.kind, folder / "expanded.csv", shown, source)
@@ -63,14 +67,15 @@ def prepare(path: Path, encoding: str, folder: Path, shown: str, source: str) ->
     if chosen is not None and chosen.lower().replace("_", "-") not in ("utf-8", "utf8"):
         path = _transcode(path, chosen, folder / "utf8.csv", shown, source)
     scan = _scan(path)
+    digest = scan.digest if path == original else None
+    details["line_endings"] = scan.endings
     if not scan.needs_rewrite:
-        details["line_endings"] = scan.endings
-        return CleanText(path, chosen or "utf-8", details, scan.blank or scan.long_lines)
+        return CleanText(path, chosen or "utf-8", details, scan.blank or scan.long_lines,
+                         digest)
     text = _rewrite(path, scan, folder / "clean.csv")
     details.update(text.details)
-    details["line_endings"] = scan.endings
     return CleanText(text.path, chosen or text.encoding, details,
-                     scan.blank or scan.long_lines or text.careful)
+                     scan.blank or scan.long_lines or text.careful, digest)
 
 
 def _transcode(path: Path, encoding: str, target: Path, shown: str, source: str) -> Path:
@@ -112,6 +117,7 @@ class _Scan:
     blank: bool = False
     bom_inside: bool = False
     long_lines: bool = False
+    digest: str = ""
 
     @property
     def needs_rewrite(self) -> bool:
@@ -126,36 +132,65 @@ class _Scan:
 
 
 def _scan(path: Path) -> _Scan:
+    """One pass over the bytes: UTF-8 validity, NULs, line endings, blank and long lines."""
     scan = _Scan()
     decoder = codecs.getincrementaldecoder("utf-8")()
+    digest = hashlib.sha256()
     last = b""
     cr = lf = crlf = 0
+    line = 0  # length of the line still open at the end of the previous block
     with path.open("rb") as handle:
         while block := handle.read(1 << 20):
-            if scan.utf8:
+            digest.update(block)
+            if scan.utf8 and not block.isascii():
                 try:
                     decoder.decode(block)
                 except UnicodeDecodeError:
                     scan.utf8 = False
             scan.nul = scan.nul or b"\x00" in block
-            cr += block.count(b"\r")
+            block_cr = block.count(b"\r")
+            cr += block_cr
             lf += block.count(b"\n")
-            joined = last + block  # a pair may straddle two blocks
-            crlf += joined.count(b"\r\n") - last.count(b"\r\n")
-            scan.blank = scan.blank or b"\n\n" in joined or b"\n\r\n" in joined
-            scan.long_lines = scan.long_lines or (
-                len(block) > LONG_LINE and max(map(len, block.split(b"\n"))) > LONG_LINE)
-            # a byte-order mark after the start: files concatenated with their BOMs
-            scan.bom_inside = scan.bom_inside or codecs.BOM_UTF8 in (
-                block[3:] if handle.tell() == len(block) else joined)
-            last = block[-2:]
+            crlf += block.count(b"\r\n") if block_cr else 0
+            crlf += last[-1:] == b"\r" and block[:1] == b"\n"  # a pair across two blocks
+            edge = last[-2:] + block[:2]
+            scan.blank = scan.blank or b"\n\n" in block or b"\n\n" in edge or (
+                cr > 0 and (b"\n\r\n" in block or b"\n\r\n" in edge))
+            if not scan.long_lines:
+                scan.long_lines, line = _long_line(block, line)
+            if not scan.bom_inside and not block.isascii():
+                # a byte-order mark after the start: files concatenated with their BOMs
+                scan.bom_inside = codecs.BOM_UTF8 in (
+                    block[3:] if handle.tell() == len(block) else last[-2:] + block)
+            last = block
     if scan.utf8:
         try:
             decoder.decode(b"", final=True)
         except UnicodeDecodeError:
             scan.utf8 = False
     scan.crlf, scan.bare_cr, scan.bare_lf = crlf > 0, cr > crlf, lf > crlf
+    scan.digest = digest.hexdigest()
     return scan
+
+
+def _long_line(block: bytes, open_line: int) -> tuple[bool, int]:
+    """(a line longer than LONG_LINE ends or runs in ``block``, length of its open last line).
+
+    Jumps LONG_LINE bytes at a time and looks back for a newline, so a block of short lines
+    costs a few dozen ``rfind`` calls, not one step per line.
+    """
+    first = block.find(b"\n")
+    if first < 0:
+        return open_line + len(block) > LONG_LINE, open_line + len(block)
+    if open_line + first > LONG_LINE:
+        return True, 0
+    pos = first + 1
+    while len(block) - pos > LONG_LINE:
+        newline = block.rfind(b"\n", pos, pos + LONG_LINE + 1)
+        if newline < 0:
+            return True, 0
+        pos = newline + 1
+    return False, len(block) - pos
 
 
 def _lines(path: Path):
