@@ -204,6 +204,8 @@ REFUSED: dict[str, Refused] = {
     "20000-columns": Refused("f.csv", lambda: ",".join(f"c{i}" for i in range(20_000)).encode()
                              + b"\n" + b",".join([b"v"] * 20_000) + b"\n",
                              ("20,000 columns", "limit of 2,000", "delimiter")),
+    "utf16-cut-mid-character": Refused("f.csv", lambda: csv_text().encode("utf-16")[:-1],
+                                       ("data/f.csv", "not valid utf-16", "cut short")),
     "json-cut-mid-document": Refused("f.json", lambda: b'[{"name":"Ann"},\n{"name":"Bo',
                                      ("data/f.json", "not valid JSON", "line 2"), "json"),
     "json-5000-deep-object": Refused("f.json", lambda: DEEP_OBJECT, ("deeper than",), "json"),
