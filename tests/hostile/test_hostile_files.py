@@ -201,6 +201,8 @@ REFUSED: dict[str, Refused] = {
     "zero-length": Refused("f.csv", lambda: b"", ("data/f.csv", "empty (0 bytes)",
                                                   "export the data again")),
     "only-whitespace": Refused("f.csv", lambda: b"  \n\t\n \r\n", ("only whitespace",)),
+    "quote-in-header": Refused("f.csv", lambda: CSV.replace(b"id,name", b'id,"name'),
+                               ("data/f.csv line 1 (the header)", "never closed")),
     "20000-columns": Refused("f.csv", lambda: ",".join(f"c{i}" for i in range(20_000)).encode()
                              + b"\n" + b",".join([b"v"] * 20_000) + b"\n",
                              ("20,000 columns", "limit of 2,000", "delimiter")),

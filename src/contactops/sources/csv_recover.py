@@ -53,7 +53,7 @@ def parse(path: Path, width: int, *, delimiter: str, quote: str, header: bool,
         taken, state = _record(pending, lines, delimiter, quote)
         if skip_header:  # the caller read the header; drop the record it spans
             skip_header = False
-            for _ in range(max(taken, 1)):
+            for _ in range(taken if state == "ok" else 1):
                 pending.popleft()
             continue
         row += 1

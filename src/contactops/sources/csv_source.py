@@ -52,6 +52,12 @@ def read(source: CsvSource, project: Project, warehouse: Warehouse | None = None
         digest = text.digest or _sha256(path)
         sample = _head_text(text.path)
         delimiter = _delimiter(source.delimiter) or sniff_delimiter(sample, source.quote)
+        first = sample.split("\n", 1)[0].rstrip("\r")
+        if source.header and any(follow_quotes(first, False, delimiter, source.quote)):
+            raise SourceRefused(
+                f"source '{source.name}': {shown} line 1 (the header) has a quote that is "
+                "never closed or is followed by more text, so the column names cannot be "
+                "told apart; fix the quotes in the header line")
         columns = header_columns(sample, delimiter, source.quote) if source.header else \
             [f"column_{i + 1}" for i in range(_width(sample, delimiter, source.quote))]
         if not columns:
