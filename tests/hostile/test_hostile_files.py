@@ -19,10 +19,12 @@ import sqlite3
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
-from tests.hostile.conftest import Hostile
+
+if TYPE_CHECKING:
+    from tests.hostile.conftest import Hostile
 
 ROWS = [("1", "José Núñez", "jose@example.com"), ("2", "Zoë Müller", "zoe@example.com"),
         ("3", "Ann Lee", "ann@example.com")]
