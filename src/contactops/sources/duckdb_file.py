@@ -26,11 +26,11 @@ def read(source: DuckdbSource, project: Project, warehouse: Warehouse | None = N
     path = project.path(source.path)
     if not path.is_file():
         raise SourceRefused(f"source '{source.name}': DuckDB file {source.path} not found "
-                          f"(looked in {path}); fix 'path:' in the pipeline")
+                            f"(looked in {path}); fix 'path:' in the pipeline")
     if warehouse is not None and warehouse.path is not None \
             and warehouse.path.resolve() == path.resolve():
         raise SourceRefused(f"source '{source.name}': {source.path} is the warehouse itself; "
-                          "read another DuckDB file (copy the table out first)")
+                            "read another DuckDB file (copy the table out first)")
     try:
         frame, sql = read_duckdb_file(path, table=source.table, query=source.query,
                                       display=str(source.path))

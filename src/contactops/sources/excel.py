@@ -60,7 +60,7 @@ def read(source: ExcelSource, project: Project, warehouse: Warehouse | None = No
     path = project.path(source.path)
     if not path.is_file():
         raise SourceRefused(f"source '{source.name}': file {source.path} not found "
-                          f"(looked in {path}); fix 'path:' in the pipeline")
+                            f"(looked in {path}); fix 'path:' in the pipeline")
     found = sniff.sniff_file(path)
     if found.kind not in ("xlsx", "ods", "xls", "zip"):
         raise sniff.refuse(source.path, found, "Excel", source.name)
@@ -96,8 +96,8 @@ def read(source: ExcelSource, project: Project, warehouse: Warehouse | None = No
     location = f"{source.path} sheet '{sheet}'"
     if frame.width == 0:
         raise SourceRefused(f"source '{source.name}': {location} has no column names at Excel "
-                          f"row {header + 1} (header_row {header}); the sheet is "
-                          "empty there — fix 'header_row:' or 'sheet:'")
+                            f"row {header + 1} (header_row {header}); the sheet is "
+                            "empty there — fix 'header_row:' or 'sheet:'")
     frame = as_strings(frame.cast(pl.Utf8))
     raw_cols = [c for c in frame.columns if c != ROW]
 
@@ -169,7 +169,7 @@ def _sheet_name(source: ExcelSource, sheets: list[str]) -> str:
     folded = [s for s in sheets if s.strip().lower() == source.sheet.strip().lower()]
     hint = f"; did you mean '{folded[0]}'?" if folded else ""
     raise SourceRefused(f"source '{source.name}': sheet '{source.sheet}' not found in "
-                      f"{source.path}; sheets there: {listed}{hint}")
+                        f"{source.path}; sheets there: {listed}{hint}")
 
 
 def _first_used_row(path: Path, index: int) -> int:

@@ -59,7 +59,7 @@ def read(source: JsonSource, project: Project, warehouse: Warehouse | None = Non
     path = project.path(source.path)
     if not path.is_file():
         raise SourceRefused(f"source '{source.name}': file {source.path} not found "
-                          f"(looked in {path}); fix 'path:' in the pipeline")
+                            f"(looked in {path}); fix 'path:' in the pipeline")
     data = _bytes_of(source, path)
     text = _decode(source, data)
     del data
@@ -145,7 +145,7 @@ def _detect(source: JsonSource, text: str) -> tuple[str, Any]:
     if not stripped:
         if source.format == "json":
             raise SourceRefused(f"source '{source.name}': {source.path} is empty; "
-                              "expected a JSON document")
+                                "expected a JSON document")
         return "ndjson", None
     try:
         return "json", _decoder.decode(text)
@@ -256,7 +256,7 @@ def _records_of(source: JsonSource, document: Any) -> tuple[list[Any], str | Non
                 f"({', '.join(arrays)}); set 'records_path:' to the one to read")
         return [document], None
     raise SourceRefused(f"source '{source.name}': {source.path} holds {_kind(document)}, "
-                      "not records; expected an array of objects or NDJSON")
+                        "not records; expected an array of objects or NDJSON")
 
 
 def _document_records(source: JsonSource, records: list[Any]
@@ -366,7 +366,7 @@ def _frame(rows: list[dict[str, str | None]], numbers: list[int]) -> pl.DataFram
     names = dict.fromkeys(itertools.chain.from_iterable(rows))
     if ROW in names:
         raise SourceRefused(f"a JSON field is named '{ROW}', which contactops reserves; "
-                          "rename the field in the file")
+                            "rename the field in the file")
     schema = {name: pl.Utf8 for name in names}
     frame = pl.from_dicts(rows, schema=schema) if rows else pl.DataFrame(schema=schema)
     return frame.with_columns(pl.Series(ROW, numbers, dtype=pl.Int64))

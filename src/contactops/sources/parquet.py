@@ -30,20 +30,20 @@ def read(source: ParquetSource, project: Project,
     path = project.path(source.path)
     if not path.is_file():
         raise SourceRefused(f"source '{source.name}': file {source.path} not found "
-                          f"(looked in {path}); fix 'path:' in the pipeline")
+                            f"(looked in {path}); fix 'path:' in the pipeline")
     try:
         frame = pl.read_parquet(path, glob=False)
     except Exception as exc:  # polars raises ComputeError/OSError/... on a bad file
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise SourceRefused(f"source '{source.name}': cannot read {source.path} as Parquet: "
-                          f"{first}; check the file is a complete Parquet file") from None
+                            f"{first}; check the file is a complete Parquet file") from None
     source_columns = len(frame.columns)
     flat = _flatten(frame)
     try:
         strings = as_strings(flat)
     except Exception as exc:
         raise SourceRefused(f"source '{source.name}': cannot turn the columns of {source.path} "
-                          f"into text: {exc}; export the file without binary columns") from None
+                            f"into text: {exc}; export the file without binary columns") from None
     details = {"format": "parquet", "records": strings.height,
                "parquet_columns": source_columns, "columns": len(flat.columns)}
     return RawBatch(frame=without_nuls(strings, details), rejects=[],

@@ -32,7 +32,7 @@ def read(source: SqliteSource, project: Project, warehouse: Warehouse | None = N
     path = project.path(source.path)
     if not path.is_file():
         raise SourceRefused(f"source '{source.name}': SQLite file {source.path} not found "
-                          f"(looked in {path}); fix 'path:' in the pipeline")
+                            f"(looked in {path}); fix 'path:' in the pipeline")
     try:
         con = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
     except sqlite3.Error as exc:
@@ -43,8 +43,8 @@ def read(source: SqliteSource, project: Project, warehouse: Warehouse | None = N
             tables = _tables(con)
         except sqlite3.DatabaseError as exc:
             raise SourceRefused(f"source '{source.name}': {source.path} is not a readable SQLite "
-                              f"database ({exc}); check 'path:' points at a .sqlite file"
-                              ) from None
+                                f"database ({exc}); check 'path:' points at a .sqlite file"
+                                ) from None
         refused: list[str] = []
         con.set_authorizer(_read_only(refused))
         if source.table is not None:
@@ -78,7 +78,7 @@ def _find_table(source: SqliteSource, tables: list[str]) -> str:
     close = difflib.get_close_matches(wanted, tables, n=1, cutoff=0.6)
     hint = f"; did you mean '{close[0]}'?" if close else ""
     raise SourceRefused(f"source '{source.name}': table '{wanted}' not found in {source.path}; "
-                      f"tables there: {', '.join(tables) or '(none)'}{hint}")
+                        f"tables there: {', '.join(tables) or '(none)'}{hint}")
 
 
 _ALLOWED = frozenset({sqlite3.SQLITE_SELECT, sqlite3.SQLITE_READ, sqlite3.SQLITE_FUNCTION,
@@ -116,17 +116,17 @@ def _fetch(con: sqlite3.Connection, sql: str, source: SqliteSource,
                 "run); write a SELECT "
                 "over the tables there: " + (", ".join(tables) or "(none)")) from None
         raise SourceRefused(f"source '{source.name}': query on {source.path} failed: {exc}; "
-                          f"fix 'query:' (tables there: {', '.join(tables) or '(none)'})"
-                          ) from None
+                            f"fix 'query:' (tables there: {', '.join(tables) or '(none)'})"
+                            ) from None
     if cursor.description is None:
         raise SourceRefused(f"source '{source.name}': query on {source.path} returns no rows "
-                          "(not a SELECT); 'query:' must be a SELECT statement")
+                            "(not a SELECT); 'query:' must be a SELECT statement")
     names = [d[0] for d in cursor.description]
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
         raise SourceRefused(f"source '{source.name}': query on {source.path} returns the column "
-                          f"name(s) {', '.join(duplicates)} more than once; give each column "
-                          "a unique alias (SELECT a.id AS account_id, ...)")
+                            f"name(s) {', '.join(duplicates)} more than once; give each column "
+                            "a unique alias (SELECT a.id AS account_id, ...)")
     schema = {n: pl.Utf8 for n in names}
     chunks = []
     try:
@@ -135,7 +135,7 @@ def _fetch(con: sqlite3.Connection, sql: str, source: SqliteSource,
             chunks.append(pl.DataFrame(columns, schema=schema, orient="col"))
     except sqlite3.Error as exc:
         raise SourceRefused(f"source '{source.name}': reading {source.path} failed: {exc}"
-                          ) from None
+                            ) from None
     return pl.concat(chunks) if chunks else pl.DataFrame(schema=schema)
 
 
