@@ -219,7 +219,8 @@ REFUSED: dict[str, Refused] = {
     "json-raw-nul": Refused("f.json", lambda: b'[{"name":"A\x00n"}]', ("NUL byte", "line 1"),
                             "json"),
     "csv-named-xlsx": Refused("f.xlsx", lambda: CSV, ("data/f.xlsx", "is text",
-                                                       "not an Excel file"), "excel"),
+                                                       "not an Excel file", "type: csv"),
+                              "excel"),
 }
 
 
@@ -343,7 +344,9 @@ def test_infer_warns_when_no_column_maps(hostile: Hostile) -> None:
 @pytest.mark.parametrize(("name", "data", "kind"), [
     ("f.csv.gz", gzip.compress(CSV), "type: csv"),
     ("f.csv", workbook(CONTACTS), "type: excel"),
-], ids=["csv-gz", "xlsx-named-csv"])
+    ("f.xlsx", CSV, "type: csv"),
+    ("f.dat", json.dumps([{"email": "a@example.com"}]).encode(), "type: json"),
+], ids=["csv-gz", "xlsx-named-csv", "csv-named-xlsx", "json-named-dat"])
 def test_infer_tells_the_format_from_the_bytes(hostile: Hostile, name: str, data: bytes,
                                                kind: str) -> None:
     hostile.write(name, data)

@@ -108,7 +108,7 @@ def kind_from_bytes(file: Path) -> str | None:
     by_name = EXTENSIONS.get(suffixes[-1]) if suffixes else None
     if by_name in ("csv", "json"):
         return by_name
-    if found.is_text and by_name is None:
+    if found.is_text:  # no name, or a name that lies (a CSV saved as .xlsx)
         with file.open("rb") as handle:
             head = handle.read(4096).lstrip(b"\xef\xbb\xbf \t\r\n")
         return "json" if head[:1] in (b"[", b"{") else "csv"

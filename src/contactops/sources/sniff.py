@@ -152,6 +152,8 @@ def refuse(shown: str, sniffed: Sniffed, expected: str, source: str) -> SourceRe
         "duckdb": "set 'type: duckdb' with a 'table:' on the source",
         "zip": "unzip it and point 'path:' at the file inside",
         "zstd": "decompress it first (zstd -d FILE) and point 'path:' at the result",
+        "text": "if it holds delimited text or JSON, set 'type: csv' or 'type: json' on the "
+                "source",
     }.get(sniffed.kind, f"point 'path:' at the real {expected} file")
     if sniffed.kind == "empty":
         return SourceRefused(f"source '{source}': {shown} is {sniffed.description}: it holds "
