@@ -115,7 +115,7 @@ LOADED: dict[str, Loaded] = {
     "no-newline-at-eof": Loaded("f.csv", lambda: csv_text(last_eol=False).encode(), 3, 3,
                                 names=NAMES),
     "blank-lines": Loaded("f.csv", lambda: CSV.replace(b"\n2,", b"\n\n\n2,"), 5, 3,
-                          {"empty_row": 2}, names=NAMES),
+                          {"blank_line": 2}, names=NAMES),
     # -- compression ------------------------------------------------------------------------
     "gzip-named-csv": Loaded("f.csv", lambda: gzip.compress(MANY), 20, 20,
                              details={"compression": "gzip"}),
@@ -439,3 +439,15 @@ def test_repairs_are_told_in_the_run_output(hostile: Hostile) -> None:
             "has no character) (lines 3)") in result.output
     assert "note: NUL bytes removed from 1 line(s) (lines 4)" in result.output
     assert "note: line endings mixed (crlf+lf): each read as a line end" in result.output
+
+
+def test_rejects_name_their_row_and_line(hostile: Hostile) -> None:
+    data = CSV.replace(b"\n2,", b"\n\n\n2,").replace(b"3,Ann", b'3,"Ann')
+    result = hostile.run("f.csv", data)
+    assert result.exit_code == 0, result.output
+    acct = hostile.accounting()
+    acct.assert_balanced(5, 2)
+    assert [(r["row_number"], r["line_number"], r["reason_code"]) for r in acct.rejects] == [
+        (2, 3, "blank_line"), (3, 4, "blank_line"), (5, 6, "unterminated_quote")]
+    assert acct.rejects[2]["raw"] == '3,"Ann Lee,ann@example.com'
+    assert acct.rejects[0]["message"].startswith("data/f.csv row 2 (line 3) is blank")

@@ -10,7 +10,7 @@ skipped without a trace. This parser reads line by line and follows quotes itsel
   (``unterminated_quote``), and parsing restarts on the next line, so the rows it would have
   swallowed are read as rows;
 * a quote closed with text after it on the same line rejects that line (``bad_quote``);
-* a blank line is a row of nulls (rejected later as ``empty_row``), so it is counted.
+* a blank line is rejected as ``blank_line`` with its line number, so it is counted.
 """
 
 from __future__ import annotations
@@ -62,6 +62,12 @@ def parse(path: Path, width: int, *, delimiter: str, quote: str, header: bool,
             out.rejects.append(_quote_reject(state, row, first_line, first, shown, taken))
             continue
         text = "\n".join(pending.popleft()[1] for _ in range(taken))
+        if not text.strip():
+            out.rejects.append(Reject(
+                row, "blank_line", raw=text, line_number=first_line,
+                message=(f"{shown} row {row} (line {first_line}) is blank; delete the empty "
+                         "line (it is counted so that rows and lines stay in step)")))
+            continue
         if len(text.encode()) > MAX_RECORD_BYTES:
             out.rejects.append(Reject(
                 row, "line_too_long", raw=text[:RAW_LIMIT], line_number=first_line,
