@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import codecs
 import hashlib
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -264,10 +263,6 @@ def _fallback(line: bytes) -> str:
     return line.decode("latin-1")
 
 
-_UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}"
-                            rb"|[\xf0-\xf4][\x80-\xbf]{3}")
-
-
 def _single_byte_encoding(path: Path) -> str | None:
     """cp1252/latin-1 when no line is UTF-8 with non-ASCII text; None when lines mix."""
     undefined = False
@@ -275,8 +270,9 @@ def _single_byte_encoding(path: Path) -> str | None:
     tail = b""
     with path.open("rb") as handle:  # one quick pass: most single-byte files end here
         while block := handle.read(1 << 20):
-            undefined = undefined or not _CP1252_UNDEFINED.isdisjoint(block)
-            utf8_like = utf8_like or _UTF8_SEQUENCE.search(tail + block) is not None
+            undefined = undefined or any(bytes((b,)) in block for b in _CP1252_UNDEFINED)
+            # what survives a lenient UTF-8 decode beyond ASCII is a real UTF-8 sequence
+            utf8_like = utf8_like or not (tail + block).decode("utf-8", "ignore").isascii()
             tail = block[-3:]
     if not utf8_like:
         return "latin-1" if undefined else "cp1252"
