@@ -76,6 +76,13 @@ class SourceError(ContactopsError):
     """A source could not be read at all (missing file, unreadable database, bad query)."""
 
 
+class SourceRefused(SourceError):
+    """The input itself is unusable (wrong format, binary, truncated, bad encoding): the
+    message names the file, the problem and the fix. Bad input, so exit code 2."""
+
+    exit_code = EXIT_CONFIG
+
+
 class AccountingError(ContactopsError):
     """A load whose rows cannot be accounted for: read != accepted + rejected."""
 

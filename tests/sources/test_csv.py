@@ -64,8 +64,8 @@ def test_quoted_newlines_ragged_rows_and_row_numbers(tmp_path: Path) -> None:
         '3,Carl\n'                   # line 5, row 3: short -> padded
         '4,Dan,d@x.com,extra\n'      # line 6, row 4: too many -> rejected
         '5,Eve,e@x.com\n'            # line 7, row 5
-        '6,"Fay,f@x.com\n'           # line 8, row 6: unterminated quote swallows the rest
-        '7,Gus,g@x.com\n')
+        '6,"Fay,f@x.com\n'           # line 8, row 6: unterminated quote: only this line
+        '7,Gus,g@x.com\n')           # line 9, row 7: read as a row, not swallowed
     batch = _read(tmp_path, "f.csv")
     rows = {r["id"]: r for r in batch.frame.iter_rows(named=True)}
     assert rows["2"]["name"] == "Bob\nSmith"
@@ -79,8 +79,9 @@ def test_quoted_newlines_ragged_rows_and_row_numbers(tmp_path: Path) -> None:
     assert too_many.message == (
         "f.csv row 4 (line 6): 4 values for 3 columns — a value probably contains the "
         "delimiter ','; quote that value or remove the extra separator")
-    assert "7,Gus" in (batch.rejects[1].raw or "")   # swallowed text is kept, not lost
-    assert batch.rows_read == 6
+    assert batch.rejects[1].raw == '6,"Fay,f@x.com'
+    assert rows["7"]["_row"] == 7 and rows["7"]["email"] == "g@x.com"
+    assert batch.rows_read == 7   # one per record: the broken quote swallows nothing
 
 
 def test_header_names_are_cleaned_and_made_unique(tmp_path: Path) -> None:

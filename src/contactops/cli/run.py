@@ -92,10 +92,17 @@ def _show_mapping(data: dict[str, Any]) -> None:
     console = out_console()
     for block in data["sources"]:
         console.print(f"[bold]{block['name']}[/] ← {block['path']} ({block['type']})")
+        if block.get("sheet") is not None:
+            console.print(f"  sheet: {block['sheet']!r}, column names at Excel row "
+                          f"{block['header_row'] + 1}", markup=False)
         if block.get("key"):
             console.print(f"  key: {block['key']}")
         for raw, target in block["mapping"].items():
             console.print(f"  {raw!r:>28} → {target}", markup=False)
+        if not block["mapping"]:
+            console.print("  warning: no column matched a known contact field, so nothing is "
+                          "mapped (all columns go to extras); write a pipeline with 'mapping:'",
+                          markup=False)
 
 
 class RichProgress:

@@ -69,8 +69,12 @@ class CsvSource(FileSource):
 
 class ExcelSource(FileSource):
     type: Literal["excel"]
-    sheet: str | int = Field(0, description="sheet name or 0-based index")
-    header_row: int = Field(0, ge=0, description="0-based row holding the column names")
+    sheet: str | int | None = Field(
+        None, description="sheet name or 0-based index; unset: the sheet whose column names "
+        "look most like contact data")
+    header_row: int | None = Field(
+        None, ge=0, description="0-based row holding the column names; unset: the row among "
+        "the first 30 that looks most like column names (title rows are skipped)")
 
 
 class JsonSource(FileSource):

@@ -95,3 +95,55 @@ def as_strings(frame: pl.DataFrame) -> pl.DataFrame:
             exprs.append(col.cast(pl.Utf8))
     out = frame.select(exprs)
     return out.with_columns(pl.int_range(1, out.height + 1, dtype=pl.Int64).alias(ROW))
+
+
+def without_nuls(frame: pl.DataFrame, details: dict[str, Any]) -> pl.DataFrame:
+    """Remove NUL characters from every text value; the rows they were in go to ``details``.
+
+    A NUL inside a value ends C strings early in the tools contacts are published to, and no
+    real name or address holds one.
+    """
+    import polars as pl
+
+    columns = [c for c, t in frame.schema.items() if t == pl.Utf8 and c != ROW]
+    if not columns or frame.is_empty():
+        return frame
+    found = pl.any_horizontal([pl.col(c).str.contains("\x00", literal=True).fill_null(False)
+                               for c in columns])
+    rows = frame.filter(found)[ROW].to_list()
+    if not rows:
+        return frame
+    details.update(nul_removed_count=len(rows), nul_removed_rows=rows[:100])
+    return frame.with_columns(pl.col(c).str.replace_all("\x00", "", literal=True)
+                              for c in columns)
+
+
+def reader_notes(details: dict[str, Any]) -> list[str]:
+    """What a reader repaired or decided, in words, for the run output."""
+    def listed(key: str, count: int) -> str:
+        shown = ", ".join(map(str, details.get(key, [])))
+        return f" ({key.rsplit('_', 1)[-1]} {shown}{', ...' if count > 100 else ''})"
+
+    notes: list[str] = []
+    if details.get("compression"):
+        notes.append(f"read through {details['compression']} decompression")
+    if str(details.get("line_endings", "")).startswith(("cr", "mixed")) \
+            and details["line_endings"] != "crlf":
+        notes.append(f"line endings {details['line_endings']}: each read as a line end")
+    if count := details.get("fallback_count"):
+        notes.append(f"{count} line(s) were not UTF-8 and were decoded as cp1252 (latin-1 "
+                     "where cp1252 has no character)" + listed("fallback_lines", count))
+    if count := details.get("nul_removed_count"):
+        key = "nul_removed_lines" if "nul_removed_lines" in details else "nul_removed_rows"
+        unit = "line" if key == "nul_removed_lines" else "row"
+        notes.append(f"NUL bytes removed from {count} {unit}(s)" + listed(key, count))
+    if count := details.get("bom_removed_count"):
+        notes.append(f"byte-order marks removed from {count} line(s)"
+                     + listed("bom_removed_lines", count))
+    if details.get("sheet_chosen") == "detected" and len(details.get("sheets", [])) > 1:
+        notes.append(f"sheet '{details['sheet']}' chosen among "
+                     + ", ".join(f"'{s}'" for s in details["sheets"]))
+    if details.get("header_chosen") == "detected" and details.get("rows_above_header"):
+        notes.append(f"column names found at Excel row {details['header_excel_row']}; "
+                     f"{details['rows_above_header']} title row(s) above skipped")
+    return notes

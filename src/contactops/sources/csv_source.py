@@ -2,9 +2,15 @@
 
 Decisions (all recorded in ``loads.details``):
 
-* encoding: a BOM decides (utf-8-sig, utf-16); else the whole file is checked as UTF-8;
-  else cp1252 when every byte is defined there, else latin-1. Non-UTF-8 files are
-  transcoded to a temporary UTF-8 copy, so DuckDB's fast parser reads them all the same.
+* bytes and encoding (:mod:`contactops.sources.csv_text`): compressed files are expanded,
+  binaries refused, UTF-16/32 found with or without a BOM, a file mixing UTF-8 and cp1252
+  lines decoded line by line (flagged), NULs removed (flagged), line endings unified; the
+  result is a temporary UTF-8 copy unless the file was clean already.
+* parsing: DuckDB's fast strict reader, or the careful line-by-line parser
+  (:mod:`contactops.sources.csv_recover`) when the file has blank lines, very long lines
+  or a quote that swallows lines, so every physical line is a row or a reject.
+* limits: more than ``MAX_COLUMNS`` header columns refuses the file; a record over 10 MB is
+  rejected as ``line_too_long``.
 * delimiter: sniffed among ``, ; tab |`` on the first 64 KiB unless the source sets one.
 * a row with fewer values than the header is kept and padded with nulls (spreadsheets drop
   trailing empty cells); a row with more values, or an unterminated quote, is rejected.
@@ -12,7 +18,6 @@ Decisions (all recorded in ``loads.details``):
 
 from __future__ import annotations
 
-import codecs
 import csv
 import io
 import tempfile
@@ -20,8 +25,10 @@ from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from contactops.errors import SourceError
+from contactops.errors import SourceError, SourceRefused
 from contactops.sources.base import ROW, RawBatch, Reject
+from contactops.sources.csv_recover import MAX_RECORD_BYTES, follow_quotes, parse
+from contactops.sources.csv_text import prepare
 
 if TYPE_CHECKING:
     from contactops.config.loader import Project
@@ -29,65 +36,88 @@ if TYPE_CHECKING:
     from contactops.engine.warehouse import Warehouse
 
 SAMPLE_BYTES = 1 << 16
+#: More columns than this is not a contact export (usually the wrong delimiter): refused.
+MAX_COLUMNS = 2_000
 DELIMITERS = ",;\t|"
-_CP1252_UNDEFINED = frozenset(b"\x81\x8d\x8f\x90\x9d")
 
 
 def read(source: CsvSource, project: Project, warehouse: Warehouse | None = None) -> RawBatch:
     path = project.path(source.path)
     if not path.is_file():
-        raise SourceError(f"source '{source.name}': file not found: {path}")
+        raise SourceRefused(f"source '{source.name}': file {source.path} not found "
+                            f"(looked in {path}); fix 'path:' in the pipeline")
     shown = source.path
-    encoding, digest = detect_encoding(path) if source.encoding == "auto" else (
-        source.encoding, _sha256(path))
     with tempfile.TemporaryDirectory(prefix="contactops-csv-") as tmp:
-        utf8_path = path if encoding in ("utf-8",) else _transcode(path, encoding, Path(tmp))
-        sample = _head_text(utf8_path)
+        text = prepare(path, source.encoding, Path(tmp), shown, source.name)
+        digest = text.digest or _sha256(path)
+        sample = _head_text(text.path)
         delimiter = _delimiter(source.delimiter) or sniff_delimiter(sample, source.quote)
+        first = sample.split("\n", 1)[0].rstrip("\r")
+        if source.header and any(follow_quotes(first, False, delimiter, source.quote)):
+            raise SourceRefused(
+                f"source '{source.name}': {shown} line 1 (the header) has a quote that is "
+                "never closed or is followed by more text, so the column names cannot be "
+                "told apart; fix the quotes in the header line")
         columns = header_columns(sample, delimiter, source.quote) if source.header else \
             [f"column_{i + 1}" for i in range(_width(sample, delimiter, source.quote))]
         if not columns:
-            raise SourceError(f"source '{source.name}': {shown} is empty")
-        from contactops.engine.csv_reader import read_csv_strict
-
-        parsed = read_csv_strict(utf8_path, columns, delimiter=delimiter, quote=source.quote,
-                                 header=source.header)
-        batch = _assemble(parsed, columns, shown, utf8_path, delimiter, source)
+            raise SourceRefused(f"source '{source.name}': {shown} has no header line; "
+                                "export the data again with its column names")
+        if len(columns) > MAX_COLUMNS:
+            shown_delim = "tab" if delimiter == "\t" else repr(delimiter)
+            raise SourceRefused(
+                f"source '{source.name}': {shown} has {len(columns):,} columns, above the "
+                f"limit of {MAX_COLUMNS:,} for one source (delimiter {shown_delim}); check "
+                "'delimiter:' or split the file into fewer columns")
+        batch = None if text.careful else _fast(text.path, columns, delimiter, shown,
+                                                    source)
+        if batch is None:
+            batch = _careful(text.path, columns, delimiter, shown, source)
     batch.content_hash = digest
-    batch.details.update({"encoding": encoding, "delimiter": delimiter, "columns": columns})
+    batch.details.update(text.details)
+    batch.details.update({"encoding": text.encoding, "delimiter": delimiter,
+                          "columns": columns})
     return batch
 
 
-def detect_encoding(path: Path) -> tuple[str, str]:
-    """Return (encoding, sha256) after one pass over the file."""
-    import hashlib
+def _fast(path: Path, columns: list[str], delimiter: str, shown: str,
+          source: CsvSource) -> RawBatch | None:
+    """DuckDB's parallel reader; None when the file needs the careful parser."""
+    from contactops.engine.csv_reader import read_csv_strict
 
-    digest = hashlib.sha256()
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    utf8_ok = True
-    cp1252_ok = True
-    first = b""
-    with path.open("rb") as handle:
-        while block := handle.read(1 << 20):
-            if not first:
-                first = block[:4]
-            digest.update(block)
-            if utf8_ok:
-                try:
-                    decoder.decode(block)
-                except UnicodeDecodeError:
-                    utf8_ok = False
-            if cp1252_ok and not utf8_ok and _CP1252_UNDEFINED.intersection(block):
-                cp1252_ok = False
-    if first.startswith(codecs.BOM_UTF8):
-        encoding = "utf-8-sig"
-    elif first.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        encoding = "utf-16"
-    elif utf8_ok:
-        encoding = "utf-8"
-    else:
-        encoding = "cp1252" if cp1252_ok else "latin-1"
-    return encoding, digest.hexdigest()
+    try:
+        parsed = read_csv_strict(path, columns, delimiter=delimiter, quote=source.quote,
+                                 header=source.header)
+    except SourceError:
+        return None
+    swallowed = parsed.errors.filter(
+        (parsed.errors["error_type"] == "UNQUOTED VALUE")
+        & parsed.errors["csv_line"].str.strip_chars_end("\r\n").str.contains("\n"))
+    if swallowed.height:
+        return None
+    return _assemble(parsed, columns, shown, path, delimiter, source)
+
+
+def _careful(path: Path, columns: list[str], delimiter: str, shown: str,
+             source: CsvSource) -> RawBatch:
+    import polars as pl
+
+    parsed = parse(path, len(columns), delimiter=delimiter, quote=source.quote,
+                   header=source.header, shown=shown)
+    data = {c: [values[i] if i < len(values) else None for _, _, values in parsed.records]
+            for i, c in enumerate(columns)}
+    frame = pl.DataFrame({**data, ROW: [row for row, _, _ in parsed.records]},
+                         schema={**{c: pl.Utf8 for c in columns}, ROW: pl.Int64})
+    details = {"padded_rows": parsed.padded[:100], "padded_count": len(parsed.padded),
+               "parser": "careful"}
+    return RawBatch(frame=frame, rejects=parsed.rejects, location=shown, details=details)
+
+
+def detect_encoding(path: Path) -> tuple[str, str]:
+    """(encoding, sha256) of a CSV file, decided as :func:`read` decides it."""
+    with tempfile.TemporaryDirectory(prefix="contactops-csv-") as tmp:
+        text = prepare(path, "auto", Path(tmp), path.name, path.stem)
+    return text.encoding, text.digest or _sha256(path)
 
 
 def _sha256(path: Path) -> str:
@@ -96,22 +126,15 @@ def _sha256(path: Path) -> str:
     return file_sha256(path)
 
 
-def _transcode(path: Path, encoding: str, folder: Path) -> Path:
-    target = folder / (path.stem + ".utf8.csv")
-    try:
-        with path.open("r", encoding=encoding, newline="") as src, \
-                target.open("w", encoding="utf-8", newline="") as dst:
-            while chunk := src.read(1 << 20):
-                dst.write(chunk)
-    except UnicodeDecodeError as exc:
-        raise SourceError(f"{path}: not valid {encoding} at byte {exc.start} ({exc.reason}); "
-                          "set 'encoding:' on the source to the file's real encoding") from None
-    return target
-
-
 def _head_text(path: Path) -> str:
+    """The first 64 KiB, or more when the header line is longer (up to one record's limit)."""
     with path.open("rb") as handle:
         raw = handle.read(SAMPLE_BYTES)
+        while b"\n" not in raw and len(raw) < MAX_RECORD_BYTES:
+            more = handle.read(SAMPLE_BYTES)
+            if not more:
+                break
+            raw += more
     return raw.decode("utf-8", errors="ignore")
 
 
@@ -176,7 +199,8 @@ def _assemble(parsed, columns: list[str], shown: str, path: Path, delimiter: str
                 values = next(csv.reader([text], delimiter=delimiter, quotechar=source.quote), [])
                 padded.append({ROW: row, **dict(zip(columns, values, strict=False))})
                 continue
-            rejects.append(_reject(kind, row, line, text, shown, columns, delimiter, err))
+            rejects.append(_reject(kind, row, line, text, shown, columns, delimiter,
+                                   source.quote, err))
     rows = parsed.rows
     bad = sorted([r.row_number for r in rejects if r.row_number] + [p[ROW] for p in padded])
     rows = rows.with_columns(_row_numbers(rows[ORDINAL], bad).alias(ROW)).drop(ORDINAL)
@@ -214,7 +238,7 @@ def _line_numbers(path: Path, positions: list[int | None]) -> list[int | None]:
 
 
 def _reject(kind: str, row: int, line: int | None, text: str, shown: str, columns: list[str],
-            delimiter: str, err: dict[str, object]) -> Reject:
+            delimiter: str, quote: str, err: dict[str, object]) -> Reject:
     where = f"{shown} row {row}" + (f" (line {line})" if line else "")
     shown_delim = "tab" if delimiter == "\t" else repr(delimiter)
     if kind == "TOO MANY COLUMNS":
@@ -223,13 +247,22 @@ def _reject(kind: str, row: int, line: int | None, text: str, shown: str, column
                       f"{where}: {found} values for {len(columns)} columns — a value probably "
                       f"contains the delimiter {shown_delim}; quote that value or remove the "
                       "extra separator", raw=text, line_number=line)
-    if kind == "UNQUOTED VALUE":
-        swallowed = text.rstrip("\r\n").count("\n")
-        return Reject(row, "unterminated_quote",
-                      f"{where}: a quote opened in column '{err['column_name']}' is never "
-                      f"closed, so the parser read {swallowed} following line(s) into it; close "
-                      "the quote (the swallowed text is kept in raw)", raw=text, line_number=line,
+    if kind == "UNQUOTED VALUE":  # one line only: a multi-line one goes to csv_recover
+        if follow_quotes(text, False, delimiter, quote)[0]:
+            return Reject(row, "unterminated_quote",
+                          f"{where}: a quote opened on this line is never closed before the "
+                          "end of the file; close the quote or remove it", raw=text,
+                          line_number=line)
+        return Reject(row, "bad_quote",
+                      f"{where}: the quoted value in column '{err['column_name']}' is followed "
+                      "by more text before the next delimiter; quote the whole value and double "
+                      'any quote inside it ("")', raw=text, line_number=line,
                       field=str(err["column_name"]) if err["column_name"] else None)
+    if kind == "LINE SIZE OVER MAXIMUM":
+        return Reject(row, "line_too_long",
+                      f"{where}: the record is longer than the limit of {MAX_RECORD_BYTES:,} "
+                      "bytes for one row; shorten the value or split it (raw keeps the first "
+                      "10,000 characters)", raw=text, line_number=line)
     return Reject(row, kind.lower().replace(" ", "_"), f"{where}: {err['message']}", raw=text,
                   line_number=line,
                   field=str(err["column_name"]) if err["column_name"] else None)

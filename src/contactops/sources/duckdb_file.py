@@ -10,8 +10,8 @@ from __future__ import annotations
 import hashlib
 from typing import TYPE_CHECKING
 
-from contactops.errors import SourceError
-from contactops.sources.base import RawBatch, as_strings, frame_sha256
+from contactops.errors import SourceRefused
+from contactops.sources.base import RawBatch, as_strings, frame_sha256, without_nuls
 
 if TYPE_CHECKING:
     from contactops.config.loader import Project
@@ -25,22 +25,22 @@ def read(source: DuckdbSource, project: Project, warehouse: Warehouse | None = N
 
     path = project.path(source.path)
     if not path.is_file():
-        raise SourceError(f"source '{source.name}': DuckDB file {source.path} not found "
-                          f"(looked in {path}); fix 'path:' in the pipeline")
+        raise SourceRefused(f"source '{source.name}': DuckDB file {source.path} not found "
+                            f"(looked in {path}); fix 'path:' in the pipeline")
     if warehouse is not None and warehouse.path is not None \
             and warehouse.path.resolve() == path.resolve():
-        raise SourceError(f"source '{source.name}': {source.path} is the warehouse itself; "
-                          "read another DuckDB file (copy the table out first)")
+        raise SourceRefused(f"source '{source.name}': {source.path} is the warehouse itself; "
+                            "read another DuckDB file (copy the table out first)")
     try:
         frame, sql = read_duckdb_file(path, table=source.table, query=source.query,
                                       display=str(source.path))
     except DuckdbFileError as exc:
         fix = "fix 'table:'" if source.table is not None else "fix 'query:'"
-        raise SourceError(f"source '{source.name}': {exc}; {fix}") from None
+        raise SourceRefused(f"source '{source.name}': {exc}; {fix}") from None
     location = (f"table {source.table} in {source.path}" if source.table is not None
                 else f"query on {source.path}")
     digest = hashlib.sha256(f"{frame_sha256(frame)}\n{sql}".encode()).hexdigest()
-    return RawBatch(frame=as_strings(frame), rejects=[], content_hash=digest,
-                    location=location,
-                    details={"format": "duckdb", "sql": sql, "records": frame.height,
-                             "columns": len(frame.columns)})
+    details = {"format": "duckdb", "sql": sql, "records": frame.height,
+               "columns": len(frame.columns)}
+    return RawBatch(frame=without_nuls(as_strings(frame), details), rejects=[],
+                    content_hash=digest, location=location, details=details)

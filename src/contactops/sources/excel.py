@@ -4,6 +4,9 @@ Decisions:
 
 * Cells are read as strings by fastexcel (calamine), so a phone typed as a number stays
   ``4155550123`` (never ``4155550123.0``) and a zip code keeps the text Excel stored.
+* ``sheet`` and ``header_row`` unset: :mod:`contactops.sources.excel_layout` picks the
+  sheet and the header row that look like contact data (title rows above are skipped), or
+  refuses naming the sheets.
 * ``header_row`` is the 0-based spreadsheet row of the column names (Excel row
   ``header_row + 1``). Calamine starts a sheet at its first non-empty row; for .xlsx files
   the reader finds that row so row numbers match what Excel shows. If ``header_row`` points
@@ -26,8 +29,17 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 from xml.etree import ElementTree
 
-from contactops.errors import SourceError
-from contactops.sources.base import ROW, RawBatch, Reject, as_strings, file_sha256
+from contactops.errors import SourceRefused
+from contactops.sources import sniff
+from contactops.sources.base import (
+    ROW,
+    RawBatch,
+    Reject,
+    as_strings,
+    file_sha256,
+    without_nuls,
+)
+from contactops.sources.excel_layout import choose_sheet, header_of
 
 if TYPE_CHECKING:
     from contactops.config.loader import Project
@@ -47,31 +59,45 @@ def read(source: ExcelSource, project: Project, warehouse: Warehouse | None = No
 
     path = project.path(source.path)
     if not path.is_file():
-        raise SourceError(f"source '{source.name}': file {source.path} not found "
-                          f"(looked in {path}); fix 'path:' in the pipeline")
+        raise SourceRefused(f"source '{source.name}': file {source.path} not found "
+                            f"(looked in {path}); fix 'path:' in the pipeline")
+    found = sniff.sniff_file(path)
+    if found.kind not in ("xlsx", "ods", "xls", "zip"):
+        raise sniff.refuse(source.path, found, "Excel", source.name)
     try:
         workbook = fastexcel.read_excel(str(path))
     except Exception as exc:  # fastexcel raises its own error types and OSError
-        raise SourceError(f"source '{source.name}': cannot open {source.path} as a workbook: "
-                          f"{_short(exc)}; save it as .xlsx and try again") from None
+        raise SourceRefused(f"source '{source.name}': cannot open {source.path} as a workbook: "
+                            f"{_short(exc)}; save it as .xlsx and try again") from None
     sheets = list(workbook.sheet_names)
-    sheet = _sheet_name(source, sheets)
+    if source.sheet is None:
+        tops = [_first_used_row(path, i) for i in range(len(sheets))]
+        chosen = choose_sheet([header_of(workbook, s, t, source.role)
+                               for s, t in zip(sheets, tops, strict=True)],
+                              sheets, source.path, source.name)
+        sheet = chosen.sheet
+    else:
+        sheet = _sheet_name(source, sheets)
     top = _first_used_row(path, sheets.index(sheet))
-    header = max(source.header_row, top)
+    if source.header_row is not None:
+        header = max(source.header_row, top)
+    else:
+        best = header_of(workbook, sheet, top, source.role)
+        header = best.row if best is not None else top
     try:
         loaded = workbook.load_sheet(sheet, header_row=header - top, dtypes="string")
         batch, cell_errors = loaded.to_arrow_with_errors()
         frame = pl.from_arrow(batch)
     except Exception as exc:
-        raise SourceError(f"source '{source.name}': cannot read sheet '{sheet}' of "
-                          f"{source.path}: {_short(exc)}; check header_row "
-                          f"(now {source.header_row}) points at the column names") from None
+        raise SourceRefused(f"source '{source.name}': cannot read sheet '{sheet}' of "
+                            f"{source.path}: {_short(exc)}; check header_row "
+                            f"(now {header}) points at the column names") from None
     assert isinstance(frame, pl.DataFrame)
     location = f"{source.path} sheet '{sheet}'"
     if frame.width == 0:
-        raise SourceError(f"source '{source.name}': {location} has no column names at Excel "
-                          f"row {header + 1} (header_row {source.header_row}); the sheet is "
-                          "empty there — fix 'header_row:' or 'sheet:'")
+        raise SourceRefused(f"source '{source.name}': {location} has no column names at Excel "
+                            f"row {header + 1} (header_row {header}); the sheet is "
+                            "empty there — fix 'header_row:' or 'sheet:'")
     frame = as_strings(frame.cast(pl.Utf8))
     raw_cols = [c for c in frame.columns if c != ROW]
 
@@ -104,6 +130,8 @@ def read(source: ExcelSource, project: Project, warehouse: Warehouse | None = No
                      "delete the empty row or fill it in")))
     rejects.sort(key=lambda reject: reject.row_number or 0)
     kept = flagged.filter(~pl.col("_blank") & ~pl.col("_error")).drop("_blank", "_error")
+    scrubbed: dict[str, object] = {}
+    kept = without_nuls(kept, scrubbed)
     return RawBatch(
         frame=kept,
         rejects=rejects,
@@ -113,13 +141,17 @@ def read(source: ExcelSource, project: Project, warehouse: Warehouse | None = No
             "format": path.suffix.lower().lstrip(".") or "excel",
             "sheet": sheet,
             "sheets": sheets,
+            "sheet_chosen": "given" if source.sheet is not None else "detected",
             "header_row": header,
+            "header_chosen": "given" if source.header_row is not None else "detected",
+            "rows_above_header": header - top,
             "header_excel_row": header + 1,
             "first_data_excel_row": header + 2,
             "columns": raw_cols,
             "blank_rows": len(rejects) - len(errors),
             "unreadable_rows": len(errors),
             "records": frame.height,
+            **scrubbed,
         },
     )
 
@@ -129,15 +161,15 @@ def _sheet_name(source: ExcelSource, sheets: list[str]) -> str:
     if isinstance(source.sheet, int):
         if 0 <= source.sheet < len(sheets):
             return sheets[source.sheet]
-        raise SourceError(
+        raise SourceRefused(
             f"source '{source.name}': {source.path} has no sheet number {source.sheet} "
             f"(0-based; it has {len(sheets)}: {listed}); fix 'sheet:' in the pipeline")
     if source.sheet in sheets:
         return source.sheet
     folded = [s for s in sheets if s.strip().lower() == source.sheet.strip().lower()]
     hint = f"; did you mean '{folded[0]}'?" if folded else ""
-    raise SourceError(f"source '{source.name}': sheet '{source.sheet}' not found in "
-                      f"{source.path}; sheets there: {listed}{hint}")
+    raise SourceRefused(f"source '{source.name}': sheet '{source.sheet}' not found in "
+                        f"{source.path}; sheets there: {listed}{hint}")
 
 
 def _first_used_row(path: Path, index: int) -> int:

@@ -16,7 +16,7 @@ from contactops.sources.synonyms import suggest_mapping
 EXTENSIONS = {
     ".csv": "csv", ".tsv": "csv", ".txt": "csv", ".tab": "csv",
     ".xlsx": "excel", ".xlsm": "excel",
-    ".json": "json", ".ndjson": "json", ".jsonl": "json",
+    ".json": "json", ".ndjson": "json", ".jsonl": "json", ".xls": "excel", ".ods": "excel",
     ".parquet": "parquet", ".pq": "parquet",
     ".sqlite": "sqlite", ".sqlite3": "sqlite", ".db": "sqlite",
     ".duckdb": "duckdb",
@@ -43,12 +43,13 @@ def infer_source(path: str | Path, *, root: Path | None = None,
     from contactops.sources.registry import reader_for
 
     file = Path(path)
-    if not file.exists():
+    if not file.is_file():
         raise UsageError(f"{file}: file not found")
-    kind_of = EXTENSIONS.get(file.suffix.lower())
+    kind_of = kind_from_bytes(file)
     if kind_of is None:
-        raise UsageError(f"{file}: cannot tell the format from '{file.suffix}'; known: "
-                         f"{', '.join(sorted(EXTENSIONS))}. Write a pipeline source instead")
+        raise UsageError(f"{file}: cannot tell the format from '{file.suffix}' or from its "
+                         f"bytes; known: {', '.join(sorted(EXTENSIONS))} (also compressed: "
+                         f"{', '.join(COMPRESSED_SUFFIXES)}). Write a pipeline source instead")
     shown = str(file) if root is None else _relative(file, root)
     block: dict[str, Any] = {"name": source_name(file, taken), "type": kind_of,
                              "kind": "connected_system" if kind_of in ("sqlite", "duckdb")
@@ -62,13 +63,56 @@ def infer_source(path: str | Path, *, root: Path | None = None,
 
     probe = Pipeline.model_validate({"name": "infer", "sources": [{**block, "path": str(file)}]})
     project = Project(root=Path.cwd(), settings=ProjectSettings())
-    columns = reader_for(kind_of)(probe.sources[0], project, None).raw_columns()
+    batch = reader_for(kind_of)(probe.sources[0], project, None)
+    columns = batch.raw_columns()
+    notes: list[str] = []
+    if kind_of == "excel":
+        block["sheet"] = batch.details["sheet"]
+        block["header_row"] = batch.details["header_row"]
+        others = [s for s in batch.details["sheets"] if s != block["sheet"]]
+        notes.append(f"sheet '{block['sheet']}' chosen" + (
+            f" (other sheets: {', '.join(others)})" if others else "")
+            + f"; column names at Excel row {block['header_row'] + 1}"
+            + (f", {batch.details['rows_above_header']} title row(s) above skipped"
+               if batch.details["rows_above_header"] else ""))
+    if batch.details.get("compression"):
+        notes.append(f"read through {batch.details['compression']} decompression")
     mapping, key = suggest_mapping(columns)
     if key:
         block["key"] = key
     block["mapping"] = mapping
+    if not mapping:
+        notes.append("warning: no column matched a known contact field, so the mapping is "
+                     "empty; write 'mapping:' by hand (columns: "
+                     + ", ".join(columns[:20]) + (", ..." if len(columns) > 20 else "") + ")")
     block["unmapped"] = [c for c in columns if c not in mapping and c != key]
+    block["notes"] = notes
     return block
+
+
+COMPRESSED_SUFFIXES = (".gz", ".bz2", ".xz")
+_BYTE_KINDS = {"xlsx": "excel", "ods": "excel", "xls": "excel", "parquet": "parquet",
+               "sqlite": "sqlite", "duckdb": "duckdb"}
+
+
+def kind_from_bytes(file: Path) -> str | None:
+    """The source type of ``file``: what its bytes say first, then its extension."""
+    from contactops.sources.sniff import sniff_file
+
+    found = sniff_file(file)
+    if found.kind in _BYTE_KINDS:
+        return _BYTE_KINDS[found.kind]
+    suffixes = [s.lower() for s in file.suffixes]
+    if suffixes and suffixes[-1] in COMPRESSED_SUFFIXES:
+        suffixes.pop()
+    by_name = EXTENSIONS.get(suffixes[-1]) if suffixes else None
+    if by_name in ("csv", "json"):
+        return by_name
+    if found.is_text:  # no name, or a name that lies (a CSV saved as .xlsx)
+        with file.open("rb") as handle:
+            head = handle.read(4096).lstrip(b"\xef\xbb\xbf \t\r\n")
+        return "json" if head[:1] in (b"[", b"{") else "csv"
+    return by_name
 
 
 def _pick_sqlite_table(file: Path) -> str:
@@ -103,6 +147,7 @@ def zero_config_pipeline(files: list[str], *, root: Path) -> dict[str, Any]:
         block = infer_source(file, root=root, taken=taken)
         taken.add(block["name"])
         block.pop("unmapped")
+        block.pop("notes")
         block["auto_map"] = True
         sources.append(block)
     return {"name": "adhoc", "sources": sources}

@@ -23,12 +23,15 @@ from __future__ import annotations
 import gc
 import itertools
 import json
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from contactops.errors import SourceError
-from contactops.sources.base import ROW, RawBatch, Reject, file_sha256
+from contactops.errors import SourceRefused
+from contactops.sources import sniff
+from contactops.sources.base import ROW, RawBatch, Reject, file_sha256, without_nuls
 
 if TYPE_CHECKING:
     import polars as pl
@@ -38,6 +41,8 @@ if TYPE_CHECKING:
     from contactops.engine.warehouse import Warehouse
 
 _RAW_LIMIT = 10_000
+#: Nesting that Python's recursion limit allows, roughly; deeper records are rejected.
+MAX_DEPTH = 900
 
 
 class _Number(str):
@@ -53,9 +58,9 @@ def read(source: JsonSource, project: Project, warehouse: Warehouse | None = Non
     """Read the records of the JSON or NDJSON file at ``source.path``."""
     path = project.path(source.path)
     if not path.is_file():
-        raise SourceError(f"source '{source.name}': file {source.path} not found "
-                          f"(looked in {path}); fix 'path:' in the pipeline")
-    data = path.read_bytes()
+        raise SourceRefused(f"source '{source.name}': file {source.path} not found "
+                            f"(looked in {path}); fix 'path:' in the pipeline")
+    data = _bytes_of(source, path)
     text = _decode(source, data)
     del data
     with _gc_paused():
@@ -71,6 +76,7 @@ def read(source: JsonSource, project: Project, warehouse: Warehouse | None = Non
         frame = _frame(rows, numbers)
     details["records"] = len(rows) + len(rejects)
     details["columns"] = len(frame.columns) - 1
+    frame = without_nuls(frame, details)
     return RawBatch(frame=frame, rejects=rejects, content_hash=file_sha256(path),
                     location=str(source.path), details=details)
 
@@ -89,14 +95,46 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
+def _bytes_of(source: JsonSource, path: Path) -> bytes:
+    """The file's bytes, expanded when compressed; anything that is not text is refused."""
+    found = sniff.sniff_file(path)
+    if found.kind in ("gzip", "bz2", "xz"):
+        with tempfile.TemporaryDirectory(prefix="contactops-json-") as tmp:
+            expanded = sniff.decompressed_copy(path, found.kind, Path(tmp) / "expanded.json",
+                                               source.path, source.name)
+            inner = sniff.sniff_file(expanded)
+            if not inner.is_text:
+                raise sniff.refuse(f"{source.path} (after {found.kind} decompression)", inner,
+                                   "JSON", source.name)
+            return _recode(expanded.read_bytes(), inner.encoding)
+    if not found.is_text:
+        raise sniff.refuse(source.path, found, "JSON", source.name)
+    return _recode(path.read_bytes(), found.encoding)
+
+
+def _recode(data: bytes, encoding: str | None) -> bytes:
+    """UTF-16/32 JSON (allowed by RFC 8259's predecessor) as UTF-8 bytes."""
+    if encoding is None or encoding == "utf-8-sig":
+        return data
+    try:
+        return data.decode(encoding).encode("utf-8")
+    except UnicodeDecodeError:
+        return data  # _decode names the bad byte
+
+
 def _decode(source: JsonSource, data: bytes) -> str:
     try:
-        return data.decode("utf-8-sig")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        raise SourceError(f"source '{source.name}': {source.path} is not UTF-8 (bad byte at "
-                          f"line {line}, byte offset {exc.start}); JSON must be UTF-8 — "
-                          "re-save the file as UTF-8") from None
+        raise SourceRefused(f"source '{source.name}': {source.path} is not UTF-8 (bad byte at "
+                            f"line {line}, byte offset {exc.start}); JSON must be UTF-8 — "
+                            "re-save the file as UTF-8") from None
+    if "\x00" in text:  # a raw NUL is not JSON; as text it would end values early
+        line = text[: text.index("\x00")].count("\n") + 1
+        raise SourceRefused(f"source '{source.name}': {source.path} holds a NUL byte at line "
+                            f"{line}; JSON cannot contain raw NULs — re-export the file")
+    return text
 
 
 def _detect(source: JsonSource, text: str) -> tuple[str, Any]:
@@ -106,26 +144,33 @@ def _detect(source: JsonSource, text: str) -> tuple[str, Any]:
     stripped = text.lstrip()
     if not stripped:
         if source.format == "json":
-            raise SourceError(f"source '{source.name}': {source.path} is empty; "
-                              "expected a JSON document")
+            raise SourceRefused(f"source '{source.name}': {source.path} is empty; "
+                                "expected a JSON document")
         return "ndjson", None
     try:
         return "json", _decoder.decode(text)
     except json.JSONDecodeError as exc:
         error = exc
+    except RecursionError:
+        error = None
     first_line = stripped.split("\n", 1)[0].strip()
     if source.format == "auto" and stripped[0] in "[{" and _parses(first_line):
         return "ndjson", None
+    if error is None:
+        raise SourceRefused(f"source '{source.name}': {source.path} nests objects or arrays "
+                            f"deeper than {MAX_DEPTH} levels, which contactops does not read; "
+                            "flatten the records (or write one record a line as NDJSON)")
     hint = ("; if the file holds one JSON object per line set 'format: ndjson'"
             if error.msg == "Extra data" else "; fix the JSON syntax at that position")
-    raise SourceError(f"source '{source.name}': {source.path} is not valid JSON: {error.msg} "
-                      f"at line {error.lineno} column {error.colno}{hint}")
+    raise SourceRefused(f"source '{source.name}': {source.path} is not valid JSON: "
+                        f"{error.msg.removesuffix(' at')} at line {error.lineno} column "
+                        f"{error.colno}{hint}")
 
 
 def _parses(line: str) -> bool:
     try:
         _decoder.decode(line)
-    except json.JSONDecodeError:
+    except (json.JSONDecodeError, RecursionError):
         return False
     return True
 
@@ -150,6 +195,9 @@ def _ndjson_records(source: JsonSource, text: str, details: dict[str, Any]
         record += 1
         try:
             value = decode(line)
+        except RecursionError:
+            rejects.append(_too_deep(source, record, line[:_RAW_LIMIT], line_number))
+            continue
         except json.JSONDecodeError as exc:
             rejects.append(Reject(
                 row_number=record, line_number=line_number, reason_code="invalid_json",
@@ -161,7 +209,11 @@ def _ndjson_records(source: JsonSource, text: str, details: dict[str, Any]
         if not isinstance(value, dict):
             rejects.append(_not_an_object(source, record, value, line_number))
             continue
-        rows.append(_flatten(value))
+        flat = _flat_or_none(value)
+        if flat is None:
+            rejects.append(_too_deep(source, record, line[:_RAW_LIMIT], line_number))
+            continue
+        rows.append(flat)
         numbers.append(record)
     details["blank_lines"] = blank
     return rows, rejects, numbers
@@ -181,14 +233,14 @@ def _records_of(source: JsonSource, document: Any) -> tuple[list[Any], str | Non
                 keys = (", ".join(map(str, node)) if isinstance(node, dict)
                         else f"an array of {len(node)}" if isinstance(node, list)
                         else "a single value")
-                raise SourceError(
+                raise SourceRefused(
                     f"source '{source.name}': records_path '{source.records_path}' not found "
                     f"in {source.path}: no '{part}' under {where} (found there: {keys}); "
                     "fix 'records_path:'")
             walked.append(part)
         if isinstance(node, list):
             return node, source.records_path
-        raise SourceError(
+        raise SourceRefused(
             f"source '{source.name}': records_path '{source.records_path}' in {source.path} "
             f"holds {_kind(node)}, not an array of records; point it at the array")
     if isinstance(document, list):
@@ -199,12 +251,12 @@ def _records_of(source: JsonSource, document: Any) -> tuple[list[Any], str | Non
         if len(arrays) == 1:
             return document[arrays[0]], arrays[0]
         if len(arrays) > 1:
-            raise SourceError(
+            raise SourceRefused(
                 f"source '{source.name}': {source.path} holds several arrays of records "
                 f"({', '.join(arrays)}); set 'records_path:' to the one to read")
         return [document], None
-    raise SourceError(f"source '{source.name}': {source.path} holds {_kind(document)}, "
-                      "not records; expected an array of objects or NDJSON")
+    raise SourceRefused(f"source '{source.name}': {source.path} holds {_kind(document)}, "
+                        "not records; expected an array of objects or NDJSON")
 
 
 def _document_records(source: JsonSource, records: list[Any]
@@ -213,12 +265,30 @@ def _document_records(source: JsonSource, records: list[Any]
     numbers: list[int] = []
     rejects: list[Reject] = []
     for number, value in enumerate(records, start=1):
-        if isinstance(value, dict):
-            rows.append(_flatten(value))
+        flat = _flat_or_none(value) if isinstance(value, dict) else None
+        if flat is not None:
+            rows.append(flat)
             numbers.append(number)
+        elif isinstance(value, dict):
+            rejects.append(_too_deep(source, number, None, None))
         else:
             rejects.append(_not_an_object(source, number, value, None))
     return rows, rejects, numbers
+
+
+def _flat_or_none(record: dict[str, Any]) -> dict[str, str | None] | None:
+    try:
+        return _flatten(record)
+    except RecursionError:
+        return None
+
+
+def _too_deep(source: JsonSource, record: int, raw: str | None, line: int | None) -> Reject:
+    where = f"line {line} (record {record})" if line else f"record {record}"
+    return Reject(
+        row_number=record, line_number=line, reason_code="too_deep", raw=raw,
+        message=(f"{source.path} {where}: the record nests objects or arrays deeper than "
+                 f"{MAX_DEPTH} levels, which contactops does not read; flatten the record"))
 
 
 def _not_an_object(source: JsonSource, record: int, value: Any, line: int | None) -> Reject:
@@ -295,8 +365,8 @@ def _frame(rows: list[dict[str, str | None]], numbers: list[int]) -> pl.DataFram
     # union of the keys in first-seen order; from_dicts fills missing keys with null
     names = dict.fromkeys(itertools.chain.from_iterable(rows))
     if ROW in names:
-        raise SourceError(f"a JSON field is named '{ROW}', which contactops reserves; "
-                          "rename the field in the file")
+        raise SourceRefused(f"a JSON field is named '{ROW}', which contactops reserves; "
+                            "rename the field in the file")
     schema = {name: pl.Utf8 for name in names}
     frame = pl.from_dicts(rows, schema=schema) if rows else pl.DataFrame(schema=schema)
     return frame.with_columns(pl.Series(ROW, numbers, dtype=pl.Int64))

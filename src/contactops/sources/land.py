@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from contactops.errors import AccountingError
-from contactops.sources.base import REJECT_COLUMNS, ROW, RawBatch, Reject
+from contactops.sources.base import REJECT_COLUMNS, ROW, RawBatch, Reject, reader_notes
 from contactops.sources.mapping import CONTENT, KEY, OCCURRENCE, MappedBatch, role_fields
 
 if TYPE_CHECKING:
@@ -37,6 +37,7 @@ class LoadInfo:
     mapping: dict[str, str] = field(default_factory=dict)
     key: str | None = None
     shrink: Shrink | None = None     # set when the volume gate looked at this load
+    notes: list[str] = field(default_factory=list)   # what the reader repaired or decided
 
     @property
     def blocked(self) -> bool:
@@ -64,8 +65,9 @@ class LoadInfo:
         tail = f" ({reasons})" if reasons else ""
         accepted = (f"; shrink {self.shrink.old_records} -> {self.shrink.new_records} "
                     "accepted" if self.shrink is not None else "")
+        notes = "".join(f"\n        note: {note}" for note in self.notes)
         return (f"{self.source}: read {self.rows_read}, accepted {self.rows_accepted}, "
-                f"rejected {self.rows_rejected}{tail}{accepted} [{self.load_id}]")
+                f"rejected {self.rows_rejected}{tail}{accepted} [{self.load_id}]{notes}")
 
 
 def already_loaded(wh: Warehouse, source: str, content_hash: str) -> tuple[str, str] | None:
@@ -100,7 +102,8 @@ def land(wh: Warehouse, source: Source, raw: RawBatch, mapped: MappedBatch, *, r
 
     rejects = [*raw.rejects, *mapped.rejects]
     info = LoadInfo(source=source.name, load_id=None, location=raw.location,
-                    rows_read=raw.rows_read, mapping=mapped.mapping, key=mapped.key)
+                    rows_read=raw.rows_read, mapping=mapped.mapping, key=mapped.key,
+                    notes=reader_notes(raw.details))
     keyed = source.role != "activity"  # a reference row is keyed like a contact row
     table = {"contacts": "source_records", "activity": "activities",
              "reference": "reference_records"}[source.role]

@@ -119,9 +119,10 @@ def map_batch(source: SourceBase, batch: RawBatch, mapping: dict[str, str],
     else:
         exprs.append(pl.lit(None, dtype=pl.Utf8).alias("extras"))
     exprs.append((pl.col(key) if key else pl.lit(None, dtype=pl.Utf8)).alias(KEY))
-    if not key:  # a derived key needs the whole row
+    if not key:  # a derived key needs the whole row (a row of no columns is empty)
         exprs.append(pl.concat_str([pl.col(c).fill_null("\x00") for c in raw_cols],
-                                   separator="\x1f").alias(CONTENT))
+                                   separator="\x1f").alias(CONTENT) if raw_cols
+                     else pl.lit("", dtype=pl.Utf8).alias(CONTENT))
     out = frame.select(exprs)
     empty_rows = _empty_rows(frame, raw_cols)
     out = out.with_columns(pl.col(ROW).is_in(empty_rows.implode()).alias("_empty"))

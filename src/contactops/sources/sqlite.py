@@ -14,8 +14,8 @@ import hashlib
 import sqlite3
 from typing import TYPE_CHECKING, Any
 
-from contactops.errors import SourceError
-from contactops.sources.base import RawBatch, as_strings, frame_sha256
+from contactops.errors import SourceRefused
+from contactops.sources.base import RawBatch, as_strings, frame_sha256, without_nuls
 
 if TYPE_CHECKING:
     import polars as pl
@@ -31,20 +31,22 @@ def read(source: SqliteSource, project: Project, warehouse: Warehouse | None = N
     """Read ``source.table`` or the result of ``source.query`` from ``source.path``."""
     path = project.path(source.path)
     if not path.is_file():
-        raise SourceError(f"source '{source.name}': SQLite file {source.path} not found "
-                          f"(looked in {path}); fix 'path:' in the pipeline")
+        raise SourceRefused(f"source '{source.name}': SQLite file {source.path} not found "
+                            f"(looked in {path}); fix 'path:' in the pipeline")
     try:
         con = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
     except sqlite3.Error as exc:
-        raise SourceError(f"source '{source.name}': cannot open {source.path}: {exc}") from None
+        raise SourceRefused(f"source '{source.name}': cannot open {source.path}: {exc}") from None
     try:
         try:
             con.execute("PRAGMA query_only = ON")
             tables = _tables(con)
         except sqlite3.DatabaseError as exc:
-            raise SourceError(f"source '{source.name}': {source.path} is not a readable SQLite "
-                              f"database ({exc}); check 'path:' points at a .sqlite file"
-                              ) from None
+            raise SourceRefused(f"source '{source.name}': {source.path} is not a readable SQLite "
+                                f"database ({exc}); check 'path:' points at a .sqlite file"
+                                ) from None
+        refused: list[str] = []
+        con.set_authorizer(_read_only(refused))
         if source.table is not None:
             table = _find_table(source, tables)
             sql = f"SELECT * FROM {_quote(table)}"
@@ -52,14 +54,14 @@ def read(source: SqliteSource, project: Project, warehouse: Warehouse | None = N
         else:
             sql = str(source.query)
             location = f"query on {source.path}"
-        frame = _fetch(con, sql, source, tables)
+        frame = _fetch(con, sql, source, tables, refused)
     finally:
         con.close()
     digest = hashlib.sha256(f"{frame_sha256(frame)}\n{sql}".encode()).hexdigest()
-    return RawBatch(frame=as_strings(frame), rejects=[], content_hash=digest,
-                    location=location,
-                    details={"format": "sqlite", "sql": sql, "records": frame.height,
-                             "columns": len(frame.columns)})
+    details = {"format": "sqlite", "sql": sql, "records": frame.height,
+               "columns": len(frame.columns)}
+    return RawBatch(frame=without_nuls(as_strings(frame), details), rejects=[],
+                    content_hash=digest, location=location, details=details)
 
 
 def _tables(con: sqlite3.Connection) -> list[str]:
@@ -75,29 +77,56 @@ def _find_table(source: SqliteSource, tables: list[str]) -> str:
             return table
     close = difflib.get_close_matches(wanted, tables, n=1, cutoff=0.6)
     hint = f"; did you mean '{close[0]}'?" if close else ""
-    raise SourceError(f"source '{source.name}': table '{wanted}' not found in {source.path}; "
-                      f"tables there: {', '.join(tables) or '(none)'}{hint}")
+    raise SourceRefused(f"source '{source.name}': table '{wanted}' not found in {source.path}; "
+                        f"tables there: {', '.join(tables) or '(none)'}{hint}")
+
+
+_ALLOWED = frozenset({sqlite3.SQLITE_SELECT, sqlite3.SQLITE_READ, sqlite3.SQLITE_FUNCTION,
+                      sqlite3.SQLITE_RECURSIVE})
+_ACTIONS = {sqlite3.SQLITE_ATTACH: "ATTACH", sqlite3.SQLITE_DETACH: "DETACH",
+            sqlite3.SQLITE_PRAGMA: "PRAGMA", sqlite3.SQLITE_INSERT: "INSERT",
+            sqlite3.SQLITE_UPDATE: "UPDATE", sqlite3.SQLITE_DELETE: "DELETE",
+            sqlite3.SQLITE_CREATE_TABLE: "CREATE TABLE", sqlite3.SQLITE_DROP_TABLE: "DROP TABLE",
+            sqlite3.SQLITE_TRANSACTION: "a transaction"}
+
+
+def _read_only(refused: list[str]):
+    """An authorizer that lets a statement only read: SQLite checks it while preparing, so a
+    refused ATTACH never gets to create its file."""
+    def authorize(action: int, *_args: object) -> int:
+        if action in _ALLOWED:
+            return sqlite3.SQLITE_OK
+        refused.append(_ACTIONS.get(action, f"action {action}"))
+        return sqlite3.SQLITE_DENY
+
+    return authorize
 
 
 def _fetch(con: sqlite3.Connection, sql: str, source: SqliteSource,
-           tables: list[str]) -> pl.DataFrame:
+           tables: list[str], refused: list[str] | None = None) -> pl.DataFrame:
     import polars as pl
 
     try:
         cursor = con.execute(sql)
     except sqlite3.Error as exc:
-        raise SourceError(f"source '{source.name}': query on {source.path} failed: {exc}; "
-                          f"fix 'query:' (tables there: {', '.join(tables) or '(none)'})"
-                          ) from None
+        if refused:
+            raise SourceRefused(
+                f"source '{source.name}': query on {source.path} failed: it uses "
+                f"{refused[0]}, which a source query may not (it may only read; nothing was "
+                "run); write a SELECT "
+                "over the tables there: " + (", ".join(tables) or "(none)")) from None
+        raise SourceRefused(f"source '{source.name}': query on {source.path} failed: {exc}; "
+                            f"fix 'query:' (tables there: {', '.join(tables) or '(none)'})"
+                            ) from None
     if cursor.description is None:
-        raise SourceError(f"source '{source.name}': query on {source.path} returns no rows "
-                          "(not a SELECT); 'query:' must be a SELECT statement")
+        raise SourceRefused(f"source '{source.name}': query on {source.path} returns no rows "
+                            "(not a SELECT); 'query:' must be a SELECT statement")
     names = [d[0] for d in cursor.description]
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
-        raise SourceError(f"source '{source.name}': query on {source.path} returns the column "
-                          f"name(s) {', '.join(duplicates)} more than once; give each column "
-                          "a unique alias (SELECT a.id AS account_id, ...)")
+        raise SourceRefused(f"source '{source.name}': query on {source.path} returns the column "
+                            f"name(s) {', '.join(duplicates)} more than once; give each column "
+                            "a unique alias (SELECT a.id AS account_id, ...)")
     schema = {n: pl.Utf8 for n in names}
     chunks = []
     try:
@@ -105,8 +134,8 @@ def _fetch(con: sqlite3.Connection, sql: str, source: SqliteSource,
             columns = [[_text(v) for v in column] for column in zip(*rows, strict=True)]
             chunks.append(pl.DataFrame(columns, schema=schema, orient="col"))
     except sqlite3.Error as exc:
-        raise SourceError(f"source '{source.name}': reading {source.path} failed: {exc}"
-                          ) from None
+        raise SourceRefused(f"source '{source.name}': reading {source.path} failed: {exc}"
+                            ) from None
     return pl.concat(chunks) if chunks else pl.DataFrame(schema=schema)
 
 
