@@ -427,6 +427,20 @@ def test_text_named_sqlite_is_refused(hostile: Hostile) -> None:
     assert "data/crm.sqlite is not a readable SQLite database" in result.output
 
 
+def test_sqlite_file_named_as_a_duckdb_source_is_refused_offline(hostile: Hostile) -> None:
+    # DuckDB would try to download its sqlite extension to ATTACH this; the bytes say what it is.
+    con = sqlite3.connect(hostile.root / "data" / "crm.duckdb")
+    con.execute("CREATE TABLE contacts (email TEXT)")
+    con.commit()
+    con.close()
+    hostile.pipeline("crm.duckdb", "duckdb", table="contacts")
+    result = hostile.cli("run", "pipelines/p.yaml", "--until", "ingest")
+    assert result.exit_code == 2, result.output
+    assert "data/crm.duckdb is a SQLite database, not a DuckDB file" in result.output
+    assert "type: sqlite" in result.output and "Extension" not in result.output
+    assert hostile.accounting().loads == 0
+
+
 def test_repairs_are_told_in_the_run_output(hostile: Hostile) -> None:
     data = LOADED["mixed-utf8-latin1"].data().replace(b"\n", b"\r\n", 1).replace(
         b"Ann", b"A\x00nn")

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
+from contactops.engine.connect import connect
+
 if TYPE_CHECKING:
     import polars as pl
 
@@ -34,7 +36,7 @@ def read_csv_strict(path: Path, columns: list[str], *, delimiter: str, quote: st
                     header: bool) -> CsvParse:
     import polars as pl
 
-    con = duckdb.connect()
+    con = connect()
     try:
         spec = "{" + ", ".join(f"{_quote_sql(c)}: 'VARCHAR'" for c in columns) + "}"
         options = (

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
+from contactops.engine.connect import connect
+
 if TYPE_CHECKING:
     import polars as pl
 
@@ -45,7 +47,7 @@ def read_duckdb_file(path: Path, table: str | None = None, query: str | None = N
     if (table is None) == (query is None):
         raise ValueError("give exactly one of table or query")
     shown = display or str(path)
-    con = duckdb.connect(":memory:")
+    con = connect()
     try:
         try:
             con.execute(f"ATTACH {_literal(str(path))} AS {_ALIAS} (READ_ONLY)")

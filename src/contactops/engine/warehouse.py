@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
+from contactops.engine.connect import connect
 from contactops.engine.faults import check_warehouse_path, explain_fault
 from contactops.engine.schema import create_schema
 from contactops.errors import ContactopsError, ResourceError, WarehouseBusy
@@ -24,9 +25,6 @@ if TYPE_CHECKING:
     import polars as pl
 
 _PID = re.compile(r"PID (\d+)")
-_CONFIG = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
-"""Never download or load an extension: the warehouse needs none, and a file DuckDB could
-read through one (SQLite, a CSV) is not a warehouse."""
 
 
 class Warehouse:
@@ -57,7 +55,7 @@ class Warehouse:
         delay = 0.05
         while True:
             try:
-                return duckdb.connect(target, read_only=self.read_only, config=_CONFIG)
+                return connect(target, read_only=self.read_only)
             except duckdb.IOException as exc:
                 if "lock" not in str(exc).lower():
                     raise _open_error(target, exc) from None

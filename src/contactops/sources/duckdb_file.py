@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from contactops.errors import SourceRefused
 from contactops.sources.base import RawBatch, as_strings, frame_sha256, without_nuls
+from contactops.sources.sniff import refuse, sniff_file
 
 if TYPE_CHECKING:
     from contactops.config.loader import Project
@@ -31,6 +32,9 @@ def read(source: DuckdbSource, project: Project, warehouse: Warehouse | None = N
             and warehouse.path.resolve() == path.resolve():
         raise SourceRefused(f"source '{source.name}': {source.path} is the warehouse itself; "
                             "read another DuckDB file (copy the table out first)")
+    sniffed = sniff_file(path)
+    if sniffed.kind != "duckdb":
+        raise refuse(str(source.path), sniffed, "DuckDB", source.name)
     try:
         frame, sql = read_duckdb_file(path, table=source.table, query=source.query,
                                       display=str(source.path))
