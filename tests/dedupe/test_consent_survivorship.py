@@ -1,0 +1,103 @@
+"""Consent survivorship on literal records: an edit is not consent, and every decision says why."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import polars as pl
+import pytest
+
+from contactops.config.dedupe import DedupeSettings
+from contactops.dedupe.consent import REASONS, merge_consent
+from contactops.dedupe.survivorship import golden_records
+
+T1, T2, T3 = datetime(2024, 1, 10), datetime(2024, 3, 1), datetime(2024, 6, 1)
+SCHEMA = {"contact_id": pl.String, "record_id": pl.String, "consent_email": pl.String,
+          "consent_timestamp": pl.Datetime("us"), "updated_at": pl.Datetime("us"),
+          "created_at": pl.Datetime("us")}
+
+
+def _merge(rows: list[tuple]) -> dict:
+    """rows: (status, consent_timestamp, updated_at, created_at); record ids r0, r1, ..."""
+    frame = pl.DataFrame([("c", f"r{i}", *r) for i, r in enumerate(rows)], schema=SCHEMA,
+                         orient="row")
+    return merge_consent(frame, ("email",)).row(0, named=True)
+
+
+CASES = [
+    # opt-out + opt-in edited later but with no consent timestamp: an edit is not consent
+    ([("opted_out", T1, T1, None), ("opted_in", None, T3, None)],
+     ("opted_out", "r0", "opt_out_kept_over_edit")),
+    ([("opted_out", T1, None, None), ("opted_in", None, None, T3)],
+     ("opted_out", "r0", "opt_out_kept_over_edit")),
+    # opt-in with an older consent timestamp but edited after the opt-out
+    ([("opted_out", T2, None, None), ("opted_in", T1, T3, None)],
+     ("opted_out", "r0", "opt_out_kept_over_edit")),
+    # opt-out at T1, opt-in consented at T2 > T1: the later consent wins
+    ([("opted_out", T1, T1, T1), ("opted_in", T2, T2, T1)],
+     ("opted_in", "r1", "opt_in_later_consent")),
+    # opt-out without a timestamp takes its record's latest date T3 > T2
+    ([("opted_out", None, T3, T1), ("opted_in", T2, T2, None)],
+     ("opted_out", "r0", "opt_out_kept")),
+    # ... and is overridden only by a consent later than that latest date
+    ([("opted_out", None, T2, T1), ("opted_in", T3, None, None)],
+     ("opted_in", "r1", "opt_in_later_consent")),
+    # ties keep the opt-out
+    ([("opted_out", T2, None, None), ("opted_in", T2, None, None)],
+     ("opted_out", "r0", "opt_out_kept")),
+    ([("opted_out", None, T2, None), ("opted_in", T2, T3, None)],
+     ("opted_out", "r0", "opt_out_kept_over_edit")),
+    # an opt-out with no date at all counts as the newest possible
+    ([("opted_out", None, None, None), ("opted_in", T3, T3, T3)],
+     ("opted_out", "r0", "opt_out_kept")),
+    # the latest of several opt-outs is the one to beat
+    ([("opted_out", T1, None, None), ("opted_out", T3, None, None), ("opted_in", T2, None, None)],
+     ("opted_out", "r1", "opt_out_kept")),
+    # a pending never overrides an opt-out on its own, whatever its time
+    ([("opted_out", T1, None, None), ("pending", T3, T3, None)],
+     ("opted_out", "r0", "opt_out_kept")),
+    # after a later opt-in, a still later pending is the latest statement
+    ([("opted_out", T1, None, None), ("opted_in", T2, None, None), ("pending", T3, None, None)],
+     ("pending", "r2", "latest_stated")),
+    # no opt-out: the latest statement by consent time, else record time (as before)
+    ([("opted_in", T1, None, None), ("pending", None, T2, None)],
+     ("pending", "r1", "latest_stated")),
+    ([("pending", T1, None, None), ("opted_in", T2, None, None)],
+     ("opted_in", "r1", "latest_stated")),
+    ([("opted_in", T2, None, None), ("pending", T2, None, None)],
+     ("pending", "r1", "latest_stated")),
+    ([("opted_in", T1, None, None), ("unknown", T3, T3, T3)],
+     ("opted_in", "r0", "latest_stated")),
+    ([("unknown", T1, None, None), ("unknown", None, None, None)],
+     ("unknown", None, "no_statement")),
+]
+
+
+@pytest.mark.parametrize(("rows", "expected"), CASES)
+def test_consent_decision(rows: list[tuple], expected: tuple) -> None:
+    row = _merge(rows)
+    assert (row["consent_email"], row["consent_email_record"],
+            row["consent_email_reason"]) == expected
+    assert row["consent_email_reason"] in REASONS
+
+
+def test_golden_contacts_carry_record_and_reason_per_channel() -> None:
+    records = pl.DataFrame([
+        ("c1", "a", "opted_out", "opted_in", T1, T1),
+        ("c1", "b", "opted_in", "unknown", None, T3),
+        ("c2", "c", "pending", "unknown", None, T1),
+    ], schema={"contact_id": pl.String, "record_id": pl.String, "consent_email": pl.String,
+               "consent_sms": pl.String, "consent_timestamp": pl.Datetime("us"),
+               "updated_at": pl.Datetime("us")}, orient="row").with_columns(
+        source=pl.lit("crm"))
+    contacts, provenance = golden_records(records, DedupeSettings())
+    got = contacts.sort("contact_id").select(
+        "contact_id", "consent_email", "consent_email_record", "consent_email_reason",
+        "consent_sms", "consent_sms_record", "consent_sms_reason").rows()
+    assert got == [
+        ("c1", "opted_out", "a", "opt_out_kept_over_edit", "opted_in", "a", "latest_stated"),
+        ("c2", "pending", "c", "only_record", "unknown", None, "no_statement"),
+    ]
+    email = provenance.filter(pl.col("field") == "consent_email")
+    assert email.select("contact_id", "record_id", "value").rows() == [
+        ("c1", "a", "opted_out")]
