@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 
+from typer.testing import CliRunner
+
+from contactops import Workbench
 from contactops.audiences import load_audience_config, make_plan
+from contactops.cli.dedupe import app as dedupe_app
 from contactops.config import load_pipeline
 from contactops.engine import Warehouse
 from contactops.pipeline import run_pipeline
@@ -78,3 +83,33 @@ def test_opted_out_linked_record_keeps_contact_out(make_project: Callable[..., P
     excluded = dict(plan.excluded.rows())
     assert excluded[ann] == "consent_opted_out"
     assert plan.exclusions == {"consent_opted_out": 1, "consent_pending": 1}
+
+
+def test_explain_shows_who_decided_consent_and_why(make_project: Callable[..., Path]) -> None:
+    pipeline = make_project(PIPELINE, {"data/crm.csv": CRM})
+    project = load_pipeline(pipeline)
+    run_pipeline(project, warn_only=True)
+    with Warehouse(project.warehouse_path) as wh:
+        ann, kept_by = wh.fetchall(
+            "SELECT contact_id, consent_email_record FROM contacts WHERE first_name = 'Ann'")[0]
+    res = CliRunner().invoke(dedupe_app, ["explain", "--contact", ann, "--json",
+                                          "--pipeline", str(pipeline)])
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.output)
+    assert len(out["pairs"]) == 1
+    email = next(r for r in out["consent"] if r["channel"] == "email")
+    assert (email["status"], email["record_id"], email["reason"]) == (
+        "opted_out", kept_by, "opt_out_kept_over_edit")
+    assert email["consent_timestamp"].startswith("2024-01-10")
+    assert "an edit is not consent" in email["meaning"]
+    table = CliRunner().invoke(dedupe_app, ["explain", "--contact", ann,
+                                            "--pipeline", str(pipeline)])
+    assert table.exit_code == 0 and "opt_out_kept_over_edit" in table.output
+    res = CliRunner().invoke(dedupe_app, ["explain", "--contact", "nope",
+                                          "--pipeline", str(pipeline)])
+    assert res.exit_code == 2 and "no contact with id 'nope'" in res.output
+    explained = Workbench(pipeline.parent.parent).dedupe.explain(ann)
+    assert explained.consent.filter(channel="email")["reason"].to_list() == [
+        "opt_out_kept_over_edit"]
+    assert "email: opted_out from record" in str(explained)
+    assert "Consent per channel" in explained._repr_html_()
