@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 
 import polars as pl
 import pytest
@@ -101,3 +102,9 @@ def test_golden_contacts_carry_record_and_reason_per_channel() -> None:
     email = provenance.filter(pl.col("field") == "consent_email")
     assert email.select("contact_id", "record_id", "value").rows() == [
         ("c1", "a", "opted_out")]
+
+
+def test_warehouse_doc_names_every_reason() -> None:
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "warehouse.md").read_text()
+    assert all(f"| `{reason}` |" in doc for reason in REASONS)
+    assert "`consent_<channel>_reason`" in doc
