@@ -7,6 +7,8 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from contactops.config.dedupe import DedupeSettings
 from contactops.dedupe.consent import REASONS, merge_consent
@@ -80,6 +82,58 @@ def test_consent_decision(rows: list[tuple], expected: tuple) -> None:
     assert (row["consent_email"], row["consent_email_record"],
             row["consent_email_reason"]) == expected
     assert row["consent_email_reason"] in REASONS
+
+
+_NEVER, _ALWAYS = datetime(1, 1, 1), datetime(9999, 1, 1)
+
+
+def _oracle(rows: list[tuple]) -> tuple:
+    """The rules of :mod:`contactops.dedupe.consent`, one contact at a time, in plain Python."""
+    recs = [(f"r{i}", *r) for i, r in enumerate(rows) if r[0] != "unknown"]
+    if not recs:
+        return ("unknown", None, "no_statement")
+
+    def latest(r: tuple) -> datetime | None:
+        return max((t for t in r[2:] if t is not None), default=None)
+
+    def stamp(r: tuple) -> datetime:
+        return next((t for t in r[2:] if t is not None), _NEVER)
+
+    def best(cands: list[tuple], when) -> tuple:  # latest, ties to pending, then record id
+        return min(cands, key=lambda r: (_ALWAYS - when(r), r[1] != "pending", r[0]))
+
+    outs = [r for r in recs if r[1] == "opted_out"]
+    if not outs:
+        w = best(recs, stamp)
+        return (w[1], w[0], "latest_stated")
+    out_t = {r[0]: r[2] or latest(r) or _ALWAYS for r in outs}
+    top = max(out_t.values())
+    decider = min(rid for rid, t in out_t.items() if t == top)
+
+    def when(r: tuple) -> datetime:
+        return (r[2] or _NEVER) if r[1] == "opted_in" else stamp(r)
+
+    later = [r for r in recs if r[1] != "opted_out" and when(r) > top]
+    if any(r[1] == "opted_in" for r in later):
+        w = best(later, when)
+        return (w[1], w[0], "opt_in_later_consent" if w[1] == "opted_in" else "latest_stated")
+    edited = any(r[1] == "opted_in" and (latest(r) or _NEVER) > top for r in recs)
+    return ("opted_out", decider, "opt_out_kept_over_edit" if edited else "opt_out_kept")
+
+
+_TIME = st.sampled_from([None, T1, T2, T3])
+_RECORD = st.tuples(st.sampled_from(["opted_in", "opted_out", "pending", "unknown"]),
+                    _TIME, _TIME, _TIME)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.lists(st.lists(_RECORD, min_size=1, max_size=5), min_size=1, max_size=6))
+def test_merge_agrees_with_the_plain_rules(contacts: list[list[tuple]]) -> None:
+    frame = pl.DataFrame([(f"c{c}", f"r{i}", *r) for c, rows in enumerate(contacts)
+                          for i, r in enumerate(rows)], schema=SCHEMA, orient="row")
+    got = merge_consent(frame, ("email",)).sort("contact_id")
+    assert got.select("consent_email", "consent_email_record", "consent_email_reason").rows() \
+        == [_oracle(rows) for rows in contacts]
 
 
 def test_golden_contacts_carry_record_and_reason_per_channel() -> None:

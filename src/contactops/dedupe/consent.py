@@ -85,13 +85,13 @@ def _channel(stated: pl.DataFrame, col: str) -> pl.DataFrame:
         # against an opt-out only an opt-in's own consent time counts (none: never later)
         _t=pl.when(against_out & opted_in).then(pl.col("_consent"))
         .otherwise(pl.col("_stamp").fill_null(_FAR_PAST)),
-        _tie=pl.when(status == "pending").then(1).otherwise(0),
-        _edited_later=opted_in & (pl.col("_latest") > pl.col("_out_t")).fill_null(False),
-    ).with_columns(
-        _overrides=(opted_in & (pl.col("_t") > pl.col("_out_t"))).fill_null(False)
-        .any().over("contact_id"))
-    eligible = rest.filter(~against_out | (pl.col("_overrides")
-                                           & (pl.col("_t") > pl.col("_out_t")).fill_null(False)))
+        _tie=pl.when(status == "pending").then(1).otherwise(0))
+    later = rest.filter(~against_out | (pl.col("_t") > pl.col("_out_t")).fill_null(False))
+    # statements after an opt-out count only where an opt-in overrides it
+    overridden = later.filter(against_out & opted_in).select("contact_id").unique()
+    eligible = pl.concat([later.filter(~against_out),
+                          later.filter(against_out).join(overridden, on="contact_id",
+                                                         how="semi")])
     winners = (eligible.sort(["contact_id", "_t", "_tie", "record_id"],
                              descending=[False, True, True, False])
                .unique("contact_id", keep="first")
@@ -99,12 +99,13 @@ def _channel(stated: pl.DataFrame, col: str) -> pl.DataFrame:
                        pl.col("record_id").alias(f"{col}_record"),
                        pl.when(against_out & opted_in).then(pl.lit("opt_in_later_consent"))
                        .otherwise(pl.lit("latest_stated")).alias(f"{col}_reason")))
-    over_edit = rest.group_by("contact_id").agg(pl.col("_edited_later").any())
+    edited = (rest.filter(opted_in & (pl.col("_latest") > pl.col("_out_t")))
+              .select("contact_id").unique().with_columns(_edited=pl.lit(True)))
     kept = (last_out.join(winners, on="contact_id", how="anti")
-            .join(over_edit, on="contact_id", how="left")
+            .join(edited, on="contact_id", how="left")
             .select("contact_id", pl.lit("opted_out").alias(col),
                     pl.col("_out_record").alias(f"{col}_record"),
-                    pl.when(pl.col("_edited_later").fill_null(False))
+                    pl.when(pl.col("_edited").fill_null(False))
                     .then(pl.lit("opt_out_kept_over_edit")).otherwise(pl.lit("opt_out_kept"))
                     .alias(f"{col}_reason")))
     return pl.concat([winners, kept])
