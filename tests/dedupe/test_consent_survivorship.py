@@ -84,6 +84,17 @@ def test_consent_decision(rows: list[tuple], expected: tuple) -> None:
     assert row["consent_email_reason"] in REASONS
 
 
+def test_a_consent_timestamp_in_the_future_is_no_evidence() -> None:
+    rows = [("c", "r0", "opted_out", T1, None, None), ("c", "r1", "opted_in", T3, None, None)]
+    frame = pl.DataFrame(rows, schema=SCHEMA, orient="row")
+    before = merge_consent(frame, ("email",), now=T2).row(0, named=True)
+    assert (before["consent_email"], before["consent_email_reason"]) == (
+        "opted_out", "opt_out_kept_over_edit")
+    after = merge_consent(frame, ("email",), now=datetime(2025, 1, 1)).row(0, named=True)
+    assert (after["consent_email"], after["consent_email_reason"]) == (
+        "opted_in", "opt_in_later_consent")
+
+
 _NEVER, _ALWAYS = datetime(1, 1, 1), datetime(9999, 1, 1)
 
 

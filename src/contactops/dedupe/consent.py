@@ -1,8 +1,9 @@
 """Safety-first consent of a merged contact, per channel, with the reason it was decided.
 
 * An opt-out on a channel is overridden only by an opt-in whose own ``consent_timestamp`` is
-  later than the opt-out. A record being edited (``updated_at``) or created (``created_at``)
-  is not consent: an opt-in without a consent timestamp never overrides an opt-out.
+  later than the opt-out (and not in the future: a date not yet reached is a typo, not
+  evidence). A record being edited (``updated_at``) or created (``created_at``) is not
+  consent: an opt-in without a consent timestamp never overrides an opt-out.
 * An opt-out's time is its ``consent_timestamp``; without one, its record's latest date
   (``updated_at``/``created_at``, the cautious side); with no date at all, the newest
   possible. Equal times keep the opt-out. With several opt-outs, the latest one counts.
@@ -15,6 +16,8 @@ Every decision names the record that made it and a reason (:data:`REASONS`).
 """
 
 from __future__ import annotations
+
+from datetime import UTC, datetime
 
 import polars as pl
 
@@ -29,7 +32,7 @@ REASONS: dict[str, str] = {
     "no_statement": "no record states opted_in, opted_out or pending on this channel",
     "opt_out_kept": "an opt-out, and no opt-in with a later consent timestamp",
     "opt_out_kept_over_edit": "an opt-out kept although an opted-in record was edited or "
-                              "created later: an edit is not consent",
+                              "created later (or dated in the future): an edit is not consent",
     "opt_in_later_consent": "an opt-out overridden by an opt-in with a later consent timestamp",
     "latest_stated": "the latest opted_in or pending statement (ties to pending)",
 }
@@ -41,18 +44,22 @@ def _when(records: pl.DataFrame, name: str) -> pl.Expr:
     return pl.lit(None, pl.Datetime("us"))
 
 
-def merge_consent(records: pl.DataFrame, channels: tuple[str, ...] = CHANNELS) -> pl.DataFrame:
+def merge_consent(records: pl.DataFrame, channels: tuple[str, ...] = CHANNELS,
+                  now: datetime | None = None) -> pl.DataFrame:
     """One row per contact_id: ``consent_<channel>``, ``_record`` and ``_reason``.
 
     ``records`` has contact_id, record_id, consent_<channel> and optionally
-    consent_timestamp/updated_at/created_at.
+    consent_timestamp/updated_at/created_at. A consent timestamp after ``now`` (default:
+    the current UTC time) never lets an opt-in override an opt-out.
     """
     consent, updated, created = (_when(records, c) for c in
                                  ("consent_timestamp", "updated_at", "created_at"))
+    cutoff = (now or datetime.now(UTC)).replace(tzinfo=None)
     base = records.select(
         "contact_id", "record_id",
         *[f"consent_{ch}" for ch in channels if f"consent_{ch}" in records.columns],
         _consent=consent,
+        _evidence=pl.when(consent <= cutoff).then(consent),
         _latest=pl.max_horizontal(consent, updated, created),
         _stamp=pl.coalesce(consent, updated, created))
     out = base.select("contact_id").unique()
@@ -83,7 +90,7 @@ def _channel(stated: pl.DataFrame, col: str) -> pl.DataFrame:
     opted_in = status == "opted_in"
     rest = rest.with_columns(
         # against an opt-out only an opt-in's own consent time counts (none: never later)
-        _t=pl.when(against_out & opted_in).then(pl.col("_consent"))
+        _t=pl.when(against_out & opted_in).then(pl.col("_evidence"))
         .otherwise(pl.col("_stamp").fill_null(_FAR_PAST)),
         _tie=pl.when(status == "pending").then(1).otherwise(0))
     later = rest.filter(~against_out | (pl.col("_t") > pl.col("_out_t")).fill_null(False))
