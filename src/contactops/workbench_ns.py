@@ -101,9 +101,11 @@ class DedupeNamespace(_Namespace):
         with self._open() as wh:
             return unmerge(wh, contact_id, reason)
 
-    def explain(self, record_a: str, record_b: str | None = None) -> pl.DataFrame:
-        """Per-field weights for a pair of records; with one argument, every pair of a
-        contact's records (pass the contact id)."""
+    def explain(self, record_a: str, record_b: str | None = None) -> Any:
+        """Per-field weights for a pair of records (a DataFrame); with one argument (a
+        contact id), a ContactExplanation: every pair of its records (``.pairs``) and per
+        channel the record that decided its consent and why (``.consent``)."""
+        from contactops.dedupe.consent_explain import ContactExplanation, read_consent
         from contactops.dedupe.explain import explain_contact, explain_pair
         from contactops.dedupe.stage import load_model
 
@@ -111,8 +113,10 @@ class DedupeNamespace(_Namespace):
             model = load_model(wh)
             records = wh.pl("SELECT * FROM normalized_records")
             if record_b is None:
+                consent = read_consent(wh, record_a)
                 links = wh.pl("SELECT record_id, contact_id FROM contact_links")
-                return explain_contact(records, links, record_a, self._options(), model)
+                pairs = explain_contact(records, links, record_a, self._options(), model)
+                return ContactExplanation(record_a, pairs, consent)
         return explain_pair(records, record_a, record_b, self._options(), model)
 
     def chart(self, record_a: str, record_b: str) -> Any:

@@ -136,6 +136,16 @@ def test_project_settings_errors_name_the_settings_file(project: Path) -> None:
         "['opted_in', 'opted_out', 'pending', 'unknown']")
 
 
+def test_consent_word_under_two_statuses_names_both(project: Path) -> None:
+    (project / "config" / "contactops.yaml").write_text(
+        "consent:\n  vocabulary:\n    opted_in: [OptIn]\n    opted_out: [opt_in]\n")
+    with pytest.raises(ConfigError) as info:
+        load_project(project)
+    assert str(info.value.issues[0]) == (
+        "config/contactops.yaml:2: consent.vocabulary: 'opt_in' under opted_out reads as "
+        "'OptIn' under opted_in: a word can mean one status only, keep it under one of them")
+
+
 def test_missing_pipeline_file_is_a_config_error(project: Path) -> None:
     with pytest.raises(ConfigError, match="pipeline file not found"):
         load_pipeline("pipelines/none.yaml")

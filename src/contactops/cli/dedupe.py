@@ -98,8 +98,10 @@ def explain(record_a: Annotated[str | None, typer.Argument()] = None,
             warehouse: WarehouseOpt = None, pipeline: PipelineOpt = None,
             sample: SampleOpt = False,
             json_out: Annotated[bool, typer.Option("--json")] = False) -> int:
-    """Why two records match (per-field weights), or every pair of a contact's records."""
+    """Why two records match (per-field weights), or every pair of a contact's records and
+    which record decided its consent on each channel, and why."""
     from contactops.config.dedupe import DedupeSettings
+    from contactops.dedupe.consent_explain import ContactExplanation, read_consent
     from contactops.dedupe.explain import explain_contact, explain_pair
     from contactops.dedupe.stage import load_model
     from contactops.engine import Warehouse
@@ -117,8 +119,10 @@ def explain(record_a: Annotated[str | None, typer.Argument()] = None,
     with Warehouse(path, read_only=True, lock_timeout=timeout) as wh:
         model = load_model(wh)
         records = wh.pl("SELECT * FROM normalized_records")
+        consent = None
         try:
             if contact is not None:
+                consent = read_consent(wh, contact)
                 links = wh.pl("SELECT record_id, contact_id FROM contact_links")
                 frame = explain_contact(records, links, contact, options, model)
             else:
@@ -126,14 +130,18 @@ def explain(record_a: Annotated[str | None, typer.Argument()] = None,
                 frame = explain_pair(records, record_a, record_b, options, model)
         except KeyError as exc:
             raise UsageError(str(exc).strip("'\"")) from None
+    explained = None if consent is None else ContactExplanation(contact or "", frame, consent)
     if json_out:
-        print_json(frame.to_dicts())
+        print_json(frame.to_dicts() if explained is None else explained.asdict())
         return 0
     from rich.table import Table
 
-    table = Table(*frame.columns)
-    for row in frame.iter_rows():
-        table.add_row(*["" if v is None else (f"{v:.3f}" if isinstance(v, float) else str(v))
-                        for v in row])
-    out_console().print(table)
+    for shown in (frame, consent):
+        if shown is None:
+            continue
+        table = Table(*shown.columns)
+        for row in shown.iter_rows():
+            table.add_row(*["" if v is None else (f"{v:.3f}" if isinstance(v, float)
+                                                  else str(v)) for v in row])
+        out_console().print(table)
     return 0

@@ -11,24 +11,10 @@ import re
 from pydantic import Field, field_validator
 
 from contactops.config.base import Frozen
-
-DEFAULT_CONSENT_VOCABULARY: dict[str, list[str]] = {
-    "opted_in": [
-        "yes", "y", "true", "t", "1", "subscribed", "subscribe", "opt-in", "opt in", "opted in",
-        "opted-in", "optin", "granted", "consented", "agree", "agreed", "accepted", "confirmed",
-        "double opt-in", "double opt-in confirmed", "ok",
-    ],
-    "opted_out": [
-        "no", "n", "false", "f", "0", "unsubscribed", "unsubscribe", "opt-out", "opt out",
-        "opted out", "opted-out", "optout", "declined", "denied", "withdrawn", "revoked",
-        "do not contact", "dnc", "refused",
-    ],
-    "pending": [
-        "pending", "awaiting double opt-in", "awaiting confirmation", "unconfirmed",
-        "pending confirmation", "double opt-in pending", "requested",
-    ],
-    "unknown": ["", "unknown", "n/a", "na", "none", "null", "-", "?", "not set", "not asked"],
-}
+from contactops.config.consent import (  # noqa: F401 - re-exported
+    DEFAULT_CONSENT_VOCABULARY,
+    ConsentSettings,
+)
 
 DEFAULT_LIFECYCLE_ALIASES: dict[str, list[str]] = {
     "subscriber": ["subscriber", "newsletter", "subscribed"],
@@ -40,24 +26,6 @@ DEFAULT_LIFECYCLE_ALIASES: dict[str, list[str]] = {
     "evangelist": ["evangelist", "advocate", "promoter", "champion"],
     "other": ["other", "partner", "vendor"],
 }
-
-
-class ConsentSettings(Frozen):
-    vocabulary: dict[str, list[str]] = Field(
-        default_factory=lambda: {k: list(v) for k, v in DEFAULT_CONSENT_VOCABULARY.items()},
-        description="consent status -> words that mean it (case-insensitive)",
-    )
-    default_channel: str = Field("email", description="channel a bare consent_status applies to")
-    channels: tuple[str, ...] = ("email", "sms", "phone")
-
-    @field_validator("vocabulary")
-    @classmethod
-    def _known_statuses(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
-        allowed = set(DEFAULT_CONSENT_VOCABULARY)
-        bad = sorted(set(value) - allowed)
-        if bad:
-            raise ValueError(f"unknown consent status {bad}; use {sorted(allowed)}")
-        return value
 
 
 class TaxonomySettings(Frozen):

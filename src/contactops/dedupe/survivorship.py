@@ -9,8 +9,8 @@ Rules (per field, from ``DedupeSettings.survivorship``, else ``default_rule``):
 * ``most_frequent`` — the most common value, ties to the most recent.
 
 Every winning value records which record and source it came from (``contact_provenance``).
-Tags and lists are unioned; consent is merged safety-first (:mod:`.consent`); differing
-contact types are kept and flagged.
+Tags and lists are unioned; consent is merged safety-first (:mod:`.consent`), each channel
+with the record and the reason that decided it; differing contact types are kept and flagged.
 """
 
 from __future__ import annotations
@@ -120,7 +120,9 @@ def _single_contacts(singles: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
         if col in cols:
             stated = pl.col(col).is_in(["opted_in", "opted_out", "pending"])
             exprs += [pl.col(col).fill_null("unknown"),
-                      pl.when(stated).then("record_id").alias(f"{col}_record")]
+                      pl.when(stated).then("record_id").alias(f"{col}_record"),
+                      pl.when(stated).then(pl.lit("only_record"))
+                      .otherwise(pl.lit("no_statement")).alias(f"{col}_reason")]
     return singles.select(exprs)
 
 

@@ -1,14 +1,17 @@
 """Consent words to a typed status per channel, without ever guessing.
 
-A word the project vocabulary does not know becomes status ``unknown`` and is kept, as
-written, in ``consent_unmapped`` with the ``consent_unknown_value`` flag.
+Words are compared by their key (:func:`contactops.config.consent.consent_key`): camel case
+split, ``_ - .`` and spaces unified, case folded, then once more without spaces; so
+``OPTED_IN``, ``Opted-In``, ``OptIn`` and ``opted_in`` are all ``opted_in``. A word the
+vocabulary does not know becomes status ``unknown`` and is kept, as written, in
+``consent_unmapped`` with the ``consent_unknown_value`` flag.
 """
 
 from __future__ import annotations
 
 import polars as pl
 
-from contactops.config.project import ConsentSettings
+from contactops.config.consent import ConsentSettings, compact_key, consent_key
 from contactops.normalize.distinct import Distinct, with_distinct
 from contactops.normalize.text import clean
 
@@ -33,18 +36,25 @@ def _word_key(expr: pl.Expr) -> pl.Expr:
     return clean(expr).str.to_lowercase()
 
 
-def vocabulary_lookup(consent: ConsentSettings) -> dict[str, str]:
-    """Lower-case, whitespace-collapsed word -> status; a word listed twice keeps the first."""
-    lookup: dict[str, str] = {}
-    for status, words in consent.vocabulary.items():
-        for word in words:
-            lookup.setdefault(" ".join(word.lower().split()), status)
-    return lookup
+def word_key(expr: pl.Expr) -> pl.Expr:
+    """:func:`~contactops.config.consent.consent_key` over a column (blank -> null)."""
+    text = (clean(expr).str.replace_all(r"([a-z0-9])([A-Z])", "${1} ${2}")
+            .str.replace_all(r"([A-Z])([A-Z][a-z])", "${1} ${2}"))
+    return (text.str.replace_all(r"[\s_.\-]+", " ").str.strip_chars().str.to_lowercase()
+            .replace("", None))
+
+
+def _lookup(key: pl.Expr, lookup: dict[str, str]) -> pl.Expr:
+    """Status of a key: the key as it is, else without its spaces (``opt in`` = ``optin``)."""
+    return pl.coalesce(
+        key.replace_strict(lookup, default=None, return_dtype=pl.String),
+        key.str.replace_all(" ", "", literal=True)
+        .replace_strict(lookup, default=None, return_dtype=pl.String))
 
 
 def _status(raw: str, lookup: dict[str, str]) -> tuple[pl.Expr, pl.Expr]:
-    key = _word_key(pl.col(raw))
-    mapped = key.replace_strict(lookup, default=None, return_dtype=pl.String)
+    key = word_key(pl.col(raw))
+    mapped = _lookup(key, lookup)
     unknown_word = key.is_not_null() & mapped.is_null()
     status = pl.when(unknown_word).then(pl.lit("unknown")).otherwise(mapped)
     return status, pl.when(unknown_word).then(clean(pl.col(raw)))
@@ -68,11 +78,16 @@ def consent_spec(consent: ConsentSettings) -> Distinct:
 
 
 def _consent(lf: pl.LazyFrame, consent: ConsentSettings) -> pl.LazyFrame:
-    lookup = vocabulary_lookup(consent)
-    channel_lookup = {w: ch for ch, words in CHANNEL_WORDS.items() for w in words}
+    lookup = consent.lookup()
+    channel_lookup: dict[str, str] = {}
+    for ch, words in CHANNEL_WORDS.items():
+        for w in words:
+            channel_lookup.setdefault(consent_key(w), ch)
+    channel_lookup |= {compact_key(k): ch for k, ch in channel_lookup.items()
+                       if compact_key(k) not in channel_lookup}
     generic, generic_unmapped = _status("_raw_consent_status", lookup)
-    channel_key = _word_key(pl.col("_raw_consent_channel"))
-    channel = channel_key.replace_strict(channel_lookup, default=None, return_dtype=pl.String)
+    channel_key = word_key(pl.col("_raw_consent_channel"))
+    channel = _lookup(channel_key, channel_lookup)
     lf = lf.with_columns(
         _consent_generic=generic,
         _consent_channel=pl.when(channel_key.is_null()).then(pl.lit(consent.default_channel))

@@ -39,7 +39,32 @@ def consent(wh: Warehouse) -> dict[str, Any]:
                 wh, f"SELECT coalesce({column}, 'unknown') AS state, count(*)::BIGINT AS n "
                     f"FROM {table} GROUP BY 1 ORDER BY n DESC")}
     total = int(wh.scalar(f"SELECT count(*) FROM {table}"))
-    return {"status": "ok", "table": table, "total": total, "channels": channels}
+    return {"status": "ok", "table": table, "total": total, "channels": channels,
+            **_decisions(wh, table, have)}
+
+
+def _decisions(wh: Warehouse, table: str, have: set[str]) -> dict[str, Any]:
+    """How merged consent was decided: reasons per channel, and the two that matter most.
+
+    ``kept_over_edit``: contacts whose opt-out was kept although an opted-in record of
+    theirs was edited later (a merge on record dates would have sent to them);
+    ``overridden``: contacts whose opt-out gave way to an opt-in with a later consent
+    timestamp. Both count a contact once, on whichever channel.
+    """
+    reasons = [f"consent_{ch}_reason" for ch in CHANNELS if f"consent_{ch}_reason" in have]
+    if table != "contacts" or not reasons:
+        return {"decisions": {}, "kept_over_edit": None, "overridden": None}
+    decisions = {c.removeprefix("consent_").removesuffix("_reason"): {
+        r["reason"]: r["n"] for r in rows(
+            wh, f"SELECT {c} AS reason, count(*)::BIGINT AS n FROM {table} "
+                f"WHERE {c} IS NOT NULL GROUP BY 1 ORDER BY n DESC, 1")} for c in reasons}
+
+    def contacts_with(reason: str) -> int:
+        hit = " OR ".join(f"{c} = '{reason}'" for c in reasons)
+        return int(wh.scalar(f"SELECT count(*) FROM {table} WHERE {hit}"))  # noqa: S608
+
+    return {"decisions": decisions, "kept_over_edit": contacts_with("opt_out_kept_over_edit"),
+            "overridden": contacts_with("opt_in_later_consent")}
 
 
 def _unnest_counts(wh: Warehouse, table: str, column: str, limit: int | None = None

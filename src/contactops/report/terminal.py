@@ -43,7 +43,10 @@ def _lines(summary: dict[str, Any]) -> list[tuple[str, str]]:
     email = c.get("channels", {}).get("email", {})
     add("consent", "" if c["status"] != "ok" else
         f"email opted in {email.get('opted_in', 0):,} of {c['total']:,} "
-        f"({email.get('unknown', 0):,} unknown)")
+        f"({email.get('unknown', 0):,} unknown)" + (
+            "" if c.get("kept_over_edit") is None else
+            f"; opt-outs kept over a later edit {c['kept_over_edit']:,}, "
+            f"overridden by a later consent {c['overridden']:,}"))
     t = s["taxonomy"]
     add("taxonomy", "" if t["status"] != "ok" else
         f"{t['tags_distinct']} tags, {t['lists_distinct']} lists, "
