@@ -34,7 +34,7 @@ YAML = AUDIENCES_YAML.replace("targets:\n  news_csv:", """targets:
 CHILD = textwrap.dedent("""
     import os, signal, sys
     import polars as pl
-    from contactops.audiences import apply, load_audience_config, make_plan, publish
+    from contactops.audiences import apply, load_audience_config, make_plan, manifest
     from contactops.config import load_project
     from contactops.engine import Warehouse
     from contactops.engine import warehouse as engine
@@ -56,11 +56,13 @@ CHILD = textwrap.dedent("""
                 die()
         engine.Warehouse.execute = killing_execute
     else:
-        publish.step_hook = lambda step: die() if step == point else None
+        manifest.step_hook = lambda step: die() if step == point else None
     project = load_project(".")
     cfg = load_audience_config(project)
     with Warehouse(project.warehouse_path) as wh:
-        apply(wh, cfg, make_plan(wh, cfg, "newsletter"))
+        plan = make_plan(wh, cfg, "newsletter")   # repairs an interrupted publish first
+        if len(sys.argv) < 3:
+            apply(wh, cfg, plan)
     print("DONE", flush=True)
 """)
 
@@ -93,8 +95,8 @@ def _state(root: Path) -> dict[str, object]:
                 [last["publish_id"]])),
             "manifest_count": last["members"],
             "committed": committed.height,
-            "in_progress": wh.scalar("SELECT count(*) FROM publishes "
-                                     "WHERE status IN ('staging', 'swapping')"),
+            "in_progress": wh.scalar("SELECT count(*) FROM publishes WHERE status IN "
+                                     "('staging', 'swapping', 'rolling_back')"),
             "leftovers": sorted(p.name for p in exports.iterdir() if p.name.startswith("."))
             + [r[0] for r in wh.fetchall(
                 "SELECT table_name FROM duckdb_tables() WHERE table_name LIKE '%\\_\\_%' "
@@ -108,9 +110,10 @@ def _cli() -> typer.Typer:
     return app
 
 
-def _kill_publish_at(root: Path, point: str) -> None:
+def _kill_publish_at(root: Path, point: str, *, plan_only: bool = False) -> None:
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[2] / "src")}
-    child = subprocess.run([sys.executable, "-c", CHILD, point], cwd=root, env=env,
+    args = [point, "plan-only"] if plan_only else [point]
+    child = subprocess.run([sys.executable, "-c", CHILD, *args], cwd=root, env=env,
                            capture_output=True, text=True, timeout=120)
     assert child.returncode == -signal.SIGKILL, child.stdout + child.stderr
 
@@ -186,3 +189,40 @@ def test_the_report_repairs_before_it_reads(project_dir) -> None:
     assert newsletter["unchanged"] is True        # the interrupted publish was rolled forward
     state = _state(root)
     assert state["in_progress"] == 0 and state["csv"] == state["manifest"] == NEW
+
+
+def test_a_roll_back_killed_half_way_is_finished_not_undone(project_dir) -> None:
+    root = _published_then_changed(project_dir)
+    _kill_publish_at(root, "swapped:news_parquet")
+    # the repair (by plan) is killed after the CSV was put back, before the Parquet file
+    _kill_publish_at(root, "restored:news_csv", plan_only=True)
+    with Warehouse(load_project(root).warehouse_path, read_only=True) as wh:
+        assert wh.scalar("SELECT status FROM publishes WHERE status <> 'committed'") == (
+            "rolling_back")
+    out = CliRunner().invoke(_cli(), ["audiences"])
+    assert out.exit_code == 0 and "back at the last publish" in out.output
+    state = _state(root)
+    assert state["in_progress"] == 0 and state["leftovers"] == []
+    assert state["csv"] == state["parquet"] == state["table"] == state["manifest"] == OLD
+
+
+@pytest.mark.parametrize("step", ["_stage", "_swap"])
+def test_a_target_that_fails_rolls_the_others_back(project_dir, monkeypatch,
+                                                   step: str) -> None:
+    from contactops.audiences.targets import DuckdbTable, TargetError
+
+    root = _published_then_changed(project_dir)
+
+    def broken(self, *args):
+        raise OSError("disk full")
+
+    # the table is the last target: when its swap fails, CSV and Parquet were swapped
+    monkeypatch.setattr(DuckdbTable, step, broken)
+    project = load_project(root)
+    with Warehouse(project.warehouse_path) as wh:
+        cfg = load_audience_config(project)
+        with pytest.raises(TargetError, match="target 'news_table'.*disk full"):
+            apply(wh, cfg, make_plan(wh, cfg, "newsletter"))
+    state = _state(root)
+    assert state["in_progress"] == 0 and state["leftovers"] == []
+    assert state["csv"] == state["parquet"] == state["table"] == state["manifest"] == OLD

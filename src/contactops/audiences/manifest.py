@@ -3,7 +3,8 @@
 A publish moves its manifest row through these states, each committed before the next
 step starts:
 
-1. ``staging`` — the row (with its members in ``audience_members``) is written first;
+1. ``staging`` — the row (with its members in ``audience_members`` and, per target,
+   whether a live version existed) is written first;
    then every target is staged beside its live version (:mod:`.targets`);
 2. ``swapping`` — every target was staged; now each is swapped in;
 3. ``committed`` — every target holds the new version, backups are dropped, and the
@@ -13,13 +14,15 @@ A process killed at any point leaves a row in ``staging`` or ``swapping``. The n
 command that touches audiences (``plan``, ``publish``, ``audiences``, ``report``) repairs
 it with :func:`repair`: a ``swapping`` publish whose every target was swapped is rolled
 forward (committed); any other is rolled back — swapped targets get their backup back,
-staged versions are dropped — and marked ``rolled_back``. Either way the manifest and every
-target agree again. Only ``committed`` rows count as published.
+staged versions are dropped — and marked ``rolled_back`` (through ``rolling_back``, so a
+roll-back that is itself interrupted is finished by the next repair). Either way the
+manifest and every target agree again. Only ``committed`` rows count as published.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from contactops.audiences.targets import StagedTarget, staged_target
@@ -29,7 +32,7 @@ if TYPE_CHECKING:
     from contactops.audiences.definitions import AudienceConfig
     from contactops.engine.warehouse import Warehouse
 
-IN_PROGRESS = ("staging", "swapping")
+IN_PROGRESS = ("staging", "swapping", "rolling_back")
 
 
 def targets_of(wh: Warehouse, cfg: AudienceConfig, specs: list[dict[str, Any]]
@@ -71,9 +74,17 @@ def commit(wh: Warehouse, publish_id: str) -> None:
 
 def roll_back(wh: Warehouse, publish_id: str, staged: list[StagedTarget], status: str,
               why: str) -> None:
-    """Put every target back to its version before the publish; mark it rolled back."""
+    """Put every target back to its version before the publish; mark it rolled back.
+
+    Once a target may have been swapped, the row moves to ``rolling_back`` first: a
+    roll-back interrupted half-way is then finished, never mistaken for a roll-forward.
+    """
+    if status == "swapping":
+        status = "rolling_back"
+        set_status(wh, publish_id, status)
     for target in staged:
-        target.roll_back(status == "swapping" and target.swapped())
+        target.roll_back(status == "rolling_back" and target.swapped())
+        step(f"restored:{target.name}")
     row = wh.fetchall("SELECT audience, run_id FROM publishes WHERE publish_id = ?",
                       [publish_id])[0]
     with wh.transaction():
@@ -85,13 +96,28 @@ def roll_back(wh: Warehouse, publish_id: str, staged: list[StagedTarget], status
                    [row[1], row[0], json.dumps({"publish_id": publish_id, "why": why})])
 
 
+def resolve(wh: Warehouse, publish_id: str, staged: list[StagedTarget], status: str,
+            why: str) -> bool:
+    """Roll an unfinished publish forward if every target was swapped, else back.
+
+    Returns True when it was committed.
+    """
+    if status == "swapping" and all(t.swapped() for t in staged):
+        for target in staged:
+            target.finish()
+        commit(wh, publish_id)
+        return True
+    roll_back(wh, publish_id, staged, status, why)
+    return False
+
+
 def interrupted(wh: Warehouse) -> list[tuple[str, str, str, str]]:
     """``publish_id, audience, status, targets`` of every publish still in progress."""
     if not wh.table_exists("publishes") or "status" not in wh.columns("publishes"):
         return []
     return [tuple(r) for r in wh.fetchall(  # type: ignore[misc]
         "SELECT publish_id, audience, status, targets FROM publishes "
-        "WHERE status IN ('staging', 'swapping') ORDER BY publish_id")]
+        "WHERE status IN ('staging', 'swapping', 'rolling_back') ORDER BY publish_id")]
 
 
 def repair(wh: Warehouse, cfg: AudienceConfig) -> list[str]:
@@ -107,17 +133,25 @@ def repair(wh: Warehouse, cfg: AudienceConfig) -> list[str]:
                          "'contactops plan' or 'publish' repairs it")
             continue
         staged = targets_of(wh, cfg, json.loads(specs))
-        if status == "swapping" and all(t.swapped() for t in staged):
-            for target in staged:
-                target.finish()
-            commit(wh, publish_id)
+        if resolve(wh, publish_id, staged, status, "interrupted"):
             notes.append(f"publish {publish_id} of '{audience}' was interrupted after every "
                          "target was written: it is now committed")
         else:
-            roll_back(wh, publish_id, staged, status, "interrupted")
             notes.append(f"publish {publish_id} of '{audience}' was interrupted before every "
                          "target was written: the targets are back at the last publish")
     return notes
+
+
+#: Called with each publishing step as it completes ("pending", "staged:<target>",
+#: "swapping", "swapped:<target>", "cleaned", "committed", and "restored:<target>" while
+#: rolling back). Tests set it to kill the process at a chosen step
+#: (tests/audiences/test_crash.py); None in normal use.
+step_hook: Callable[[str], None] | None = None
+
+
+def step(name: str) -> None:
+    if step_hook is not None:
+        step_hook(name)
 
 
 def _sha(text: str) -> str:

@@ -49,6 +49,10 @@ class PostgresTable(StagedTarget):
             f'"{self.spec["schema"]}"."{table}"']).fetchone()
         return row is not None and row[0] is not None
 
+    def exists(self) -> bool:
+        with self._connect() as conn:
+            return self._has(conn, self.spec["table"])
+
     def _stage(self, frame: pl.DataFrame) -> None:
         from psycopg import sql
 
@@ -89,9 +93,10 @@ class PostgresTable(StagedTarget):
 
         table, staged, backup = self.spec["table"], self.spec["staged"], self.spec["backup"]
         with self._connect() as conn, conn.transaction():
-            if swapped:
+            # swapped: the live table is this publish's, unless it was put back already
+            if swapped and (not self.spec["existed"] or self._has(conn, backup)):
                 conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(self._ident(table)))
-                if self._has(conn, backup):
+                if self.spec["existed"]:
                     self._rename(conn, backup, table)
             for name in (staged, backup):
                 conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(self._ident(name)))

@@ -14,7 +14,6 @@ import getpass
 import html
 import json
 import uuid
-from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -22,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from contactops.audiences import manifest, tables, targets
+from contactops.audiences.manifest import step
 from contactops.errors import GateFailed
 
 if TYPE_CHECKING:
@@ -77,32 +77,37 @@ def apply(wh: Warehouse, cfg: AudienceConfig, plan: Plan, *, run_id: str | None 
                               audience=plan.audience, project=cfg.project,
                               publish_id=publish_id) | {"rows": plan.size}
              for spec in plan.targets]
-    _begin(wh, cfg, plan, publish_id, specs, run_id, by)
-    _step("pending")
     staged = manifest.targets_of(wh, cfg, specs)
+    for target in staged:   # what a roll-back must restore: the live version, or nothing
+        target.spec["existed"] = target.exists()
+    _begin(wh, cfg, plan, publish_id, specs, run_id, by)
+    step("pending")
     status = "staging"
     try:
         for target in staged:
             target.stage(plan.members)
-            _step(f"staged:{target.name}")
+            step(f"staged:{target.name}")
         status = "swapping"
         manifest.set_status(wh, publish_id, status)
-        _step("swapping")
+        step("swapping")
         for target in staged:
             target.swap()
-            _step(f"swapped:{target.name}")
+            step(f"swapped:{target.name}")
         for target in staged:
             target.finish()
-        _step("cleaned")
+        step("cleaned")
         manifest.commit(wh, publish_id)
     except BaseException as exc:
         try:
-            manifest.roll_back(wh, publish_id, staged, status, f"{type(exc).__name__}: {exc}")
-        except Exception as again:  # left pending: the next audiences command repairs it
+            committed = manifest.resolve(wh, publish_id, staged, status,
+                                         f"{type(exc).__name__}: {exc}")
+        except Exception as again:  # left unfinished: the next audiences command repairs it
             exc.add_note(f"rolling back publish {publish_id} failed too ({again}); the next "
                          "'contactops plan' or 'publish' repairs it")
-        raise
-    _step("committed")
+            raise exc from None
+        if not committed or not isinstance(exc, Exception):
+            raise
+    step("committed")
     result.written = [{k: s[k] for k in ("name", "type", "location", "rows")} for s in specs]
     return result
 
@@ -129,17 +134,6 @@ def _begin(wh: Warehouse, cfg: AudienceConfig, plan: Plan, publish_id: str,
              json.dumps(specs), plan.content_hash, plan.plan_hash,
              plan.previous_publish_id, definition])
         wh.append_frame("audience_members", members)
-
-
-#: Called with each publishing step as it completes ("pending", "staged:<target>",
-#: "swapping", "swapped:<target>", "cleaned", "committed"). Tests set it to kill the
-#: process at a chosen step (tests/audiences/test_crash.py); None in normal use.
-step_hook: Callable[[str], None] | None = None
-
-
-def _step(name: str) -> None:
-    if step_hook is not None:
-        step_hook(name)
 
 
 def history(wh: Warehouse, audience: str | None = None, limit: int = 20) -> pl.DataFrame:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -85,7 +86,7 @@ def spec_for(name: str, target: TargetModel, *, audience: str, project: Project,
     return spec
 
 
-class StagedTarget:
+class StagedTarget(ABC):
     """One target of one publish; see the module docstring for the steps."""
 
     def __init__(self, spec: dict[str, Any], wh: Warehouse, dsn: str | None = None) -> None:
@@ -113,26 +114,36 @@ class StagedTarget:
             raise self._fail("swapped in", exc) from exc
 
     # -- implemented per kind ----------------------------------------------------------
-    def _stage(self, frame: pl.DataFrame) -> None:
-        raise NotImplementedError
+    @abstractmethod
+    def exists(self) -> bool:
+        """Whether the live version exists (recorded as ``existed`` before staging)."""
 
-    def _swap(self) -> None:
-        raise NotImplementedError
+    @abstractmethod
+    def _stage(self, frame: pl.DataFrame) -> None: ...
 
+    @abstractmethod
+    def _swap(self) -> None: ...
+
+    @abstractmethod
     def swapped(self) -> bool:
         """The staged version has replaced the live one (meaningful once all were staged)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def roll_back(self, swapped: bool) -> None:
-        """Back to the version before this publish; ``swapped``: it had replaced it."""
-        raise NotImplementedError
+        """Back to the version before this publish; ``swapped``: it had replaced it.
 
+        Idempotent: a roll-back interrupted and run again ends in the same state.
+        """
+
+    @abstractmethod
     def finish(self) -> None:
         """Drop the backup of the replaced version."""
-        raise NotImplementedError
 
 
 class FileTarget(StagedTarget):
+    def exists(self) -> bool:
+        return Path(self.spec["path"]).exists()
+
     def _stage(self, frame: pl.DataFrame) -> None:
         staged = Path(self.spec["staged"])
         staged.parent.mkdir(parents=True, exist_ok=True)
@@ -160,10 +171,10 @@ class FileTarget(StagedTarget):
     def roll_back(self, swapped: bool) -> None:
         path, staged, backup = (Path(self.spec[k]) for k in ("path", "staged", "backup"))
         if swapped:
-            if backup.exists():
-                os.replace(backup, path)
-            else:  # there was no file before this publish
+            if not self.spec["existed"]:  # there was no file before this publish
                 path.unlink(missing_ok=True)
+            elif backup.exists():         # else it was put back already
+                os.replace(backup, path)
             _fsync(path.parent)
         staged.unlink(missing_ok=True)
         backup.unlink(missing_ok=True)
@@ -192,6 +203,10 @@ class DuckdbTable(StagedTarget):
             "SELECT count(*) FROM duckdb_tables() WHERE database_name = ? "
             "AND schema_name = 'main' AND table_name = ?", [db, table]))
 
+    def exists(self) -> bool:
+        with self._db() as db:
+            return self._has(db, self.spec["table"])
+
     def _stage(self, frame: pl.DataFrame) -> None:
         with self._db() as db, self.wh.transaction(), \
                 self.wh.registered("_audience_export", frame):
@@ -212,9 +227,10 @@ class DuckdbTable(StagedTarget):
     def roll_back(self, swapped: bool) -> None:
         table, staged, backup = self.spec["table"], self.spec["staged"], self.spec["backup"]
         with self._db() as db, self.wh.transaction():
-            if swapped:  # the live table is this publish's
+            # swapped: the live table is this publish's, unless it was put back already
+            if swapped and (not self.spec["existed"] or self._has(db, backup)):
                 self.wh.execute(f'DROP TABLE IF EXISTS "{db}".main."{table}"')
-                if self._has(db, backup):
+                if self.spec["existed"]:
                     self.wh.execute(f'ALTER TABLE "{db}".main."{backup}" RENAME TO "{table}"')
             self.wh.execute(f'DROP TABLE IF EXISTS "{db}".main."{staged}"')
             self.wh.execute(f'DROP TABLE IF EXISTS "{db}".main."{backup}"')
