@@ -66,18 +66,25 @@ def one_per_address(members: pl.DataFrame, channel: str,
     ``consent_at`` holds ``contact_id, consent_at`` (rule 1) for the members that share an
     address; without it rule 1 is skipped. Members keep their order.
     """
+    sharing = members.select("contact_id", _address=address_expr(members.columns, channel)
+                             ).filter(pl.col("_address").is_not_null()
+                                      & pl.col("_address").is_duplicated())
+    empty = pl.DataFrame(schema={"contact_id": pl.Utf8, "reason": pl.Utf8})
+    if not sharing.height:
+        return members, empty
+    candidates = members.join(sharing, on="contact_id", how="semi")  # rank only these
     filled = [pl.col(c).cast(pl.Utf8).str.strip_chars().str.len_chars().fill_null(0) > 0
               for c in PROFILE_FIELDS if c in members.columns]
     stamps = (consent_at if consent_at is not None
               else pl.DataFrame(schema={"contact_id": pl.Utf8, "consent_at": pl.Datetime("us")}))
-    ranked = (members.select("contact_id", _address=address_expr(members.columns, channel),
-                             _filled=pl.sum_horizontal(filled) if filled else pl.lit(0))
+    ranked = (candidates.select("contact_id",
+                                _address=address_expr(members.columns, channel),
+                                _filled=pl.sum_horizontal(filled) if filled else pl.lit(0))
               .join(stamps.select("contact_id", pl.col("consent_at").cast(pl.Datetime("us"))
                                   .alias("_at")), on="contact_id", how="left")
               .sort(["_at", "_filled", "contact_id"], descending=[True, True, False],
                     nulls_last=True))
-    losers = ranked.filter(pl.col("_address").is_not_null()
-                           & ~pl.col("_address").is_first_distinct())["contact_id"]
+    losers = ranked.filter(~pl.col("_address").is_first_distinct())["contact_id"]
     kept = members.filter(~pl.col("contact_id").is_in(losers.implode()))
     excluded = pl.DataFrame({"contact_id": losers.sort()}, schema={"contact_id": pl.Utf8}
                             ).with_columns(reason=pl.lit(REASON))
