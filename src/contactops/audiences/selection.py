@@ -54,7 +54,7 @@ def _explain(wh: Warehouse, cfg: AudienceConfig, name: str, columns: list[str], 
         return ConfigError(ConfigIssue(
             file, line, f"audiences.{name}.filter",
             f"the filter of audience '{name}' {KINDS[kind]}: {detail}", audience.filter,
-            _fix(wh, name, audience.filter, detail)))
+            fix_hint(wh, audience.filter, detail, name)))
     return UsageError(f"audience '{name}' cannot be selected from contacts ({KINDS[kind]}: "
                       f"{detail}); check that contacts has the columns and types dedupe "
                       "writes (lists and tags as lists of text)")
@@ -70,7 +70,8 @@ def _filter_fails(wh: Warehouse, filter_sql: str) -> bool:
     return False
 
 
-def _fix(wh: Warehouse, name: str, text: str, detail: str) -> str:
+def fix_hint(wh: Warehouse, text: str, detail: str, name: str = "NAME") -> str:
+    """How to fix a filter the engine refused with ``detail``."""
     schema = wh.pl("SELECT * FROM contacts LIMIT 0").schema
     lists = [c for c, t in schema.items() if isinstance(t, pl.List)
              and re.search(rf"\b{re.escape(c)}\b", text, re.IGNORECASE)]
