@@ -196,10 +196,10 @@ def _one_per_address(wh: Warehouse, members: pl.DataFrame, excluded: pl.DataFram
     stamps = addresses.consent_times(wh, sharing, channel)
     kept, dropped = addresses.one_per_address(members, channel, stamps)
     count = len(sharing) - dropped.height
-    note = (f"{dropped.height} members share a {channel} address with another member: one "
-            f"member for each of the {count} shared addresses (latest consent, then most "
-            "complete record, then smallest contact_id); set 'one_per_address: false' on the "
-            "audience to publish them all")
+    note = (f"{dropped.height} members left out as duplicate_address: {count} {channel} "
+            "addresses are shared by several members, each is published once (latest consent, "
+            "then most complete record, then smallest contact_id); 'one_per_address: false' "
+            "on the audience publishes them all")
     return kept, pl.concat([excluded, dropped]), note
 
 
