@@ -169,6 +169,7 @@ def audience_plans(project: Project, warehouse: Path) -> list[dict[str, Any]] | 
     except ImportError:  # the audiences stage is not installed in this build
         return None
     plans: list[dict[str, Any]] = []
+    _repair_publishes(project, warehouse)
     with Warehouse(warehouse, read_only=True) as wh:
         if not wh.table_exists("contacts"):
             return None
@@ -182,3 +183,22 @@ def audience_plans(project: Project, warehouse: Path) -> list[dict[str, Any]] | 
                 plans.append({"audience": name, "channel": audience.channel,
                               "blockers": [f"cannot plan: {exc}"]})
     return plans
+
+
+def _repair_publishes(project: Project, warehouse: Path) -> None:
+    """Finish or undo a publish a crash interrupted, before reporting on audiences.
+
+    The report reads the warehouse read-only; only when an interrupted publish is found is
+    it opened for writing, for the repair (see contactops.audiences.manifest).
+    """
+    from contactops.audiences import load_audience_config, manifest, tables
+    from contactops.engine import Warehouse
+
+    with Warehouse(warehouse, read_only=True) as wh:
+        if not manifest.interrupted(wh):
+            return
+    with Warehouse(warehouse, create=False,
+                   lock_timeout=project.settings.lock_timeout_seconds) as wh:
+        tables.ensure_tables(wh)
+        columns = wh.columns("contacts") if wh.table_exists("contacts") else None
+        manifest.repair(wh, load_audience_config(project, columns))

@@ -136,3 +136,21 @@ def test_erase_needs_salt_and_a_changed_salt_is_refused(project_dir, monkeypatch
         monkeypatch.setenv("CONTACTOPS_SUPPRESSION_SALT", "two")
         with pytest.raises(UsageError, match="differs from the salt"):
             make_plan(wh, cfg, "newsletter")
+
+
+@pytest.mark.parametrize(("where", "fix"), [
+    ("tags = 'vip'", "list_contains(tags, 'value')"),
+    ("CAST(first_name AS INTEGER) > 1", "TRY_CAST"),
+    ("first_name > 3", "compare like with like"),
+])
+def test_delete_filter_failing_in_the_engine_is_a_usage_error(project_dir, where: str,
+                                                             fix: str) -> None:
+    root = project_dir()
+    seed_warehouse(root, [contact("v", tags=["vip"], first_name="Ann")])
+    wh, _cfg = _open(root)
+    with wh:
+        with pytest.raises(UsageError) as caught:
+            deletion.select_contacts(wh, where=where)
+    message = str(caught.value)
+    assert f"--filter {where!r}" in message and fix in message
+    assert "nothing was deleted" in message

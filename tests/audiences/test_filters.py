@@ -18,11 +18,35 @@ COLUMNS = ["contact_id", "email", "tags", "lists", "country", "company", "create
     "created_at > current_date - INTERVAL 30 DAY",
     "cast(created_at AS DATE) >= DATE '2024-01-01'",
     "list_has_any(lists, ['a', 'b']) AND NOT email IS NULL",
-    "regexp_matches(email, '^[a-z]+@') -- trailing comment",
+    "regexp_matches(email, '^[a-z]+@')",
 ])
 def test_accepted(text: str) -> None:
     sql = compile_filter(text, COLUMNS)
     assert "--" not in sql and "/*" not in sql
+
+
+@pytest.mark.parametrize(("text", "literal"), [
+    ("company LIKE '%--%'", "'%--%'"),
+    ("company = '/* not a comment */'", "'/* not a comment */'"),
+])
+def test_comment_markers_inside_strings_are_text(text: str, literal: str) -> None:
+    assert literal in compile_filter(text, COLUMNS)
+
+
+@pytest.mark.parametrize(("text", "comment"), [
+    # YAML folds a multi-line filter into one line: the rest would become the comment
+    ("country = 'DE' -- only Germany AND list_contains(tags, 'vip')",
+     "-- only Germany AND list_contains(tags, 'vip')"),
+    ("regexp_matches(email, '^[a-z]+@') -- trailing comment", "-- trailing comment"),
+    ("/* note */ country = 'DE'", "/* note */"),
+    ("country = 'DE' /* or */ OR country = 'US'", "/* or */"),
+])
+def test_comments_are_refused_not_swallowed(text: str, comment: str) -> None:
+    with pytest.raises(FilterError) as caught:
+        compile_filter(text, COLUMNS, audience="newsletter")
+    message = str(caught.value)
+    assert f"contains an SQL comment {comment!r}" in message
+    assert "newsletter" in message and "Remove the comment" in message
 
 
 @pytest.mark.parametrize(("text", "offending"), [

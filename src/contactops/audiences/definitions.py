@@ -9,7 +9,7 @@ columns. All problems come back at once as one :class:`ConfigError`.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from contactops.audiences.filters import FilterError, compile_filter
@@ -31,6 +31,10 @@ CONTACT_COLUMNS = (
     "company", "contact_type", "lifecycle_stage", "tags", "lists", "consent_email",
     "consent_sms", "consent_phone", "sources", "country", "created_at", "updated_at",
 )
+
+#: The column each channel delivers to; an audience's ``columns:`` must include it.
+ADDRESS_COLUMNS = {"email": ("email", "email_key"), "sms": ("phone_e164",),
+                   "phone": ("phone_e164",)}
 
 DEFAULT_COLUMNS = {
     "email": ("contact_id", "first_name", "last_name", "email"),
@@ -101,19 +105,60 @@ def check_definitions(project: Project, file: AudiencesFile,
                         f"not a {key.rsplit('_', 1)[-1].rstrip('s')} of the taxonomy in "
                         "config/contactops.yaml", value,
                         f"did you mean '{close[0]}'?" if close else None))
-        for i, column in enumerate(audience.columns or ()):
-            if column not in columns:
-                close = difflib.get_close_matches(column, columns, n=1)
-                issues.append(ConfigIssue(shown, line(*base, "columns", i),
-                                          f"audiences.{name}.columns[{i}]",
-                                          "not a column of contacts", column,
-                                          f"did you mean '{close[0]}'?" if close else None))
+        if audience.columns is not None:
+            issues += _column_issues(name, audience, columns, shown, line)
+    return issues
+
+
+def _column_issues(name: str, audience: Audience, columns: list[str], shown: str,
+                   line: Callable[..., int | None]) -> list[ConfigIssue]:
+    """``columns:`` must name real columns, once each, including the channel's address."""
+    base = ("audiences", name, "columns")
+    issues: list[ConfigIssue] = []
+    chosen = audience.columns or ()
+    if not chosen:
+        return [ConfigIssue(shown, line(*base), f"audiences.{name}.columns",
+                            "lists no column", [], "list the columns to publish, or remove "
+                            f"'columns:' for the {audience.channel} default "
+                            f"({', '.join(DEFAULT_COLUMNS[audience.channel])})")]
+    seen: set[str] = set()
+    for i, column in enumerate(chosen):
+        key = f"audiences.{name}.columns[{i}]"
+        if column not in columns:
+            close = difflib.get_close_matches(column, columns, n=1)
+            issues.append(ConfigIssue(shown, line(*base, i), key, "not a column of contacts",
+                                      column, f"did you mean '{close[0]}'?" if close
+                                      else f"columns: {', '.join(columns)}"))
+        elif column in seen:
+            issues.append(ConfigIssue(shown, line(*base, i), key, "listed twice", column,
+                                      "list each column once"))
+        seen.add(column)
+    needed = ADDRESS_COLUMNS.get(audience.channel, ())
+    if needed and not seen.intersection(needed):
+        issues.append(ConfigIssue(
+            shown, line(*base), f"audiences.{name}.columns",
+            f"has no {audience.channel} address column, so the published audience could not "
+            "be reached", list(chosen), f"add '{needed[0]}' to columns"))
     return issues
 
 
 def export_columns(audience: Audience, columns: list[str]) -> list[str]:
+    """The columns published: ``columns:`` (contact_id always first) or the channel default.
+
+    ``contact_id`` is what the manifest records members by, so it is always published, also
+    when ``columns:`` leaves it out.
+    """
     wanted = audience.columns or DEFAULT_COLUMNS[audience.channel]
+    if "contact_id" not in wanted:
+        wanted = ("contact_id", *wanted)
     return [c for c in wanted if c in columns]
+
+
+def filter_location(cfg: AudienceConfig, name: str) -> tuple[str, int | None]:
+    """``(file, line)`` of audience ``name``'s filter, for messages."""
+    doc = audiences_document(cfg.project.root)
+    line = doc.line_of(("audiences", name, "filter")) if doc is not None else None
+    return str(AUDIENCES_FILE), line
 
 
 def _literals(values: Iterable[str]) -> str:

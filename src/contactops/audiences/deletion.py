@@ -18,8 +18,10 @@ import polars as pl
 
 from contactops.audiences import suppression, tables
 from contactops.audiences.definitions import AudienceConfig
-from contactops.audiences.filters import compile_filter
+from contactops.audiences.filters import FilterError, compile_filter
 from contactops.audiences.references import referenced_by
+from contactops.audiences.selection import fix_hint
+from contactops.engine.sqlerrors import KINDS, sql_error_kind
 from contactops.errors import GateFailed, UsageError
 
 if TYPE_CHECKING:
@@ -70,8 +72,17 @@ def select_contacts(wh: Warehouse, *, contact_ids: list[str] | None = None,
         params.append(list_name)
     if where:
         conditions.append("(" + compile_filter(where, columns) + ")")
-    found = [r[0] for r in wh.fetchall(
-        f"SELECT contact_id FROM contacts WHERE {' OR '.join(conditions)} ORDER BY 1", params)]
+    try:
+        found = [r[0] for r in wh.fetchall(
+            f"SELECT contact_id FROM contacts WHERE {' OR '.join(conditions)} ORDER BY 1",
+            params)]
+    except Exception as exc:
+        kind = sql_error_kind(exc)
+        if kind is None or not where:
+            raise
+        detail = str(exc).strip().splitlines()[0]
+        raise FilterError(f"--filter {where!r} {KINDS[kind]}: {detail} — "
+                          f"{fix_hint(wh, where, detail)}; nothing was deleted") from None
     missing = sorted(set(contact_ids or []) - set(found))
     if missing:
         raise UsageError(f"no contact {', '.join(missing[:5])} in contacts")

@@ -3,8 +3,10 @@
 A filter may only read the contacts' own columns, compare, combine and call a short list of
 pure functions. Anything else — DDL/DML, a second statement, subqueries, other tables, table
 functions, file access, unknown functions — is refused with an error that quotes the
-offending part. The accepted filter is re-rendered by sqlglot (comments dropped, identifiers
-quoted), so what runs is exactly what was checked.
+offending part. SQL comments (``--``, ``/* */``) are refused too: YAML folds a multi-line
+filter into one line, so a ``--`` would silently comment out the rest of the condition. The
+accepted filter is re-rendered by sqlglot (identifiers quoted), so what runs is exactly what
+was checked.
 """
 
 from __future__ import annotations
@@ -63,6 +65,13 @@ def compile_filter(text: str, columns: Iterable[str], *, audience: str = "") -> 
     where = f"filter of audience '{audience}'" if audience else "filter"
     allowed_columns = {c.lower() for c in columns}
     try:
+        comment = _first_comment(text)
+        if comment is not None:
+            raise FilterError(
+                f"{where} contains an SQL comment {comment!r}: comments are not allowed, since "
+                "YAML joins a multi-line filter into one line and everything after '--' would "
+                "be silently ignored. Remove the comment from the filter (a YAML '# ...' line "
+                f"above 'filter:' can hold the note) (in {text!r})")
         statements = [s for s in sqlglot.parse(text, dialect="duckdb") if s is not None]
     except sqlglot.errors.ParseError as exc:
         first = exc.errors[0]["description"] if exc.errors else str(exc)
@@ -79,6 +88,17 @@ def compile_filter(text: str, columns: Iterable[str], *, audience: str = "") -> 
             raise FilterError(f"{where} is refused: {problem}: {_show(node)} "
                               f"(in {text!r})")
     return tree.sql(dialect="duckdb", identify=True, comments=False)
+
+
+def _first_comment(text: str) -> str | None:
+    """The first ``--`` or ``/* */`` comment in ``text`` as written, or None.
+
+    sqlglot's tokenizer tells comments from ``--`` inside string literals.
+    """
+    for token in sqlglot.tokenize(text, read="duckdb"):
+        for body in token.comments:
+            return f"/*{body}*/" if f"/*{body}*/" in text else f"--{body}".rstrip()
+    return None
 
 
 def _refuse(node: exp.Expression, columns: set[str]) -> str | None:

@@ -27,6 +27,7 @@ REASONS = (
     "consent_unknown",    # marketing: never asked / not recorded
     "not_safe",           # --test: not a safe record
     "validation_error",   # has error-severity validation issues (validation_errors: exclude)
+    "duplicate_address",  # another member represents the same email/phone (one_per_address)
 )
 
 _ANY = ("email", "sms", "phone", "all")

@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from contactops.audiences import suppression, tables
-from contactops.audiences.definitions import AudienceConfig, export_columns, selection_sql
-from contactops.audiences.gate import GateContext, apply_gate
+from contactops.audiences import addresses, manifest, selection, suppression, tables
+from contactops.audiences.definitions import AudienceConfig, export_columns
+from contactops.audiences.gate import REASONS, GateContext, apply_gate
 from contactops.errors import UsageError
 
 if TYPE_CHECKING:
@@ -114,13 +114,15 @@ def make_plan(wh: Warehouse, cfg: AudienceConfig, name: str, *, test: bool = Fal
     audience = cfg.audience(name)
     columns = contacts_columns(wh)
     settings = cfg.file
+    # the selection is checked against the real contacts before anything is written
+    candidates = selection.candidates(wh, cfg, name, columns)
     tables.ensure_tables(wh)
+    notes = manifest.repair(wh, cfg)
     if not wh.read_only:
         suppression.sync_files(wh, cfg.project, settings.suppression)
     supp = suppression.load(wh)
     salt = suppression.salt_from_env(settings.suppression, required=False)
     suppression.check_salt(supp, salt, settings.suppression.salt_env)
-    candidates = wh.pl(f"SELECT * FROM contacts WHERE {selection_sql(audience, columns, name)}")
     ctx = GateContext(suppressions=supp, deleted=frozenset(tables.deleted_ids(wh)),
                       do_not_contact_tags=settings.suppression.do_not_contact_tags, salt=salt,
                       safe=settings.safe_records,
@@ -128,7 +130,6 @@ def make_plan(wh: Warehouse, cfg: AudienceConfig, name: str, *, test: bool = Fal
                       test_mode=test)
     outcome = apply_gate(candidates, audience, ctx)
     members = outcome.members.sort("contact_id")
-    export = members.select(export_columns(audience, columns))
     mode = "test" if test else "production"
     blockers: list[str] = []
     target_names = _targets(cfg, name, test, target, blockers)
@@ -143,18 +144,23 @@ def make_plan(wh: Warehouse, cfg: AudienceConfig, name: str, *, test: bool = Fal
     issue_rows = _issue_rows(wh, members["contact_id"].to_list())
     flawed = set(issue_rows.filter(pl.col("severity") == "error")["contact_id"].to_list())
     excluded = outcome.excluded
-    exclusions = outcome.counts()
     if flawed and audience.validation_errors == "exclude":
         members = members.filter(~pl.col("contact_id").is_in(list(flawed)))
-        export = members.select(export_columns(audience, columns))
         excluded = pl.concat([excluded, pl.DataFrame(
             {"contact_id": sorted(flawed), "reason": "validation_error"})])
-        exclusions["validation_error"] = len(flawed)
         issue_rows = issue_rows.filter(~pl.col("contact_id").is_in(list(flawed)))
     elif flawed:
         blockers.append(f"{len(flawed)} members have error-severity validation issues; fix "
                         "them, or set 'validation_errors: exclude' on the audience to leave "
                         "them out")
+    if audience.deduplicates_addresses:
+        members, excluded, note = _one_per_address(wh, members, excluded, audience.channel)
+        notes += [note] if note else []
+    if audience.columns is not None and "contact_id" not in audience.columns:
+        notes.append("contact_id is published too, although columns: leaves it out: the "
+                     "publish manifest records members by it")
+    export = members.select(export_columns(audience, columns))
+    exclusions = _counts(excluded)
     issues = summarize_issues(issue_rows)
     if test and audience.outbound:
         unsafe = members.filter(~pl.col("safe")).height
@@ -177,7 +183,31 @@ def make_plan(wh: Warehouse, cfg: AudienceConfig, name: str, *, test: bool = Fal
                 added=sorted(now - before), removed=sorted(before - now), issues=issues,
                 blockers=blockers, content_hash=content_hash, plan_hash=plan_hash,
                 previous_publish_id=prev_id,
-                unchanged=previous is not None and previous["plan_hash"] == plan_hash)
+                unchanged=previous is not None and previous["plan_hash"] == plan_hash,
+                notes=notes)
+
+
+def _one_per_address(wh: Warehouse, members: pl.DataFrame, excluded: pl.DataFrame,
+                     channel: str) -> tuple[pl.DataFrame, pl.DataFrame, str | None]:
+    """Members reduced to one per address (see :mod:`contactops.audiences.addresses`)."""
+    sharing = addresses.shared(members, channel)
+    if not sharing:
+        return members, excluded, None
+    stamps = addresses.consent_times(wh, sharing, channel)
+    kept, dropped = addresses.one_per_address(members, channel, stamps)
+    count = len(sharing) - dropped.height
+    note = (f"{dropped.height} members left out as duplicate_address: {count} {channel} "
+            "addresses are shared by several members, each is published once (latest consent, "
+            "then most complete record, then smallest contact_id); 'one_per_address: false' "
+            "on the audience publishes them all")
+    return kept, pl.concat([excluded, dropped]), note
+
+
+def _counts(excluded: pl.DataFrame) -> dict[str, int]:
+    """Exclusions by reason, in the order reasons are checked."""
+    table = excluded.group_by("reason").len()
+    found = dict(zip(table["reason"].to_list(), table["len"].to_list(), strict=True))
+    return {r: int(found[r]) for r in REASONS if r in found}
 
 
 def _targets(cfg: AudienceConfig, name: str, test: bool, chosen: str | None,

@@ -1,10 +1,11 @@
-"""Apply a plan: write its targets atomically and record the manifest.
+"""Apply a plan: stage every target, swap them in, and commit the manifest.
 
-Order matters for crash safety: every target is replaced atomically first, then the manifest
-(``publishes`` + ``audience_members`` + ``audiences`` + ``audit_log``) is committed in one
-transaction. A publish killed in between leaves the targets at the new version and the
-warehouse at the old one; the next publish sees the difference and rewrites the same content.
-Applying a plan whose ``plan_hash`` equals the last publish's writes nothing.
+The ``publishes`` row is written first (status ``staging``), every target is staged beside
+its live version, the row moves to ``swapping``, every target is swapped in, and the row is
+committed with the ``audiences`` row and the audit entry. A failure rolls the targets back;
+a kill -9 at any point is repaired by the next audiences command (see
+:mod:`contactops.audiences.manifest`), so targets and manifest always agree. Applying a plan
+whose ``plan_hash`` equals the last publish's writes nothing.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from contactops.audiences import tables, targets
+from contactops.audiences import manifest, tables, targets
+from contactops.audiences.manifest import step
 from contactops.errors import GateFailed
 
 if TYPE_CHECKING:
@@ -71,14 +73,50 @@ def apply(wh: Warehouse, cfg: AudienceConfig, plan: Plan, *, run_id: str | None 
         return result
     publish_id = new_publish_id()
     result.publish_id = publish_id
-    for spec in plan.targets:
-        target = cfg.file.targets[spec["name"]]
-        where = targets.write(target, plan.members, audience=plan.audience,
-                              project=cfg.project, wh=wh)
-        result.written.append({"name": spec["name"], "type": spec["type"],
-                               "location": where, "rows": plan.size})
-    audience = cfg.audience(plan.audience)
-    definition = json.dumps(audience.model_dump(mode="json"), sort_keys=True)
+    specs = [targets.spec_for(spec["name"], cfg.file.targets[spec["name"]],
+                              audience=plan.audience, project=cfg.project,
+                              publish_id=publish_id) | {"rows": plan.size}
+             for spec in plan.targets]
+    staged = manifest.targets_of(wh, cfg, specs)
+    for target in staged:   # what a roll-back must restore: the live version, or nothing
+        target.spec["existed"] = target.exists()
+    _begin(wh, cfg, plan, publish_id, specs, run_id, by)
+    step("pending")
+    status = "staging"
+    try:
+        for target in staged:
+            target.stage(plan.members)
+            step(f"staged:{target.name}")
+        status = "swapping"
+        manifest.set_status(wh, publish_id, status)
+        step("swapping")
+        for target in staged:
+            target.swap()
+            step(f"swapped:{target.name}")
+        for target in staged:
+            target.finish()
+        step("cleaned")
+        manifest.commit(wh, publish_id)
+    except BaseException as exc:
+        try:
+            committed = manifest.resolve(wh, publish_id, staged, status,
+                                         f"{type(exc).__name__}: {exc}")
+        except Exception as again:  # left unfinished: the next audiences command repairs it
+            exc.add_note(f"rolling back publish {publish_id} failed too ({again}); the next "
+                         "'contactops plan' or 'publish' repairs it")
+            raise exc from None
+        if not committed or not isinstance(exc, Exception):
+            raise
+    step("committed")
+    result.written = [{k: s[k] for k in ("name", "type", "location", "rows")} for s in specs]
+    return result
+
+
+def _begin(wh: Warehouse, cfg: AudienceConfig, plan: Plan, publish_id: str,
+           specs: list[dict[str, Any]], run_id: str | None, by: str | None) -> None:
+    """The manifest row, status ``staging``, and the members it will publish."""
+    definition = json.dumps(cfg.audience(plan.audience).model_dump(mode="json"),
+                            sort_keys=True)
     members = pl.DataFrame({"audience": plan.audience,
                             "contact_id": plan.members["contact_id"],
                             "publish_id": publish_id},
@@ -86,30 +124,24 @@ def apply(wh: Warehouse, cfg: AudienceConfig, plan: Plan, *, run_id: str | None 
                                    "publish_id": pl.Utf8})
     with wh.transaction():
         wh.execute(
-            "INSERT INTO publishes VALUES (?, ?, ?, ?, now(), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO publishes (publish_id, audience, run_id, mode, published_at, "
+            "published_by, members, added, removed, excluded, exclusions, issues, targets, "
+            "content_hash, plan_hash, previous_publish_id, status, definition) "
+            "VALUES (?, ?, ?, ?, now(), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'staging', ?)",
             [publish_id, plan.audience, run_id, plan.mode, by or _user(), plan.size,
              len(plan.added), len(plan.removed), sum(plan.exclusions.values()),
              json.dumps(plan.exclusions), json.dumps(_issue_counts(plan)),
-             json.dumps(result.written), plan.content_hash, plan.plan_hash,
-             plan.previous_publish_id])
+             json.dumps(specs), plan.content_hash, plan.plan_hash,
+             plan.previous_publish_id, definition])
         wh.append_frame("audience_members", members)
-        wh.execute("INSERT OR REPLACE INTO audiences VALUES (?, ?, ?, ?, ?, ?, now())",
-                   [plan.audience, audience.channel, audience.purpose, audience.active,
-                    definition, _sha(definition)])
-        wh.execute("INSERT INTO audit_log (run_id, action, target, detail) "
-                   "VALUES (?, 'publish', ?, ?)",
-                   [run_id, plan.audience, json.dumps(
-                       {"publish_id": publish_id, "mode": plan.mode, "members": plan.size,
-                        "added": len(plan.added), "removed": len(plan.removed),
-                        "targets": [w["location"] for w in result.written]})])
-    return result
 
 
 def history(wh: Warehouse, audience: str | None = None, limit: int = 20) -> pl.DataFrame:
     tables.ensure_tables(wh)
-    where, params = ("WHERE audience = ?", [audience]) if audience else ("", [])
+    where, params = ("AND audience = ?", [audience]) if audience else ("", [])
     return wh.pl(f"SELECT publish_id, audience, mode, published_at, published_by, members, "
-                 f"added, removed, excluded, exclusions, content_hash FROM publishes {where} "
+                 f"added, removed, excluded, exclusions, content_hash FROM publishes "
+                 f"WHERE {tables.committed(wh)} {where} "
                  f"ORDER BY published_at DESC LIMIT {int(limit)}", params)
 
 
@@ -118,12 +150,6 @@ def _issue_counts(plan: Plan) -> dict[str, int]:
         return {}
     grouped = plan.issues.group_by("severity").agg(pl.col("contacts").sum())
     return dict(zip(grouped["severity"].to_list(), grouped["contacts"].to_list(), strict=True))
-
-
-def _sha(text: str) -> str:
-    import hashlib
-
-    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _user() -> str:

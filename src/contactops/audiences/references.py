@@ -136,7 +136,8 @@ def referenced_by(wh: Warehouse, cfg: AudienceConfig,
             "USING (publish_id) WHERE p.mode = 'production' AND m.contact_id IN "
             "(SELECT contact_id FROM _impact_ids) AND p.publish_id IN (SELECT arg_max("
             "publish_id, published_at) FROM publishes WHERE mode = 'production' "
-            "GROUP BY audience)") if wh.table_exists("publishes") else None
+            f"AND {tables.committed(wh)} GROUP BY audience)"
+        ) if wh.table_exists("publishes") else None
     for row in labels.iter_rows(named=True):
         cid = row["contact_id"]
         out[cid] += _relying_on(cfg, "contact", cid)

@@ -1,8 +1,11 @@
 """Warehouse tables owned by the audiences stage (created idempotently on first use).
 
 * ``audiences`` — the last published definition of each audience.
-* ``publishes`` — one manifest row per applied publish: when, by which run, counts,
-  exclusions by reason, targets and the content hash.
+* ``publishes`` — one manifest row per publish: when, by which run, counts, exclusions by
+  reason, targets, the content hash and its ``status``: ``staging`` and ``swapping`` while
+  it is written (a publish killed then is repaired by the next audiences command, see
+  :mod:`contactops.audiences.manifest`), then ``committed`` or ``rolled_back``. Only
+  committed rows are the published state.
 * ``audience_members`` — (audience, contact_id, publish_id) for every publish.
 * ``suppressions`` — unsubscribes, bounces, do-not-contact and erased people (hashed).
 * ``contact_deletions`` — soft deletions; a restore sets ``restored_at``.
@@ -41,7 +44,9 @@ CREATE TABLE IF NOT EXISTS publishes (
   targets JSON,              -- [{name, type, location, rows}]
   content_hash VARCHAR,      -- sha256 of the exported rows
   plan_hash VARCHAR,         -- content + definition + targets: equal means no-op
-  previous_publish_id VARCHAR
+  previous_publish_id VARCHAR,
+  status VARCHAR DEFAULT 'committed',  -- staging | swapping | committed | rolled_back
+  definition JSON            -- the audience definition published
 );
 CREATE TABLE IF NOT EXISTS audience_members (
   audience VARCHAR NOT NULL,
@@ -72,11 +77,30 @@ CREATE TABLE IF NOT EXISTS contact_deletions (
 """
 
 
+#: Columns added to ``publishes`` since its first version, with their DDL.
+_PUBLISHES_ADDED = {"status": "VARCHAR DEFAULT 'committed'", "definition": "JSON"}
+
+
 def ensure_tables(wh: Warehouse) -> None:
-    if wh.read_only or wh.table_exists("contact_deletions"):
+    if wh.read_only:
         return
-    with wh.transaction():
-        wh.execute(DDL)
+    if not wh.table_exists("contact_deletions"):
+        with wh.transaction():
+            wh.execute(DDL)
+        return
+    missing = [c for c in _PUBLISHES_ADDED if c not in wh.columns("publishes")]
+    if missing:  # a warehouse from before crash-consistent publishing: its rows are committed
+        with wh.transaction():
+            for column in missing:
+                wh.execute(f"ALTER TABLE publishes ADD COLUMN {column} "
+                           f"{_PUBLISHES_ADDED[column]}")
+
+
+def committed(wh: Warehouse, alias: str = "") -> str:
+    """SQL condition keeping the committed ``publishes`` rows (any row on old warehouses)."""
+    if "status" not in wh.columns("publishes"):
+        return "TRUE"
+    return f"{alias + '.' if alias else ''}status = 'committed'"
 
 
 def deleted_ids(wh: Warehouse) -> set[str]:
@@ -90,8 +114,9 @@ def deleted_ids(wh: Warehouse) -> set[str]:
 def last_publish(wh: Warehouse, audience: str, mode: str = "production") -> dict | None:
     if not wh.table_exists("publishes"):
         return None
-    frame = wh.pl("SELECT * FROM publishes WHERE audience = ? AND mode = ? "
-                  "ORDER BY published_at DESC, publish_id DESC LIMIT 1", [audience, mode])
+    frame = wh.pl(f"SELECT * FROM publishes WHERE audience = ? AND mode = ? "
+                  f"AND {committed(wh)} ORDER BY published_at DESC, publish_id DESC LIMIT 1",
+                  [audience, mode])
     return frame.to_dicts()[0] if frame.height else None
 
 

@@ -1,21 +1,32 @@
-"""Publish targets: CSV, Parquet, a DuckDB table and a PostgreSQL table — each written atomically.
+"""Publish targets — CSV, Parquet, a DuckDB table, a PostgreSQL table — staged, then swapped.
 
-Files are written to a temporary file in the same folder, flushed to disk and renamed over
-the old one; tables are replaced inside one transaction. A publish killed half-way leaves
-the previous version in place. CSV cells that a spreadsheet would run as a formula (starting
-with ``=``, ``+``, ``-``, ``@``, tab or carriage return) are prefixed with ``'``.
+A publish writes every target in two steps, so that :mod:`contactops.audiences.manifest`
+can make the targets and the ``publishes`` manifest agree after a crash at any point:
+
+* ``stage`` writes the new version beside the live one (``.<file>.<publish>.staged``, a
+  ``<table>__staged_<id>`` table) and makes it durable; the live version is untouched.
+* ``swap`` keeps the live version as a backup (a hard link, a ``__backup_<id>`` table) and
+  puts the staged one in its place with one atomic rename.
+
+After that, ``finish`` drops the backup, or ``roll_back`` puts it back. Whether a target
+was swapped is read from the target itself (its staged version is gone), so the state
+survives a kill -9. Text targets go through :mod:`contactops.audiences.formula`.
 """
 
 from __future__ import annotations
 
 import os
-import tempfile
+import shutil
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from contactops.config.audiences import CsvTarget, DuckdbTarget, ParquetTarget, PostgresTarget
+from contactops.audiences.formula import neutralize
+from contactops.config.audiences import CsvTarget, DuckdbTarget, ParquetTarget
 from contactops.errors import ContactopsError
 
 if TYPE_CHECKING:
@@ -23,7 +34,7 @@ if TYPE_CHECKING:
     from contactops.config.loader import Project
     from contactops.engine.warehouse import Warehouse
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_ATTACHED = "_audience_target"
 
 
 class TargetError(ContactopsError):
@@ -33,14 +44,14 @@ class TargetError(ContactopsError):
 def location(target: TargetModel, audience: str, project: Project) -> str:
     if isinstance(target, CsvTarget | ParquetTarget):
         return str(project.path(target.path.replace("{audience}", audience)))
-    table = target.table.replace("{audience}", audience.replace("-", "_"))
+    table = _table(target, audience)
     if isinstance(target, DuckdbTarget):
         return f"{target.path or 'warehouse'}:{table}"
     return f"postgres:{target.db_schema}.{table}"
 
 
-def _table(target: DuckdbTarget | PostgresTarget, audience: str) -> str:
-    return target.table.replace("{audience}", audience.replace("-", "_"))
+def _table(target: Any, audience: str) -> str:
+    return str(target.table).replace("{audience}", audience.replace("-", "_"))
 
 
 def flatten(frame: pl.DataFrame) -> pl.DataFrame:
@@ -49,108 +60,201 @@ def flatten(frame: pl.DataFrame) -> pl.DataFrame:
                               if isinstance(t, pl.List))
 
 
-def neutralize(frame: pl.DataFrame) -> pl.DataFrame:
-    """Prefix cells a spreadsheet would evaluate as a formula with a single quote."""
-    pattern = "^[" + "".join("\\" + c if c in "-+" else c for c in "=+-@") + "\t\r]"
-    return frame.with_columns(
-        pl.when(pl.col(c).str.contains(pattern)).then(pl.lit("'") + pl.col(c))
-        .otherwise(pl.col(c)).alias(c)
-        for c, t in frame.schema.items() if t == pl.Utf8)
+def spec_for(name: str, target: TargetModel, *, audience: str, project: Project,
+             publish_id: str) -> dict[str, Any]:
+    """Everything needed to stage, swap, finish or roll back ``target`` for one publish.
+
+    Stored in the manifest, so a later process can finish the job without the config
+    (except a PostgreSQL DSN, which only ever comes from the environment).
+    """
+    spec: dict[str, Any] = {"name": name, "type": target.type,
+                            "location": location(target, audience, project)}
+    suffix = publish_id.rsplit("-", 1)[-1]
+    if isinstance(target, CsvTarget | ParquetTarget):
+        path = Path(spec["location"])
+        spec.update(path=str(path),
+                    staged=str(path.with_name(f".{path.name}.{publish_id}.staged")),
+                    backup=str(path.with_name(f".{path.name}.{publish_id}.backup")))
+        return spec
+    table = _table(target, audience)
+    spec.update(table=table, staged=f"{table}__staged_{suffix}",
+                backup=f"{table}__backup_{suffix}")
+    if isinstance(target, DuckdbTarget):
+        spec["database"] = str(project.path(target.path)) if target.path else None
+    else:
+        spec["schema"] = target.db_schema
+    return spec
 
 
-def write(target: TargetModel, frame: pl.DataFrame, *, audience: str, project: Project,
-          wh: Warehouse) -> str:
-    """Write ``frame`` to ``target`` atomically; returns where it went."""
-    where = location(target, audience, project)
-    try:
-        if isinstance(target, CsvTarget):
-            _atomic_file(Path(where), lambda p: neutralize(flatten(frame)).write_csv(p))
-        elif isinstance(target, ParquetTarget):
-            _atomic_file(Path(where), lambda p: frame.write_parquet(p))
-        elif isinstance(target, DuckdbTarget):
-            _duckdb(wh, target, _table(target, audience), frame, project)
-        else:
-            _postgres(target, _table(target, audience), frame)
-    except ContactopsError:
-        raise
-    except Exception as exc:
-        raise TargetError(f"publishing '{audience}' to {where} failed, the previous version "
-                          f"is unchanged: {type(exc).__name__}: {exc}") from exc
-    return where
+class StagedTarget(ABC):
+    """One target of one publish; see the module docstring for the steps."""
 
+    def __init__(self, spec: dict[str, Any], wh: Warehouse, dsn: str | None = None) -> None:
+        self.spec, self.wh, self.dsn = spec, wh, dsn
+        self.name: str = spec["name"]
 
-def _atomic_file(path: Path, writer: Any) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        writer(tmp)
-        with open(tmp, "rb") as handle:
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-        dir_fd = os.open(path.parent, os.O_RDONLY)
+    def _fail(self, step: str, exc: BaseException) -> TargetError:
+        return TargetError(f"publishing to target '{self.name}' ({self.spec['location']}) "
+                           f"failed while it was {step}: {type(exc).__name__}: {exc}")
+
+    def stage(self, frame: pl.DataFrame) -> None:
         try:
-            os.fsync(dir_fd)
+            self._stage(frame)
+        except ContactopsError:
+            raise
+        except Exception as exc:
+            raise self._fail("staged; the published version is unchanged", exc) from exc
+
+    def swap(self) -> None:
+        try:
+            self._swap()
+        except ContactopsError:
+            raise
+        except Exception as exc:
+            raise self._fail("swapped in", exc) from exc
+
+    # -- implemented per kind ----------------------------------------------------------
+    @abstractmethod
+    def exists(self) -> bool:
+        """Whether the live version exists (recorded as ``existed`` before staging)."""
+
+    @abstractmethod
+    def _stage(self, frame: pl.DataFrame) -> None: ...
+
+    @abstractmethod
+    def _swap(self) -> None: ...
+
+    @abstractmethod
+    def swapped(self) -> bool:
+        """The staged version has replaced the live one (meaningful once all were staged)."""
+
+    @abstractmethod
+    def roll_back(self, swapped: bool) -> None:
+        """Back to the version before this publish; ``swapped``: it had replaced it.
+
+        Idempotent: a roll-back interrupted and run again ends in the same state.
+        """
+
+    @abstractmethod
+    def finish(self) -> None:
+        """Drop the backup of the replaced version."""
+
+
+class FileTarget(StagedTarget):
+    def exists(self) -> bool:
+        return Path(self.spec["path"]).exists()
+
+    def _stage(self, frame: pl.DataFrame) -> None:
+        staged = Path(self.spec["staged"])
+        staged.parent.mkdir(parents=True, exist_ok=True)
+        if self.spec["type"] == "csv":
+            neutralize(flatten(frame)).write_csv(staged)
+        else:
+            frame.write_parquet(staged)
+        _fsync(staged)
+        _fsync(staged.parent)
+
+    def _swap(self) -> None:
+        path, staged, backup = (Path(self.spec[k]) for k in ("path", "staged", "backup"))
+        if path.exists():
+            try:
+                os.link(path, backup)
+            except OSError:  # no hard links on this file system: a copy does the same
+                shutil.copy2(path, backup)
+                _fsync(backup)
+        os.replace(staged, path)
+        _fsync(path.parent)
+
+    def swapped(self) -> bool:
+        return not Path(self.spec["staged"]).exists()
+
+    def roll_back(self, swapped: bool) -> None:
+        path, staged, backup = (Path(self.spec[k]) for k in ("path", "staged", "backup"))
+        if swapped:
+            if not self.spec["existed"]:  # there was no file before this publish
+                path.unlink(missing_ok=True)
+            elif backup.exists():         # else it was put back already
+                os.replace(backup, path)
+            _fsync(path.parent)
+        staged.unlink(missing_ok=True)
+        backup.unlink(missing_ok=True)
+
+    def finish(self) -> None:
+        Path(self.spec["backup"]).unlink(missing_ok=True)
+
+
+class DuckdbTable(StagedTarget):
+    @contextmanager
+    def _db(self) -> Iterator[str]:
+        """The catalog the table lives in (the warehouse, or the attached file)."""
+        if self.spec.get("database") is None:
+            yield str(self.wh.scalar("SELECT current_database()"))
+            return
+        path = self.spec["database"].replace("'", "''")
+        Path(self.spec["database"]).parent.mkdir(parents=True, exist_ok=True)
+        self.wh.execute(f"ATTACH '{path}' AS {_ATTACHED}")
+        try:
+            yield _ATTACHED
         finally:
-            os.close(dir_fd)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+            self.wh.execute(f"DETACH {_ATTACHED}")
+
+    def _has(self, db: str, table: str) -> bool:
+        return bool(self.wh.scalar(
+            "SELECT count(*) FROM duckdb_tables() WHERE database_name = ? "
+            "AND schema_name = 'main' AND table_name = ?", [db, table]))
+
+    def exists(self) -> bool:
+        with self._db() as db:
+            return self._has(db, self.spec["table"])
+
+    def _stage(self, frame: pl.DataFrame) -> None:
+        with self._db() as db, self.wh.transaction(), \
+                self.wh.registered("_audience_export", frame):
+            self.wh.execute(f'CREATE OR REPLACE TABLE "{db}".main."{self.spec["staged"]}" '
+                            "AS SELECT * FROM _audience_export")
+
+    def _swap(self) -> None:
+        table, staged, backup = self.spec["table"], self.spec["staged"], self.spec["backup"]
+        with self._db() as db, self.wh.transaction():
+            if self._has(db, table):
+                self.wh.execute(f'ALTER TABLE "{db}".main."{table}" RENAME TO "{backup}"')
+            self.wh.execute(f'ALTER TABLE "{db}".main."{staged}" RENAME TO "{table}"')
+
+    def swapped(self) -> bool:
+        with self._db() as db:
+            return not self._has(db, self.spec["staged"])
+
+    def roll_back(self, swapped: bool) -> None:
+        table, staged, backup = self.spec["table"], self.spec["staged"], self.spec["backup"]
+        with self._db() as db, self.wh.transaction():
+            # swapped: the live table is this publish's, unless it was put back already
+            if swapped and (not self.spec["existed"] or self._has(db, backup)):
+                self.wh.execute(f'DROP TABLE IF EXISTS "{db}".main."{table}"')
+                if self.spec["existed"]:
+                    self.wh.execute(f'ALTER TABLE "{db}".main."{backup}" RENAME TO "{table}"')
+            self.wh.execute(f'DROP TABLE IF EXISTS "{db}".main."{staged}"')
+            self.wh.execute(f'DROP TABLE IF EXISTS "{db}".main."{backup}"')
+
+    def finish(self) -> None:
+        with self._db() as db:
+            self.wh.execute(f'DROP TABLE IF EXISTS "{db}".main."{self.spec["backup"]}"')
 
 
-def _duckdb(wh: Warehouse, target: DuckdbTarget, table: str, frame: pl.DataFrame,
-            project: Project) -> None:
-    if target.path is None:
-        with wh.transaction(), wh.registered("_audience_export", frame):
-            wh.execute(f'CREATE OR REPLACE TABLE "{table}" AS SELECT * FROM _audience_export')
-        return
-    path = str(project.path(target.path)).replace("'", "''")
-    wh.execute(f"ATTACH '{path}' AS _audience_target")
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
     try:
-        with wh.transaction(), wh.registered("_audience_export", frame):
-            wh.execute(f'CREATE OR REPLACE TABLE _audience_target.main."{table}" AS '
-                       "SELECT * FROM _audience_export")
+        os.fsync(fd)
     finally:
-        wh.execute("DETACH _audience_target")
+        os.close(fd)
 
 
-_PG_TYPES = {pl.Int64: "bigint", pl.Int32: "integer", pl.Float64: "double precision",
-             pl.Boolean: "boolean", pl.Datetime: "timestamp", pl.Date: "date"}
+def staged_target(spec: dict[str, Any], wh: Warehouse, dsn: str | None = None
+                  ) -> StagedTarget:
+    """The staged target a manifest spec describes."""
+    if spec["type"] in ("csv", "parquet"):
+        return FileTarget(spec, wh)
+    if spec["type"] == "duckdb":
+        return DuckdbTable(spec, wh)
+    from contactops.audiences.pg_target import PostgresTable
 
-
-def _pg_type(dtype: pl.DataType) -> str:
-    if isinstance(dtype, pl.List):
-        return "text[]"
-    for known, name in _PG_TYPES.items():
-        if dtype == known or (known is pl.Datetime and isinstance(dtype, pl.Datetime)):
-            return name
-    return "text"
-
-
-def _postgres(target: PostgresTarget, table: str, frame: pl.DataFrame) -> None:
-    import psycopg
-    from psycopg import sql
-
-    schema = target.db_schema
-    new = f"{table}__new"
-    cols = sql.SQL(", ").join(
-        sql.SQL("{} {}").format(sql.Identifier(c), sql.SQL(_pg_type(t)))
-        for c, t in frame.schema.items())
-    with psycopg.connect(target.dsn.get_secret_value(), connect_timeout=10) as conn:
-        with conn.transaction():  # DDL is transactional: readers see old or new, never half
-            conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(
-                sql.Identifier(schema)))
-            conn.execute(sql.SQL("DROP TABLE IF EXISTS {}.{}").format(
-                sql.Identifier(schema), sql.Identifier(new)))
-            conn.execute(sql.SQL("CREATE TABLE {}.{} ({})").format(
-                sql.Identifier(schema), sql.Identifier(new), cols))
-            copy_sql = sql.SQL("COPY {}.{} ({}) FROM STDIN").format(
-                sql.Identifier(schema), sql.Identifier(new),
-                sql.SQL(", ").join(sql.Identifier(c) for c in frame.columns))
-            with conn.cursor().copy(copy_sql) as copy:
-                for row in frame.iter_rows():
-                    copy.write_row(row)
-            conn.execute(sql.SQL("DROP TABLE IF EXISTS {}.{}").format(
-                sql.Identifier(schema), sql.Identifier(table)))
-            conn.execute(sql.SQL("ALTER TABLE {}.{} RENAME TO {}").format(
-                sql.Identifier(schema), sql.Identifier(new), sql.Identifier(table)))
+    return PostgresTable(spec, wh, dsn)

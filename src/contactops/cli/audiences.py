@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from contactops.cli.common import handle_errors, out_console, print_json
+from contactops.cli.common import err_console, handle_errors, out_console, print_json
 
 if TYPE_CHECKING:
     from contactops.audiences.definitions import AudienceConfig
@@ -64,11 +64,13 @@ def _show(obj: Any, json_out: bool) -> None:
 def audiences(warehouse: WarehouseOpt = None, pipeline: PipelineOpt = None,
               json_out: JsonOpt = False) -> int:
     """List audiences: channel, purpose, targets and the last publish."""
-    from contactops.audiences import tables
+    from contactops.audiences import manifest, tables
 
     wh, cfg = _open(warehouse, pipeline)
     with wh:
         tables.ensure_tables(wh)
+        for note in manifest.repair(wh, cfg):
+            err_console().print(f"note: {note}", markup=False)
         rows = []
         for name, aud in cfg.file.audiences.items():
             last = tables.last_publish(wh, name)

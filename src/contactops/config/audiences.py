@@ -85,6 +85,17 @@ class Audience(Frozen):
     validation_errors: Literal["block", "exclude"] = Field(
         "block", description="members with error-severity validation issues block the "
         "publish, or are left out with reason validation_error")
+    one_per_address: bool | None = Field(
+        None, description="one member per email address (email) or E.164 phone (sms, "
+        "phone); the others sharing it are left out with reason duplicate_address. "
+        "Default: on for outbound marketing audiences, off otherwise")
+
+    @property
+    def deduplicates_addresses(self) -> bool:
+        """Whether members sharing the channel address are reduced to one."""
+        if self.one_per_address is not None:
+            return self.one_per_address
+        return self.outbound
 
     @property
     def outbound(self) -> bool:
@@ -99,6 +110,9 @@ class Audience(Frozen):
                              "lifecycle_stages, contact_types, sources or filter")
         if self.purpose == "marketing" and self.channel == "none":
             raise ValueError("a marketing audience needs a channel (email, sms or phone)")
+        if self.one_per_address and self.channel == "none":
+            raise ValueError("one_per_address needs a channel (email, sms or phone) whose "
+                             "address members share; remove it or set the channel")
         return self
 
 

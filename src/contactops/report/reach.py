@@ -105,10 +105,14 @@ def audiences(wh: Warehouse, plans: list[dict[str, Any]] | None) -> dict[str, An
     """Last publish per audience and, when given, the plans (diff, exclusions, blockers)."""
     published: list[dict[str, Any]] = []
     if wh.table_exists("publishes"):
-        published = rows(wh, """
+        # interrupted (staging/swapping) and rolled-back publishes were never published
+        committed = ("WHERE status = 'committed'" if "status" in wh.columns("publishes")
+                     else "")
+        published = rows(wh, f"""
             SELECT audience, publish_id, mode, published_at, published_by, members, added,
                    removed, excluded, exclusions
-            FROM publishes QUALIFY row_number() OVER (PARTITION BY audience, mode
+            FROM publishes {committed}
+            QUALIFY row_number() OVER (PARTITION BY audience, mode
                                                       ORDER BY published_at DESC) = 1
             ORDER BY audience, mode""")
         for p in published:
