@@ -10,8 +10,9 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from contactops.config.dedupe import DedupeSettings
+from contactops.config.dedupe import DEFAULT_STRONG_FIELDS, DedupeSettings
 from contactops.dedupe import blocking, cluster, compare, lineage, model, survivorship
+from contactops.dedupe.contradictions import contradictions
 from contactops.dedupe.encode import Encoded
 from contactops.dedupe.ids import assign_ids
 
@@ -93,6 +94,7 @@ def needed_columns(options: DedupeSettings, available: list[str]) -> list[str] |
             "email_is_role", *options.id_columns, *survivorship.GOLDEN_FIELDS,
             *_SURVIVOR_EXTRA, *(f"consent_{c}" for c in CHANNELS)}
     want |= {f.source_column for f in options.fields}
+    want |= set(options.contradictions.fields or DEFAULT_STRONG_FIELDS)
     want |= {k.split(":")[0] for rule in options.blocking for k in rule.keys}
     return [c for c in available if c in want]
 
@@ -220,9 +222,11 @@ def dedupe(normalized: pl.DataFrame, options: DedupeSettings,
         .when(prob >= auto_thr).then(pl.lit("probability")),
         match_weight=pl.col("match_weight").fill_null(99.0),
     )
+    scored, vetoed = _veto(scored, features, options, encoded)
     auto = scored.filter(pl.col("link_type").is_not_null())
     clock.lap("keys")
-    labels, refused = cluster.cluster(features.height, auto, features, options.fields, cannot,
+    apart = pl.concat([cannot, vetoed]) if vetoed.height else cannot
+    labels, refused = cluster.cluster(features.height, auto, features, options.fields, apart,
                                       encoded)
     del encoded
     clock.lap("cluster")
@@ -254,6 +258,24 @@ def dedupe(normalized: pl.DataFrame, options: DedupeSettings,
     clock.lap("pairs")
     return DedupeResult(contacts=contacts, links=links, reviews=reviews, provenance=provenance,
                         events=events, pairs=out_pairs, model=fitted, timings=clock.timings)
+
+
+def _veto(scored: pl.DataFrame, features: pl.DataFrame, options: DedupeSettings,
+          encoded: Encoded) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Automatic links an identifier made against contradicting evidence go to review.
+
+    External ids and user decisions are not second-guessed. The vetoed pairs are also kept
+    apart in clustering, so other records cannot chain them together behind the reviewer.
+    """
+    rule = pl.col("key_rule").fill_null("")
+    candidates = scored.select(
+        pl.col("link_type").is_in(["key", "probability"]) & ~rule.str.starts_with("id:")
+    ).to_series().fill_null(False).to_numpy()
+    conflict = contradictions(scored, features, options, encoded, candidates)
+    scored = scored.with_columns(conflict=conflict).with_columns(
+        link_type=pl.when(pl.col("conflict").is_null()).then("link_type"))
+    vetoed = scored.filter(pl.col("conflict").is_not_null()).select("l", "r")
+    return scored, vetoed
 
 
 def _record_links(assigned: pl.DataFrame, auto: pl.DataFrame, refused: pl.DataFrame,
@@ -293,12 +315,14 @@ def _reviews(scored: pl.DataFrame, refused: pl.DataFrame, labels: np.ndarray,
              run_id: str) -> pl.DataFrame:
     lab = pl.Series(labels)
     th = options.thresholds
-    between = scored.filter(pl.col("link_type").is_null()
+    contradicted = scored.filter(pl.col("conflict").is_not_null()).with_columns(
+        reason=pl.lit("conflict: ") + pl.col("conflict"))
+    between = scored.filter(pl.col("link_type").is_null() & pl.col("conflict").is_null()
                             & (pl.col("match_probability") >= th.review)).with_columns(
         reason=pl.lit("between thresholds"))
     conflict = scored.join(refused, on=["l", "r"], how="semi").with_columns(
         reason=pl.lit("conflict: would join different people"))
-    both = pl.concat([between, conflict])
+    both = pl.concat([contradicted, between, conflict])
     both = both.filter(lab.gather(both["l"]) != lab.gather(both["r"]))
     rid = features["record_id"]
     contact = assigned["contact_id"]
