@@ -131,7 +131,11 @@ def explain(record_a: Annotated[str | None, typer.Argument()] = None,
         return 0
     from rich.table import Table
 
-    table = Table(*frame.columns)
+    caption = None
+    if "contradicts" in frame.columns and frame["contradicts"].any():
+        against = ", ".join(frame.filter("contradicts")["field"].to_list())
+        caption = f"conflict: {against} — a shared identifier alone does not merge: review"
+    table = Table(*frame.columns, caption=caption)
     for row in frame.iter_rows():
         table.add_row(*["" if v is None else (f"{v:.3f}" if isinstance(v, float) else str(v))
                         for v in row])

@@ -27,7 +27,8 @@ class DedupeResult:
         reviews: pairs between the review and auto-merge thresholds, or refused by a conflict.
         provenance: which record and source won each field of each contact.
         events: merge_events of this run (merge/split).
-        pairs: every scored candidate pair (record ids, levels, weights).
+        pairs: every scored candidate pair (record ids, levels, weights); ``conflict``
+            names the strong fields that kept an identifier link from merging.
         model: the m/u model used.
     """
 
@@ -45,10 +46,17 @@ class DedupeResult:
                 "candidate_pairs": self.pairs.height,
                 "linked_by_key": int((self.links["link_type"] == "key").sum()),
                 "linked_by_probability": int((self.links["link_type"] == "probability").sum()),
+                "contradicted": int(self.pairs["conflict"].is_not_null().sum())
+                if "conflict" in self.pairs.columns else 0,
                 "reviews": self.reviews.height, "events": self.events.height}
 
+    @property
+    def notes(self) -> list[str]:
+        """What the run could not do as usual (a match model of too little data)."""
+        return [f"match model: {note}" for note in self.model.notes]
+
     def asdict(self) -> dict[str, Any]:
-        return {**self.counts(), "timings": dict(self.timings)}
+        return {**self.counts(), "notes": self.notes, "timings": dict(self.timings)}
 
     def __str__(self) -> str:
         c = self.counts()
@@ -154,7 +162,7 @@ def load_or_train(features: pl.DataFrame, gammas: pl.DataFrame, options: DedupeS
         if loaded.fits(options.fields):
             return loaded
     trained = model.train(features, gammas, options, encoded)
-    if path is not None:
+    if path is not None and not trained.notes:  # a model of too little data is not kept
         trained.save(path)
     return trained
 
@@ -266,16 +274,19 @@ def _veto(scored: pl.DataFrame, features: pl.DataFrame, options: DedupeSettings,
 
     External ids and user decisions are not second-guessed. The vetoed pairs are also kept
     apart in clustering, so other records cannot chain them together behind the reviewer.
+    Pairs in the review band get the contradiction as their review reason too.
     """
     rule = pl.col("key_rule").fill_null("")
-    candidates = scored.select(
-        pl.col("link_type").is_in(["key", "probability"]) & ~rule.str.starts_with("id:")
-    ).to_series().fill_null(False).to_numpy()
-    conflict = contradictions(scored, features, options, encoded, candidates)
+    auto = pl.col("link_type").is_in(["key", "probability"]) & ~rule.str.starts_with("id:")
+    band = pl.col("link_type").is_null() & (
+        pl.col("match_probability") >= options.thresholds.review)
+    flags = scored.select(auto.fill_null(False).alias("auto"),
+                          (auto | band).fill_null(False).alias("check"))
+    conflict = contradictions(scored, features, options, encoded, flags["check"].to_numpy())
+    vetoed = conflict.is_not_null() & flags["auto"]
     scored = scored.with_columns(conflict=conflict).with_columns(
-        link_type=pl.when(pl.col("conflict").is_null()).then("link_type"))
-    vetoed = scored.filter(pl.col("conflict").is_not_null()).select("l", "r")
-    return scored, vetoed
+        link_type=pl.when(~vetoed).then("link_type"))
+    return scored, scored.filter(vetoed).select("l", "r")
 
 
 def _record_links(assigned: pl.DataFrame, auto: pl.DataFrame, refused: pl.DataFrame,
