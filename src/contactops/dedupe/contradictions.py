@@ -22,6 +22,10 @@ change jobs and move) is outweighed when two exact matches back the pair: each i
 agreeing exactly counts one, the full name (every name field exact) counts one. So the same
 email and phone under a new last name merge; the same email under another person's name,
 number and employer does not.
+
+:func:`veto` applies this to the automatic links of a run (key or probability links; external
+ids and user decisions are never second-guessed) and keeps the vetoed pairs apart in
+clustering; pairs in the review band get the contradiction as their review reason.
 """
 
 from __future__ import annotations
@@ -185,7 +189,7 @@ def contradictions(scored: pl.DataFrame, features: pl.DataFrame, options: Dedupe
         rows: consider only these pairs (a boolean mask); default every pair.
     """
     n = scored.height
-    none = pl.Series("conflict", [None] * n, dtype=pl.String)
+    none = pl.repeat(None, n, dtype=pl.String, eager=True).alias("conflict")
     strong = strong_fields(options, features.columns)
     if not strong or n == 0:
         return none
@@ -214,8 +218,28 @@ def contradictions(scored: pl.DataFrame, features: pl.DataFrame, options: Dedupe
         if s.name in rule.changeable:
             differ &= ~backed
         hits[s.name] = differ
-    frame = pl.DataFrame(hits)
-    reason = frame.select(pl.concat_list(
-        pl.when(pl.col(name)).then(pl.lit(name)) for name in hits
-    ).list.drop_nulls().list.join(", ").alias("conflict"))["conflict"]
-    return none.scatter(sel, reason.replace("", None))
+    any_hit = np.logical_or.reduce(list(hits.values()))
+    rows_hit = np.flatnonzero(any_hit)  # few: the reasons are joined in Python
+    reasons = [", ".join(name for name, hit in hits.items() if hit[i]) for i in rows_hit]
+    return none.scatter(sel[rows_hit], pl.Series(reasons, dtype=pl.String))
+
+
+def veto(scored: pl.DataFrame, features: pl.DataFrame, options: DedupeSettings,
+         encoded: Encoded) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Automatic links an identifier made against contradicting evidence go to review.
+
+    External ids and user decisions are not second-guessed. The vetoed pairs are also kept
+    apart in clustering, so other records cannot chain them together behind the reviewer.
+    Pairs in the review band get the contradiction as their review reason too.
+    """
+    rule = pl.col("key_rule").fill_null("")
+    auto = pl.col("link_type").is_in(["key", "probability"]) & ~rule.str.starts_with("id:")
+    band = pl.col("link_type").is_null() & (
+        pl.col("match_probability") >= options.thresholds.review)
+    flags = scored.select(auto.fill_null(False).alias("auto"),
+                          (auto | band).fill_null(False).alias("check"))
+    conflict = contradictions(scored, features, options, encoded, flags["check"].to_numpy())
+    vetoed = conflict.is_not_null() & flags["auto"]
+    scored = scored.with_columns(conflict=conflict).with_columns(
+        link_type=pl.when(~vetoed).then("link_type"))
+    return scored, scored.filter(vetoed).select("l", "r")

@@ -12,7 +12,7 @@ import polars as pl
 
 from contactops.config.dedupe import DEFAULT_STRONG_FIELDS, DedupeSettings
 from contactops.dedupe import blocking, cluster, compare, lineage, model, survivorship
-from contactops.dedupe.contradictions import contradictions
+from contactops.dedupe.contradictions import veto
 from contactops.dedupe.encode import Encoded
 from contactops.dedupe.ids import assign_ids
 
@@ -230,7 +230,7 @@ def dedupe(normalized: pl.DataFrame, options: DedupeSettings,
         .when(prob >= auto_thr).then(pl.lit("probability")),
         match_weight=pl.col("match_weight").fill_null(99.0),
     )
-    scored, vetoed = _veto(scored, features, options, encoded)
+    scored, vetoed = veto(scored, features, options, encoded)
     auto = scored.filter(pl.col("link_type").is_not_null())
     clock.lap("keys")
     apart = pl.concat([cannot, vetoed]) if vetoed.height else cannot
@@ -266,27 +266,6 @@ def dedupe(normalized: pl.DataFrame, options: DedupeSettings,
     clock.lap("pairs")
     return DedupeResult(contacts=contacts, links=links, reviews=reviews, provenance=provenance,
                         events=events, pairs=out_pairs, model=fitted, timings=clock.timings)
-
-
-def _veto(scored: pl.DataFrame, features: pl.DataFrame, options: DedupeSettings,
-          encoded: Encoded) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Automatic links an identifier made against contradicting evidence go to review.
-
-    External ids and user decisions are not second-guessed. The vetoed pairs are also kept
-    apart in clustering, so other records cannot chain them together behind the reviewer.
-    Pairs in the review band get the contradiction as their review reason too.
-    """
-    rule = pl.col("key_rule").fill_null("")
-    auto = pl.col("link_type").is_in(["key", "probability"]) & ~rule.str.starts_with("id:")
-    band = pl.col("link_type").is_null() & (
-        pl.col("match_probability") >= options.thresholds.review)
-    flags = scored.select(auto.fill_null(False).alias("auto"),
-                          (auto | band).fill_null(False).alias("check"))
-    conflict = contradictions(scored, features, options, encoded, flags["check"].to_numpy())
-    vetoed = conflict.is_not_null() & flags["auto"]
-    scored = scored.with_columns(conflict=conflict).with_columns(
-        link_type=pl.when(~vetoed).then("link_type"))
-    return scored, scored.filter(vetoed).select("l", "r")
 
 
 def _record_links(assigned: pl.DataFrame, auto: pl.DataFrame, refused: pl.DataFrame,
