@@ -217,10 +217,22 @@ def test_unknown_strong_field_is_a_clear_error(background: pl.DataFrame,
         dedupe(background.head(50), options, match_model=trained)
 
 
-def test_changeable_fields_must_be_strong_fields() -> None:
-    with pytest.raises(ValueError, match=r"changeable \['company'\] are not in"):
-        DedupeSettings.model_validate(
-            {"contradictions": {"fields": ["last_name"], "changeable": ["company"]}})
+def test_changeable_fields_must_be_strong_fields(tmp_path, monkeypatch) -> None:
+    from contactops.config import load_pipeline
+    from contactops.errors import ConfigError
+
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "a.csv").write_text("Email\na@example.com\n")
+    (tmp_path / "p.yaml").write_text(
+        "name: demo\nsources:\n  - name: a\n    type: csv\n    kind: import\n"
+        "    path: data/a.csv\ndedupe:\n  contradictions:\n    fields: [last_name, country]\n"
+        "    changeable: [company]\n")
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ConfigError) as info:
+        load_pipeline("p.yaml")
+    assert [str(i) for i in info.value.issues] == [
+        "p.yaml:8: dedupe.contradictions: changeable ['company'] are not in fields "
+        "['last_name', 'country']: add them to fields or drop them from changeable"]
 
 
 # (a, b, share of a, share of b, one name?)

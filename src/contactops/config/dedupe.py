@@ -132,6 +132,15 @@ class Contradictions(Frozen):
         0.1, gt=0, le=1, description="names one edit apart are a typo, not a contradiction, "
         "when the rarer spelling is at most this share of the commoner one's count")
 
+    @model_validator(mode="after")
+    def _changeable_are_strong(self) -> Contradictions:
+        if self.fields is not None and "changeable" in self.model_fields_set:
+            odd = [c for c in self.changeable if c not in self.fields]
+            if odd:
+                raise ValueError(f"changeable {odd} are not in fields {list(self.fields)}: "
+                                 "add them to fields or drop them from changeable")
+        return self
+
 
 class DedupeSettings(Frozen):
     enabled: bool = Field(True, description="run the dedupe stage")
@@ -167,10 +176,4 @@ class DedupeSettings(Frozen):
         for f in self.fields:
             if f.swap_with is not None and f.swap_with not in names:
                 raise ValueError(f"field '{f.name}' swap_with '{f.swap_with}' is not a field")
-        rule = self.contradictions
-        if rule.fields is not None and "changeable" in rule.model_fields_set:
-            odd = [c for c in rule.changeable if c not in rule.fields]
-            if odd:
-                raise ValueError(f"contradictions.changeable {odd} are not in "
-                                 f"contradictions.fields {list(rule.fields)}")
         return self
