@@ -102,7 +102,8 @@ def needed_columns(options: DedupeSettings, available: list[str]) -> list[str] |
             "email_is_role", *options.id_columns, *survivorship.GOLDEN_FIELDS,
             *_SURVIVOR_EXTRA, *(f"consent_{c}" for c in CHANNELS)}
     want |= {f.source_column for f in options.fields}
-    want |= set(options.contradictions.fields or DEFAULT_STRONG_FIELDS)
+    strong = options.contradictions.fields
+    want |= set(DEFAULT_STRONG_FIELDS if strong is None else strong)
     want |= {k.split(":")[0] for rule in options.blocking for k in rule.keys}
     return [c for c in available if c in want]
 
