@@ -169,7 +169,33 @@ def test_other_records_cannot_chain_a_contradicted_pair(background: pl.DataFrame
     ids = dict(result.links.select("record_id", "contact_id").iter_rows())
     assert ids["X-A"] != ids["X-B"]
     assert ids["X-C"] in (ids["X-A"], ids["X-B"])
-    assert result.counts()["contradicted"] == 1
+    ours = result.pairs.filter(pl.col("record_a").str.starts_with("X-")
+                               & pl.col("conflict").is_not_null())
+    assert sorted(ours.select("record_a", "record_b").row(0)) == ["X-A", "X-B"]
+    assert ours.height == 1
+
+
+def test_a_contradicted_pair_below_the_threshold_is_not_chained(background: pl.DataFrame,
+                                                                trained: MatchModel) -> None:
+    """Her own two records and a stranger given her address: the stranger stays apart.
+
+    The stranger's pair with her full record scores below auto-merge (all names differ);
+    her record without a last name would still have chained him in on the email alone.
+    """
+    email = "greta40398@umbrella.io"
+    rows = [{"record_id": "X-A", "first_name": "Margarita", "last_name": "Hernandez",
+             "email": email, "company": "Umbrella"},
+            {"record_id": "X-B", "first_name": "Margarita", "email": email,
+             "company": "Umbrella"},
+            {"record_id": "X-C", "first_name": "Charles", "last_name": "King", "email": email}]
+    records = pl.concat([background, normalize_rows(rows)], how="diagonal_relaxed")
+    result = dedupe(records, DedupeSettings(), match_model=trained)
+    ids = dict(result.links.select("record_id", "contact_id").iter_rows())
+    assert ids["X-A"] == ids["X-B"] != ids["X-C"]
+    reasons = {frozenset(p): why for *p, why in result.reviews.select(
+        "record_a", "record_b", "reason").iter_rows()}
+    assert reasons[frozenset({"X-A", "X-C"})] == "conflict: last_name"
+    assert reasons[frozenset({"X-B", "X-C"})] == "conflict: would join different people"
 
 
 def test_explain_names_the_contradicting_fields(background: pl.DataFrame,

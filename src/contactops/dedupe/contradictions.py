@@ -23,9 +23,9 @@ agreeing exactly counts one, the full name (every name field exact) counts one. 
 email and phone under a new last name merge; the same email under another person's name,
 number and employer does not.
 
-:func:`veto` applies this to the automatic links of a run (key or probability links; external
-ids and user decisions are never second-guessed) and keeps the vetoed pairs apart in
-clustering; pairs in the review band get the contradiction as their review reason.
+:func:`veto` applies this to every identifier-linked pair of a run (external ids and user
+decisions are never second-guessed): a contradicted pair loses its automatic link, is kept
+apart in clustering and goes to review with the contradiction as its reason.
 """
 
 from __future__ import annotations
@@ -226,20 +226,21 @@ def contradictions(scored: pl.DataFrame, features: pl.DataFrame, options: Dedupe
 
 def veto(scored: pl.DataFrame, features: pl.DataFrame, options: DedupeSettings,
          encoded: Encoded) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Automatic links an identifier made against contradicting evidence go to review.
+    """Identifier links that strong evidence contradicts: not merged, kept apart, reviewed.
 
-    External ids and user decisions are not second-guessed. The vetoed pairs are also kept
-    apart in clustering, so other records cannot chain them together behind the reviewer.
-    Pairs in the review band get the contradiction as their review reason too.
+    Every identifier-linked pair is checked, not only automatic links: a contradicted pair
+    below the auto-merge threshold must not be chained together through a third record
+    either (the same email with no last name). External ids and user decisions are not
+    second-guessed.
+
+    Returns:
+        ``scored`` with a ``conflict`` column (null when none) and the contradicted pairs
+        lost their automatic link; the contradicted pairs ``l, r`` (to keep apart).
     """
     rule = pl.col("key_rule").fill_null("")
-    auto = pl.col("link_type").is_in(["key", "probability"]) & ~rule.str.starts_with("id:")
-    band = pl.col("link_type").is_null() & (
-        pl.col("match_probability") >= options.thresholds.review)
-    flags = scored.select(auto.fill_null(False).alias("auto"),
-                          (auto | band).fill_null(False).alias("check"))
-    conflict = contradictions(scored, features, options, encoded, flags["check"].to_numpy())
-    vetoed = conflict.is_not_null() & flags["auto"]
+    trusted = (pl.col("link_type") == "decision") | rule.str.starts_with("id:")
+    check = scored.select(~trusted.fill_null(False)).to_series().to_numpy()
+    conflict = contradictions(scored, features, options, encoded, check)
     scored = scored.with_columns(conflict=conflict).with_columns(
-        link_type=pl.when(~vetoed).then("link_type"))
-    return scored, scored.filter(vetoed).select("l", "r")
+        link_type=pl.when(pl.col("conflict").is_null()).then("link_type"))
+    return scored, scored.filter(pl.col("conflict").is_not_null()).select("l", "r")
