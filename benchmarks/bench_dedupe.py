@@ -1,6 +1,7 @@
 """Benchmark the dedupe stage on the project's generator (100k, 1M) and on FEBRL1-3.
 
 Run: .venv/bin/python benchmarks/bench_dedupe.py [--rows 100000 1000000] [--febrl]
+     [--misattributed 1000]   (also: N records given another person's email)
 Generated + normalized data is cached in --cache (default /tmp/contactops-bench). Each
 dedupe runs in a fresh subprocess so its time and peak RSS are the stage's own (reading the
 cached normalized parquet is included in RSS, not in time). Pairwise metrics: a pair is
@@ -150,6 +151,35 @@ def bench_generated(rows: int, seed: int, cache: Path) -> None:
     print(f"  baseline exact email|phone, pairs only {json.dumps(base_pairs)}", flush=True)
 
 
+def misattribute(norm_path: Path, truth: pl.DataFrame, count: int, seed: int) -> Path:
+    """Give ``count`` records another person's (non-role) email, as a typing or lookup error
+    would; the truth is unchanged, so every merge this causes is a false one."""
+    frame = pl.read_parquet(norm_path)
+    entity = frame.select("record_id").join(truth, on="record_id", how="left")["entity_id"]
+    rng = np.random.default_rng(seed)
+    owners = np.flatnonzero(frame["email_key"].is_not_null().to_numpy()
+                            & ~frame["email_is_role"].fill_null(False).to_numpy())
+    donors = rng.choice(owners, count, replace=False)
+    takers = rng.choice(frame.height, count, replace=False)
+    ent = entity.to_numpy()
+    keep = ent[donors] != ent[takers]
+    email = frame["email_key"].to_numpy().copy()
+    email[takers[keep]] = email[donors[keep]]
+    out = norm_path.with_name(f"{norm_path.stem}_misattributed_{count}.parquet")
+    frame.with_columns(email_key=pl.Series(email)).write_parquet(out)
+    return out
+
+
+def bench_misattributed(rows: int, seed: int, cache: Path, count: int) -> None:
+    norm_path, truth_path = prepare(rows, seed, cache)
+    truth = pl.read_parquet(truth_path)
+    stats = run_stage(misattribute(norm_path, truth, count, seed), {})
+    links = pl.read_parquet(stats.pop("links"))
+    print(f"== generator {rows:,} records, {count:,} given another person's email")
+    print(f"  dedupe   {json.dumps(metrics(links, truth))}")
+    print(f"  counts   {stats['counts']}", flush=True)
+
+
 FEBRL_CONFIG = {
     "fields": [
         {"name": "given_name", "kind": "name", "tf_adjust": True, "swap_with": "surname"},
@@ -213,6 +243,8 @@ def main() -> None:
     parser.add_argument("--rows", type=int, nargs="*", default=[100_000, 1_000_000])
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--febrl", action="store_true", help="run FEBRL1-3 instead")
+    parser.add_argument("--misattributed", type=int, default=0, metavar="N",
+                        help="also run with N records given another person's email")
     parser.add_argument("--cache", type=Path, default=Path("/tmp/contactops-bench"))
     args = parser.parse_args()
     if args.febrl:
@@ -220,6 +252,8 @@ def main() -> None:
         return
     for rows in args.rows:
         bench_generated(rows, args.seed, args.cache)
+        if args.misattributed:
+            bench_misattributed(rows, args.seed, args.cache, args.misattributed)
 
 
 if __name__ == "__main__":

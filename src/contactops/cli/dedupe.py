@@ -139,7 +139,11 @@ def explain(record_a: Annotated[str | None, typer.Argument()] = None,
     for shown in (frame, consent):
         if shown is None:
             continue
-        table = Table(*shown.columns)
+        caption = None
+        if "contradicts" in shown.columns and shown["contradicts"].any():
+            against = ", ".join(shown.filter("contradicts")["field"].to_list())
+            caption = f"conflict: {against} — a shared identifier alone does not merge: review"
+        table = Table(*shown.columns, caption=caption)
         for row in shown.iter_rows():
             table.add_row(*["" if v is None else (f"{v:.3f}" if isinstance(v, float)
                                                   else str(v)) for v in row])

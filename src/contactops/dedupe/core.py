@@ -10,8 +10,9 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from contactops.config.dedupe import DedupeSettings
+from contactops.config.dedupe import DEFAULT_STRONG_FIELDS, DedupeSettings
 from contactops.dedupe import blocking, cluster, compare, lineage, model, survivorship
+from contactops.dedupe.contradictions import veto
 from contactops.dedupe.encode import Encoded
 from contactops.dedupe.ids import assign_ids
 
@@ -26,7 +27,8 @@ class DedupeResult:
         reviews: pairs between the review and auto-merge thresholds, or refused by a conflict.
         provenance: which record and source won each field of each contact.
         events: merge_events of this run (merge/split).
-        pairs: every scored candidate pair (record ids, levels, weights).
+        pairs: every scored candidate pair (record ids, levels, weights); ``conflict``
+            names the strong fields that kept an identifier link from merging.
         model: the m/u model used.
     """
 
@@ -44,10 +46,17 @@ class DedupeResult:
                 "candidate_pairs": self.pairs.height,
                 "linked_by_key": int((self.links["link_type"] == "key").sum()),
                 "linked_by_probability": int((self.links["link_type"] == "probability").sum()),
+                "contradicted": int(self.pairs["conflict"].is_not_null().sum())
+                if "conflict" in self.pairs.columns else 0,
                 "reviews": self.reviews.height, "events": self.events.height}
 
+    @property
+    def notes(self) -> list[str]:
+        """What the run could not do as usual (a match model of too little data)."""
+        return [f"match model: {note}" for note in self.model.notes]
+
     def asdict(self) -> dict[str, Any]:
-        return {**self.counts(), "timings": dict(self.timings)}
+        return {**self.counts(), "notes": self.notes, "timings": dict(self.timings)}
 
     def __str__(self) -> str:
         c = self.counts()
@@ -93,6 +102,8 @@ def needed_columns(options: DedupeSettings, available: list[str]) -> list[str] |
             "email_is_role", *options.id_columns, *survivorship.GOLDEN_FIELDS,
             *_SURVIVOR_EXTRA, *(f"consent_{c}" for c in CHANNELS)}
     want |= {f.source_column for f in options.fields}
+    strong = options.contradictions.fields
+    want |= set(DEFAULT_STRONG_FIELDS if strong is None else strong)
     want |= {k.split(":")[0] for rule in options.blocking for k in rule.keys}
     return [c for c in available if c in want]
 
@@ -152,7 +163,7 @@ def load_or_train(features: pl.DataFrame, gammas: pl.DataFrame, options: DedupeS
         if loaded.fits(options.fields):
             return loaded
     trained = model.train(features, gammas, options, encoded)
-    if path is not None:
+    if path is not None and not trained.notes:  # a model of too little data is not kept
         trained.save(path)
     return trained
 
@@ -220,9 +231,11 @@ def dedupe(normalized: pl.DataFrame, options: DedupeSettings,
         .when(prob >= auto_thr).then(pl.lit("probability")),
         match_weight=pl.col("match_weight").fill_null(99.0),
     )
+    scored, vetoed = veto(scored, features, options, encoded)
     auto = scored.filter(pl.col("link_type").is_not_null())
     clock.lap("keys")
-    labels, refused = cluster.cluster(features.height, auto, features, options.fields, cannot,
+    apart = pl.concat([cannot, vetoed]) if vetoed.height else cannot
+    labels, refused = cluster.cluster(features.height, auto, features, options.fields, apart,
                                       encoded)
     del encoded
     clock.lap("cluster")
@@ -293,12 +306,14 @@ def _reviews(scored: pl.DataFrame, refused: pl.DataFrame, labels: np.ndarray,
              run_id: str) -> pl.DataFrame:
     lab = pl.Series(labels)
     th = options.thresholds
-    between = scored.filter(pl.col("link_type").is_null()
+    contradicted = scored.filter(pl.col("conflict").is_not_null()).with_columns(
+        reason=pl.lit("conflict: ") + pl.col("conflict"))
+    between = scored.filter(pl.col("link_type").is_null() & pl.col("conflict").is_null()
                             & (pl.col("match_probability") >= th.review)).with_columns(
         reason=pl.lit("between thresholds"))
     conflict = scored.join(refused, on=["l", "r"], how="semi").with_columns(
         reason=pl.lit("conflict: would join different people"))
-    both = pl.concat([between, conflict])
+    both = pl.concat([contradicted, between, conflict])
     both = both.filter(lab.gather(both["l"]) != lab.gather(both["r"]))
     rid = features["record_id"]
     contact = assigned["contact_id"]

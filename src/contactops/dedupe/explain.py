@@ -1,7 +1,8 @@
 """Why two records (or a contact's records) matched: per-field levels and weights.
 
-``explain_pair`` returns data (one row per field: values, level, weight, running total);
-``waterfall_chart`` draws it as an Altair waterfall for notebooks.
+``explain_pair`` returns data (one row per field: values, level, weight, running total, and
+whether the field contradicts the pair's shared identifier); ``waterfall_chart`` draws it as
+an Altair waterfall for notebooks.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import polars as pl
 
 from contactops.config.dedupe import DedupeSettings
 from contactops.dedupe import blocking, compare, model
+from contactops.dedupe.contradictions import contradictions
 from contactops.dedupe.encode import Encoded
 
 
@@ -20,7 +22,9 @@ def explain_pair(normalized: pl.DataFrame, record_a: str, record_b: str,
     """One row per match field (plus the prior) for the pair ``record_a``/``record_b``.
 
     Term-frequency adjustments are computed on ``normalized`` (pass all records for the
-    weights the stage used).
+    weights the stage used). ``contradicts`` marks the strong fields that keep the pair's
+    shared identifier from merging it (review); a strong field outside the model (country)
+    gets a row of weight 0 when it contradicts.
     """
     features = blocking.prepare(normalized, options)
     idx = dict(zip(features["record_id"].to_list(), features["_idx"].to_list(), strict=True))
@@ -33,6 +37,8 @@ def explain_pair(normalized: pl.DataFrame, record_a: str, record_b: str,
     gam = compare.compare(pair, features, options.fields, encoded)
     scored = model.score(gam, features, match_model, options.fields,
                          compare.tf_values(features, options.fields, encoded), encoded)
+    conflict = contradictions(scored, features, options, encoded)[0]
+    against = set(conflict.split(", ")) if conflict else set()
     rows: list[dict[str, Any]] = [{"field": "prior", "value_a": None, "value_b": None,
                                    "level": None, "label": "prior odds",
                                    "weight": match_model.prior_weight}]
@@ -44,9 +50,14 @@ def explain_pair(normalized: pl.DataFrame, record_a: str, record_b: str,
                      "value_b": None if vb is None else str(vb), "level": code,
                      "label": "missing" if code < 0 else compare.level_names(f)[code],
                      "weight": float(scored[f"w_{f.name}"][0])})
+    for name in sorted(against - {f.name for f in options.fields}):
+        va, vb = features[name][idx[record_a]], features[name][idx[record_b]]
+        rows.append({"field": name, "value_a": str(va), "value_b": str(vb), "level": None,
+                     "label": "different (not weighed)", "weight": 0.0})
     out = pl.DataFrame(rows, schema={"field": pl.String, "value_a": pl.String,
                                      "value_b": pl.String, "level": pl.Int64,
                                      "label": pl.String, "weight": pl.Float64})
+    out = out.with_columns(contradicts=pl.col("field").is_in(sorted(against)))
     total = out["weight"].cum_sum()
     return out.with_columns(cumulative=total, start=total - pl.col("weight"),
                             match_probability=1 / (1 + 2 ** (-total)))

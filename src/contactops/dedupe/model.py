@@ -24,6 +24,10 @@ from contactops.dedupe.encode import Encoded
 
 MODEL_VERSION = 1
 _FLOOR = 1e-6
+#: Prior share of matches among random pairs before (or without) any evidence.
+_DEFAULT_PRIOR = 1e-4
+#: Pairs needed to estimate a field's m; with fewer the field keeps a default m.
+_MIN_PAIRS = 20
 
 
 @dataclass
@@ -62,6 +66,11 @@ class MatchModel:
     @classmethod
     def load(cls, path: str | Path) -> MatchModel:
         return cls.from_json(json.loads(Path(path).read_text()))
+
+    @property
+    def notes(self) -> list[str]:
+        """What the training could not estimate for lack of data (empty when all was)."""
+        return list(self.trained_on.get("notes", []))
 
     def fits(self, fields: list[MatchField]) -> bool:
         """Whether this model has the fields (and level counts) of the settings."""
@@ -156,6 +165,8 @@ def _em(levels: dict[str, np.ndarray], sizes: dict[str, int], u: dict[str, list[
         log_odds = evidence + np.log(prior / (1 - prior))
         p = 1.0 / (1.0 + np.exp(-np.clip(log_odds, -50, 50)))
         denominator = all_pairs if all_pairs else counts.sum()
+        if denominator <= 0:  # no pairs: nothing to learn, the prior stays
+            break
         prior = float(np.clip((p * counts).sum() / denominator, 1e-12, 1 - 1e-6))
         if update_m:
             m = {name: _proportions(g, sizes[name], p * counts) for name, g in levels.items()}
@@ -200,11 +211,17 @@ def train_em(gammas: pl.DataFrame, fields: list[MatchField], u: dict[str, list[f
     sure &= ~clash
     n_sure = (sure * counts).sum()
     m = {name: (_proportions(levels[name], sizes[name], sure * counts)
-                if name not in anchors and n_sure >= 20 else _initial_m(sizes[name]))
+                if name not in anchors and n_sure >= _MIN_PAIRS else _initial_m(sizes[name]))
          for name in sizes}
+    notes = []
+    if gammas.height == 0:
+        notes.append(f"no candidate pairs among {records} records: default m and prior")
+    elif n_sure < _MIN_PAIRS:
+        notes.append(f"only {int(n_sure)} of the {_MIN_PAIRS} pairs needed to estimate m "
+                     "agree on an identifier: the other fields use default m")
     all_pairs = records * (records - 1) / 2 * n_sample / max(gammas.height, 1)
-    _, prior = _em(levels, sizes, u, m, 1e-4, iterations, update_m=False, all_pairs=all_pairs,
-                   counts=counts)
+    _, prior = _em(levels, sizes, u, m, _DEFAULT_PRIOR, iterations, update_m=False,
+                   all_pairs=all_pairs, counts=counts)
     log_u = {name: np.log(np.maximum(np.asarray(u[name]), _FLOOR)) for name in sizes}
     base = np.log(prior / (1 - prior))
     contrib = {name: np.where(g >= 0, (np.log(np.maximum(np.asarray(m[name]), _FLOOR))
@@ -214,12 +231,15 @@ def train_em(gammas: pl.DataFrame, fields: list[MatchField], u: dict[str, list[f
     for a in anchors:
         without = np.clip(total - contrib[a], -50, 50)
         p = (1.0 / (1.0 + np.exp(-without)) > 0.99).astype(float)
-        if (p * counts).sum() >= 20:
+        if (p * counts).sum() >= _MIN_PAIRS:
             m[a] = _proportions(levels[a], sizes[a], p * counts)
     _, prior = _em(levels, sizes, u, m, prior, iterations, update_m=False, all_pairs=all_pairs,
                    counts=counts)
+    trained_on: dict[str, Any] = {"pairs": gammas.height, "anchors": anchors}
+    if notes:
+        trained_on["notes"] = notes
     return MatchModel(m=m, u=u, prior=prior, kinds={f.name: f.kind for f in fields},
-                      trained_on={"pairs": gammas.height, "anchors": anchors})
+                      trained_on=trained_on)
 
 
 def rule_columns(options: DedupeSettings) -> dict[str, set[str]]:

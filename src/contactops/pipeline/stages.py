@@ -122,7 +122,7 @@ def dedupe(ctx: RunContext) -> StageResult:
     counts = run_dedupe(ctx.warehouse, ctx.project.settings, pipeline.dedupe, ctx.run_id,
                         root=ctx.project.root)
     timings = counts.pop("timings", {})
-    return StageResult("dedupe", 0.0, counts, timings=timings)
+    return StageResult("dedupe", 0.0, counts, counts.pop("notes", []), timings=timings)
 
 
 @dataclass(frozen=True)

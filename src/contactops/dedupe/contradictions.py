@@ -1,0 +1,246 @@
+"""Contradicting evidence: one shared identifier does not merge two different people.
+
+A pair is *linked by an identifier* when an identifier (a ``key: true`` field such as email or
+phone) agrees exactly and is not shared, or an email is near-identical (a typo apart). That is
+one piece of evidence. When a strong field clearly disagrees, the pair is not merged
+automatically but goes to review, naming the fields (``conflict: last_name, phone``).
+
+Clear disagreement, per field (both records must have the field; a missing value never
+contradicts):
+
+* names: the comparison says "different" (below the lowest similarity level) and neither
+  is an initial of the other, part of the other (a double or married name: Miller and
+  Miller-Davis) or a typo of it (one edit apart, the rarer spelling at most ``typo_rarity``
+  as frequent as the commoner one: a misspelling is rarer than the name it misspells);
+* companies and other strings: "different" and neither contains the other;
+* phones and emails: different numbers or addresses, neither of them shared (a switchboard
+  is nobody's own number);
+* other match fields: "different"; a plain column (``country``): unequal values.
+
+A *changeable* field (last name, phone, company, country: people marry, keep two numbers,
+change jobs and move) is outweighed when two exact matches back the pair: each identifier
+agreeing exactly counts one, the full name (every name field exact) counts one. So the same
+email and phone under a new last name merge; the same email under another person's name,
+number and employer does not.
+
+:func:`veto` applies this to every identifier-linked pair of a run (external ids and user
+decisions are never second-guessed): a contradicted pair loses its automatic link, is kept
+apart in clustering and goes to review with the contradiction as its reason.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+
+from contactops.config.dedupe import DEFAULT_STRONG_FIELDS, DedupeSettings, MatchField
+from contactops.dedupe.compare import level_names
+from contactops.dedupe.encode import Encoded
+from contactops.errors import UsageError
+
+#: Email level of a near-identical address (a typo apart), see compare.level_names.
+_EMAIL_NEAR = 2
+
+
+@dataclass(frozen=True)
+class StrongField:
+    """One strong field: a match field, or a plain column compared exactly."""
+
+    name: str
+    column: str
+    field: MatchField | None
+
+
+def strong_fields(options: DedupeSettings, columns: list[str]) -> list[StrongField]:
+    """The strong fields the records have (explicitly configured ones must exist)."""
+    configured = options.contradictions.fields
+    by_name = {f.name: f for f in options.fields}
+    out = []
+    for name in DEFAULT_STRONG_FIELDS if configured is None else configured:
+        f = by_name.get(name)
+        column = f.source_column if f is not None else name
+        if column in columns:
+            out.append(StrongField(name, column, f))
+        elif configured is not None:
+            known = sorted({*by_name, *columns})
+            close = difflib.get_close_matches(name, known, n=1)
+            hint = f"did you mean '{close[0]}'? " if close else ""
+            raise UsageError(
+                f"dedupe.contradictions.fields: '{name}' is neither a match field with data "
+                f"nor a column of the normalized records; {hint}use one of {known}")
+    return out
+
+
+def identifier_linked(g: dict[str, np.ndarray], fields: list[MatchField]) -> np.ndarray:
+    """Pairs an identifier links: exact non-shared agreement, or a near-identical email."""
+    n = len(next(iter(g.values()))) if g else 0
+    linked = np.zeros(n, dtype=bool)
+    for f in fields:
+        if not f.key or f.name not in g:
+            continue
+        linked |= g[f.name] == len(level_names(f)) - 1
+        if f.kind == "email":
+            linked |= g[f.name] == _EMAIL_NEAR
+    return linked
+
+
+def backing(g: dict[str, np.ndarray], fields: list[MatchField]) -> np.ndarray:
+    """Exact matches behind each pair: one per identifier, one for the full name."""
+    n = len(next(iter(g.values()))) if g else 0
+    count = np.zeros(n, dtype=np.int8)
+    for f in fields:
+        if f.key and f.name in g:
+            count += g[f.name] == len(level_names(f)) - 1
+    names = [f for f in fields if f.kind == "name" and f.name in g]
+    if names:
+        count += np.logical_and.reduce([g[f.name] == len(level_names(f)) - 1 for f in names])
+    return count
+
+
+def same_name(a: str, b: str, share_a: float, share_b: float, rarity: float) -> bool:
+    """Two clearly different-looking names that are still one name (initial, part, typo)."""
+    short, long_ = sorted((a, b), key=len)
+    if len(short) == 1:
+        return long_.startswith(short)
+    if len(short) >= 3 and (long_.startswith(short) or long_.endswith(short)):
+        return True
+    from rapidfuzz.distance import OSA
+
+    if OSA.distance(a, b) <= 1:  # one edit, a transposition included (Cox, Cxo)
+        low, high = sorted((share_a, share_b))
+        return low <= rarity * high
+    return False
+
+
+def same_string(a: str, b: str) -> bool:
+    """One value contains the other (Hooli and Hooli Labs, a word of a longer name)."""
+    short, long_ = sorted((a, b), key=len)
+    if len(short) >= 3 and (long_.startswith(short) or long_.endswith(short)):
+        return True
+    words = set(short.split())
+    return bool(words) and words <= set(long_.split())
+
+
+def _exceptions(differ: np.ndarray, f: MatchField, enc: Encoded, left: np.ndarray,
+                right: np.ndarray, rarity: float, partner: str | None) -> np.ndarray:
+    """Clear up ``differ`` where a name or string is one value written another way.
+
+    ``partner``: the column a name may be swapped with (first/last): a last name written
+    as the other record's first name is a swap, not another person's name.
+    """
+    rows = np.flatnonzero(differ)
+    if not len(rows):
+        return differ
+    col = f.source_column
+    vocab = enc.vocab(col)
+    a, b = enc.codes(col)[left[rows]], enc.codes(col)[right[rows]]
+    if partner is not None and partner in vocab.codes:  # one vocabulary: codes comparable
+        pa, pb = vocab.codes[partner][left[rows]], vocab.codes[partner][right[rows]]
+        swapped = ((a == pb) | (pa == b)) & (a != vocab.null) & (b != vocab.null)
+        differ = differ.copy()
+        differ[rows[swapped]] = False
+        rows, a, b = rows[~swapped], a[~swapped], b[~swapped]
+    shares = vocab.frequencies(col) if f.kind == "name" else None
+    pairs = pl.DataFrame({"a": a, "b": b}).unique()
+    keep = {}
+    for ca, cb, va, vb in zip(pairs["a"], pairs["b"], vocab.strings(pairs["a"].to_numpy()),
+                              vocab.strings(pairs["b"].to_numpy()), strict=True):
+        if shares is not None:
+            keep[(ca, cb)] = same_name(va, vb, shares[ca], shares[cb], rarity)
+        else:
+            keep[(ca, cb)] = same_string(va, vb)
+    same = np.fromiter((keep[(x, y)] for x, y in zip(a.tolist(), b.tolist(), strict=True)),
+                       dtype=bool, count=len(rows))
+    out = differ.copy()
+    out[rows[same]] = False
+    return out
+
+
+def _differs(s: StrongField, g: dict[str, np.ndarray], features: pl.DataFrame,
+             enc: Encoded, left: np.ndarray, right: np.ndarray, rarity: float,
+             partners: dict[str, str]) -> np.ndarray:
+    f = s.field
+    if f is None:
+        values = features[s.column].cast(pl.String)
+        a, b = values.gather(left), values.gather(right)
+        return (a.is_not_null() & b.is_not_null() & (a != b)).fill_null(False).to_numpy()
+    differ = g[f.name] == 0
+    if f.kind in ("name", "string"):
+        return _exceptions(differ, f, enc, left, right, rarity, partners.get(f.name))
+    if f.kind in ("phone", "email"):
+        flags = enc.shared.get(f.source_column)
+        if flags is not None:
+            differ &= ~(flags[left] | flags[right])
+    return differ
+
+
+def contradictions(scored: pl.DataFrame, features: pl.DataFrame, options: DedupeSettings,
+                   encoded: Encoded, rows: np.ndarray | None = None) -> pl.Series:
+    """Per scored pair, the strong fields contradicting its identifier link, or null.
+
+    Args:
+        scored: pairs ``l, r`` with their ``g_<field>`` levels.
+        features: prepared records.
+        options: the dedupe settings (fields and ``contradictions``).
+        encoded: the records' encoded columns.
+        rows: consider only these pairs (a boolean mask); default every pair.
+    """
+    n = scored.height
+    none = pl.repeat(None, n, dtype=pl.String, eager=True).alias("conflict")
+    strong = strong_fields(options, features.columns)
+    if not strong or n == 0:
+        return none
+    g = {f.name: scored[f"g_{f.name}"].fill_null(-1).to_numpy() for f in options.fields
+         if f"g_{f.name}" in scored.columns}
+    linked = identifier_linked(g, options.fields)
+    if rows is not None:
+        linked &= rows
+    sel = np.flatnonzero(linked)
+    if not len(sel):
+        return none
+    g = {name: levels[sel] for name, levels in g.items()}
+    left = scored["l"].to_numpy()[sel].astype(np.int64)
+    right = scored["r"].to_numpy()[sel].astype(np.int64)
+    backed = backing(g, options.fields) >= 2
+    rule = options.contradictions
+    by_name = {f.name: f for f in options.fields}
+    partners = {}
+    for f in options.fields:  # swap_with goes both ways
+        if f.swap_with in by_name:
+            partners[f.name] = by_name[f.swap_with].source_column
+            partners[f.swap_with] = f.source_column
+    hits = {}
+    for s in strong:
+        differ = _differs(s, g, features, encoded, left, right, rule.typo_rarity, partners)
+        if s.name in rule.changeable:
+            differ &= ~backed
+        hits[s.name] = differ
+    any_hit = np.logical_or.reduce(list(hits.values()))
+    rows_hit = np.flatnonzero(any_hit)  # few: the reasons are joined in Python
+    reasons = [", ".join(name for name, hit in hits.items() if hit[i]) for i in rows_hit]
+    return none.scatter(sel[rows_hit], pl.Series(reasons, dtype=pl.String))
+
+
+def veto(scored: pl.DataFrame, features: pl.DataFrame, options: DedupeSettings,
+         encoded: Encoded) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Identifier links that strong evidence contradicts: not merged, kept apart, reviewed.
+
+    Every identifier-linked pair is checked, not only automatic links: a contradicted pair
+    below the auto-merge threshold must not be chained together through a third record
+    either (the same email with no last name). External ids and user decisions are not
+    second-guessed.
+
+    Returns:
+        ``scored`` with a ``conflict`` column (null when none) and the contradicted pairs
+        lost their automatic link; the contradicted pairs ``l, r`` (to keep apart).
+    """
+    rule = pl.col("key_rule").fill_null("")
+    trusted = (pl.col("link_type") == "decision") | rule.str.starts_with("id:")
+    check = scored.select(~trusted.fill_null(False)).to_series().to_numpy()
+    conflict = contradictions(scored, features, options, encoded, check)
+    scored = scored.with_columns(conflict=conflict).with_columns(
+        link_type=pl.when(pl.col("conflict").is_null()).then("link_type"))
+    return scored, scored.filter(pl.col("conflict").is_not_null()).select("l", "r")
