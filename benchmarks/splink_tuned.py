@@ -1,7 +1,7 @@
 """A tuned Splink 5 baseline, set up the way Splink's documentation recommends for people.
 
-    .venv/bin/python benchmarks/splink_tuned.py contacts.csv --truth truth.csv
-    .venv/bin/python benchmarks/splink_tuned.py contacts.csv --truth truth.csv --which splink_untuned
+    .venv/bin/python benchmarks/splink_tuned.py contacts.csv --truth t.csv
+    .venv/bin/python benchmarks/splink_tuned.py contacts.csv --truth t.csv --which splink_untuned
 
 What "tuned" means here (after Splink's "historical people" and FEBRL examples):
 
