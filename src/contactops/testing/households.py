@@ -57,7 +57,8 @@ def shape(frame: pl.DataFrame, knobs: Knobs, extra: Draw, pool: Pools) -> pl.Dat
     member[1:] &= country[1:] == country[:-1]
     head = np.maximum.accumulate(np.where(member, 0, idx))
     last = np.where(member, last[head], last)
-    first = np.where(member & (first == first[head]), (first + 1) % len(pool.first), first)
+    # household members never share a given name: the k-th member is k steps of 37 away
+    first = np.where(member, (first[head] + (idx - head) * 37) % len(pool.first), first)
     home = member & extra.flag(SHARE_HOME, n) & ~switchboard & ~switchboard[head]
     src = np.where(home, head, idx)
 
