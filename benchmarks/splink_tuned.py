@@ -11,7 +11,7 @@ What "tuned" means here (after Splink's "historical people" and FEBRL examples):
   last 9 digits without extension, dates of birth parsed to ISO from the common layouts,
   postcodes without spaces, company names without legal suffixes;
 * comparisons: ForenameSurnameComparison (Jaro-Winkler levels, swapped names, term-frequency
-  adjusted on the full name), EmailComparison, exact phone with term frequencies (so a
+  adjusted on the full name), exact email and exact phone with term frequencies (so a
   switchboard shared by hundreds weighs little), DateOfBirthComparison, exact postcode with
   term frequencies (city when there is no postcode), Jaro-Winkler street and company; each
   only when the data has that column;
@@ -114,8 +114,9 @@ def _settings(frame: pl.DataFrame) -> tuple[Any, list[Any], list[Any]]:
     comparisons: list[Any] = [cl.ForenameSurnameComparison(
         "first_name", "last_name", forename_surname_concat_col_name="name_concat")]
     if "email" in has:
-        comparisons.append(cl.EmailComparison("email").configure(
-            term_frequency_adjustments=True))
+        # exact, as a key: EmailComparison's user-name levels link every john.smith@ of
+        # another domain, and different John Smiths share that user name
+        comparisons.append(cl.ExactMatch("email").configure(term_frequency_adjustments=True))
     if "phone" in has:
         comparisons.append(cl.ExactMatch("phone").configure(term_frequency_adjustments=True))
     if "birth_date" in has:
