@@ -1,4 +1,5 @@
-"""The benchmark harness keeps working: a 10k-row run with every baseline (no timing asserts)."""
+"""The benchmark harness keeps working: a 10k-row run of the default (hard) preset with every
+baseline, tuned and untuned Splink included (no timing asserts)."""
 
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ def test_10k_smoke_run_writes_sane_results(tmp_path: Path) -> None:
     assert saved == json.loads(json.dumps(results, default=str))
     assert "| stage | seconds | peak RSS MB | rows/s |" in (tmp_path / "results.md").read_text()
     (fig,) = saved
-    assert fig["rows"] == 10_000
+    assert fig["rows"] == 10_000 and fig["preset"] == "hard"
     stages = {s["stage"]: s for s in fig["stages"]}
     assert {"ingest", "normalize", "dedupe", "validate"} <= set(stages)
     for stage in stages.values():
@@ -33,6 +34,9 @@ def test_10k_smoke_run_writes_sane_results(tmp_path: Path) -> None:
     assert 0.5 < fig["dedupe"]["precision"] <= 1 and 0.5 < fig["dedupe"]["recall"] <= 1
     baselines = fig["baselines"]
     assert baselines["scan_floor"]["rows"] == 10_000
-    for name in ("exact_email_phone", "splink_untuned"):
+    for name in ("exact_email_phone", "splink_untuned", "splink_tuned"):
         assert 0 < baselines[name]["f1"] <= 1, name
+    for name in ("splink_untuned", "splink_tuned"):  # measured in their own processes
+        assert 0 < baselines[name]["peak_rss_mb"] and baselines[name]["seconds"] > 0, name
+    assert "| splink_tuned |" in (tmp_path / "results.md").read_text()
     assert fig["ratio_to_scan_floor"] > 1

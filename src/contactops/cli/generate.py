@@ -20,17 +20,25 @@ def generate(
     out: Annotated[Path, typer.Option(help="output folder")] = Path("generated"),
     layout: Annotated[str, typer.Option(
         help="single: one contacts.csv; sources: one file per source kind")] = "single",
+    preset: Annotated[str, typer.Option(
+        help="classic: the original data; hard: many more names and companies (non-Latin "
+             "scripts), families, namesakes, two-job people, no email or phone, addresses")
+    ] = "classic",
 ) -> int:
     """Write generated contacts (and truth.csv: true entity, consent, injected defects)."""
     from contactops.errors import UsageError
     from contactops.testing import write_dataset
+    from contactops.testing.presets import PRESETS
 
     if layout not in ("single", "sources"):
         raise UsageError("--layout is 'single' or 'sources'")
     if rows < 1:
         raise UsageError("--rows must be at least 1")
-    written = write_dataset(out, rows, seed, layout=layout)
-    out_console().print(f"wrote {rows} records (seed {seed}) to {out}", markup=False)
+    if preset not in PRESETS:
+        raise UsageError(f"--preset is one of {', '.join(PRESETS)}, not {preset!r}")
+    written = write_dataset(out, rows, seed, layout=layout, preset=preset)
+    out_console().print(f"wrote {rows} records (preset {preset}, seed {seed}) to {out}",
+                        markup=False)
     for key, value in written.items():
         out_console().print(f"  {key}: {value}", markup=False)
     return 0

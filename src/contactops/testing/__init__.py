@@ -3,6 +3,7 @@
     from contactops.testing import make_contacts, write_dataset
     gen = make_contacts(10_000, seed=1, duplicate_rate=0.4)
     gen.records, gen.truth          # raw messy values / what they really mean
+    hard = make_contacts(10_000, seed=1, preset="hard")  # families, namesakes, scripts...
     write_dataset("data/gen", 10_000, seed=1, layout="sources")
 """
 
@@ -18,6 +19,7 @@ from contactops.testing.generator import (
     Knobs,
     make_contacts,
 )
+from contactops.testing.presets import PRESETS
 from contactops.testing.writers import write_dataset
 
 __all__ = [
@@ -26,6 +28,7 @@ __all__ = [
     "SOURCE_FIELDS",
     "SOURCE_KINDS",
     "TRUTH_COLUMNS",
+    "PRESETS",
     "GeneratedContacts",
     "Knobs",
     "make_contacts",

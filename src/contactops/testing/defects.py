@@ -34,13 +34,18 @@ def inject_defects(r: pl.DataFrame, knobs: Knobs, draw: Draw) -> pl.DataFrame:
     domain = pl.col("t_email").str.split_exact("@", 1).struct.field("field_1")
     facts = r.select(
         phone_ok=pl.col("source").is_in(knobs.phone_sources),
-        free=domain.is_in(list(vocab.DOMAIN_TYPOS)),
+        free=domain.is_in(list(vocab.DOMAIN_TYPOS)).fill_null(False),
         company=(pl.col("company_idx") >= 0) & ~pl.col("shared_mailbox"),
+        emailed=pl.col("t_email").is_not_null(),
     )
     eligible = np.ones((n, len(DEFECTS)))
     eligible[:, 1] = facts["phone_ok"].to_numpy()
     eligible[:, 6] = facts["free"].to_numpy()
     eligible[:, 7] = facts["company"].to_numpy()
+    # a person without an email address (offline) cannot have it misspelt or replaced
+    emailed = facts["emailed"].to_numpy()
+    for code in ("malformed_email", "disposable_email", "email_typo", "role_email"):
+        eligible[:, DEFECTS.index(code)] *= emailed
     weights = eligible * np.array([knobs.defect_weights.get(d, 0.0) for d in DEFECTS])
     injected = draw.flag(knobs.invalid_rate, n) & (weights.sum(axis=1) > 0)
     code = np.where(injected, draw.rowwise(weights), -1)

@@ -7,13 +7,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 import polars as pl
 
-from contactops.testing import vocab
+from contactops.testing import households, vocab
 from contactops.testing.draw import Draw, ascii_slug, lit, take
 
 if TYPE_CHECKING:
     from contactops.testing.generator import Knobs
+    from contactops.testing.pools import Pools
 
-FIRST = tuple(vocab.FIRST_NAMES)
 COUNTRIES = tuple(vocab.PLACES)
 LIFECYCLES = tuple(vocab.LIFECYCLE_SPELLINGS)
 LIFECYCLE_WEIGHTS = (0.2, 0.25, 0.12, 0.08, 0.07, 0.18, 0.03, 0.07)
@@ -26,13 +26,17 @@ SHARED_MAILBOX_COMPANIES = 3  # role mailboxes concentrate on a few companies, s
 START, END = 1514764800, 1735689600  # 2018-01-01 .. 2025-01-01 UTC
 
 
-def make_entities(n: int, knobs: Knobs, draw: Draw) -> pl.DataFrame:
-    """Build ``n`` people with clean canonical values; see :func:`make_contacts` for knobs."""
+def make_entities(n: int, knobs: Knobs, draw: Draw, pool: Pools, extra: Draw) -> pl.DataFrame:
+    """Build ``n`` people with clean canonical values; see :func:`make_contacts` for knobs.
+
+    ``draw`` makes the classic people; ``extra`` draws only what the hard knobs add
+    (families, namesakes, two jobs, offline people, addresses), so classic output is stable.
+    """
     eid = np.arange(n)
-    first_idx = draw.ints(0, len(FIRST), n)
+    first_idx = draw.ints(0, len(pool.first), n)
     country_w = [knobs.country_weights.get(c, 0.0) for c in COUNTRIES]
     country_idx = draw.weighted(country_w, n)
-    n_comp = len(vocab.COMPANIES)
+    n_comp = len(pool.companies)
     company_idx = draw.weighted([1.0 / (i + 1) ** 0.7 for i in range(n_comp)], n)
     company_idx = np.where(draw.flag(0.15, n), -1, company_idx)
     internal = draw.flag(knobs.internal_rate, n)
@@ -56,9 +60,8 @@ def make_entities(n: int, knobs: Knobs, draw: Draw) -> pl.DataFrame:
     frame = pl.DataFrame({
         "eidx": eid,
         "entity_id": pl.Series(eid).cast(pl.Utf8).str.zfill(7),
-        "first": take(FIRST, first_idx),
         "first_idx": first_idx,
-        "last": draw.choice(vocab.LAST_NAMES, n),
+        "last_idx": draw.ints(0, len(pool.last), n),
         "country": take(COUNTRIES, country_idx),
         "place": place,
         "sub": sub,
@@ -86,7 +89,12 @@ def make_entities(n: int, knobs: Knobs, draw: Draw) -> pl.DataFrame:
         "email2_domain": draw.weighted((0.5, 0.2, 0.15, 0.15), n),
     })
     frame = frame.with_columns(entity_id=pl.concat_str(pl.lit("E"), "entity_id"))
-    return _with_places(_with_emails(frame))
+    frame = households.shape(frame, knobs, extra, pool)
+    first, last = frame["first_idx"].to_numpy(), frame["last_idx"].to_numpy()
+    frame = frame.with_columns(first=take(pool.first, first), last=take(pool.last, last),
+                               first_slug=take(pool.first_latin, first),
+                               last_slug=take(pool.last_latin, last))
+    return _with_places(_with_emails(frame, pool))
 
 
 def _distinct3(k: int, n: int, draw: Draw) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -124,7 +132,7 @@ def _phone_slots(country_idx: np.ndarray, company_idx: np.ndarray, switchboard: 
         rank = np.cumsum(mask) - 1
         fictional = size - reserve
         personal = perm[rank % fictional]
-        board = perm[size - 1 - np.maximum(company_idx, 0)]
+        board = perm[size - 1 - np.clip(company_idx, 0, reserve - 1)]
         slot = np.where(mask, np.where(switchboard, board, personal), slot)
         over = mask & ~switchboard & (rank >= fictional)
         wide = np.where(over, (rank * _STRIDE + 7) % WIDE[code], wide)
@@ -168,16 +176,17 @@ def _wide_number(frame: pl.DataFrame) -> list[pl.Expr]:
             pl.when(w >= 0).then(line).otherwise(pl.col("line")).alias("line")]
 
 
-def _with_emails(frame: pl.DataFrame) -> pl.DataFrame:
+def _with_emails(frame: pl.DataFrame, pool: Pools) -> pl.DataFrame:
     """Primary and secondary canonical emails, unique per entity except shared mailboxes."""
     old, new = ascii_slug()
-    f = pl.col("first").str.to_lowercase().str.replace_many(old, new)
-    last = pl.col("last").str.to_lowercase().str.replace_many(old, new)
+    f = pl.col("first_slug").str.to_lowercase().str.replace_many(old, new)
+    last = pl.col("last_slug").str.to_lowercase().str.replace_many(old, new)
     f0, l0 = f.str.slice(0, 1), last.str.slice(0, 1)
     digits = pl.col("digits").cast(pl.Utf8)
     p = pl.col("pattern")
     free = take(vocab.FREE_DOMAINS, frame["free_domain"].to_numpy())
-    comp = take([d for _, d in vocab.COMPANIES], np.maximum(frame["company_idx"].to_numpy(), 0))
+    domains = [d for _, d in pool.companies]
+    comp = take(domains, np.maximum(frame["company_idx"].to_numpy(), 0))
     roles = take(vocab.ROLE_MAILBOXES,
                  np.maximum(frame["company_idx"].to_numpy(), 0) % len(vocab.ROLE_MAILBOXES))
     frame = frame.with_columns(free=free, comp_domain=comp, role=roles)
@@ -204,7 +213,10 @@ def _with_emails(frame: pl.DataFrame) -> pl.DataFrame:
         .otherwise("local"))
     domain2 = take(vocab.FREE_DOMAINS, frame["email2_domain"].to_numpy())
     email2 = pl.concat_str(f, last, pl.col("eidx").cast(pl.Utf8), pl.lit("@"), pl.lit(domain2))
-    return frame.with_columns(
+    frame = frame.with_columns(
         email=pl.concat_str("local", pl.lit("@"), "domain"),
         email2=pl.when(lit(frame["has_email2"].to_numpy())).then(email2),
     )
+    if "company2_idx" in frame.columns:
+        frame = households.hard_emails(frame, work, domains)
+    return frame

@@ -15,9 +15,11 @@ import numpy as np
 from contactops.fields import SourceKind
 from contactops.testing import mess
 from contactops.testing.defects import DEFECTS, inject_defects
-from contactops.testing.draw import Draw, by_choice, take
+from contactops.testing.draw import Draw, by_choice, lit, take
 from contactops.testing.entities import make_entities
-from contactops.testing.records import STEMS, make_records
+from contactops.testing.pools import POOL_NAMES, pools
+from contactops.testing.presets import preset_knobs
+from contactops.testing.records import make_records
 
 if TYPE_CHECKING:
     import polars as pl
@@ -64,6 +66,13 @@ TRUTH_COLUMNS: tuple[str, ...] = (
     "true_phone_e164", "true_country", "true_consent_email", "true_contact_type",
     "true_company", "true_lifecycle_stage", "true_tags", "true_lists", "defects",
 )
+#: Columns the hard knobs add (when any of them is above 0): records get ``street`` and
+#: ``birth_date`` (null for people without), the truth gets ``true_street``,
+#: ``true_birth_date`` and ``household_id`` (the entity_id of the household's first person).
+EXTRA_SOURCE_FIELDS: dict[str, tuple[str, ...]] = {
+    "street": ("crm", "import", "manual"), "birth_date": ("crm", "import")}
+#: Sources that can hold a person with neither email nor phone (they have an address).
+OFFLINE_SOURCES: tuple[str, ...] = ("crm", "import", "manual")
 
 
 @dataclass(frozen=True)
@@ -97,6 +106,23 @@ class Knobs:
         activities_per_crm_record: mean campaign activity rows per CRM record.
         orphan_activity_rate: share of activity rows whose contact key matches no CRM record.
         phone_sources: sources that have a phone column.
+        name_pool: ``"classic"`` (60 given names, 120 family names, 35 companies) or
+            ``"world"`` (names from many cultures, Chinese, Cyrillic, Arabic, Greek and
+            Devanagari names with transliterations, 1,235 companies).
+        translit_rate: chance a name in another script is written in Latin letters (the
+            import source always does).
+        family_rate: share of people who join the household of the person before them
+            (same country): same surname; most also share the street address and landline.
+        namesake_rate: share of company people given a very common name (John Smith) at one
+            of a few companies, so several namesakes work together.
+        two_job_rate: share of company people with a second employer: half their records
+            name that company and its work address; they also get a personal address.
+        offline_rate: share of people with neither email nor phone; their records (from
+            sources with addresses) carry name, street and maybe a date of birth.
+        address_rate: share of people with a street address (records write ``street``, in
+            abbreviated forms: St/Street, Apt/#).
+        birth_date_rate: share of people with a known date of birth (``birth_date``).
+        typo_both_rate: chance a record misspells both the first and the last name.
     """
 
     duplicate_rate: float = 0.35
@@ -123,8 +149,20 @@ class Knobs:
     activities_per_crm_record: float = 1.5
     orphan_activity_rate: float = 0.02
     phone_sources: tuple[str, ...] = ("crm", "import", "web_form", "manual", "workflow")
+    name_pool: str = "classic"
+    translit_rate: float = 0.0
+    family_rate: float = 0.0
+    namesake_rate: float = 0.0
+    two_job_rate: float = 0.0
+    offline_rate: float = 0.0
+    address_rate: float = 0.0
+    birth_date_rate: float = 0.0
+    typo_both_rate: float = 0.0
 
     def __post_init__(self) -> None:
+        if self.name_pool not in POOL_NAMES:
+            raise ValueError(f"name_pool must be one of {list(POOL_NAMES)}, "
+                             f"not {self.name_pool!r}")
         if not 0 <= self.duplicate_rate <= 1 or not 0 <= self.invalid_rate <= 1:
             raise ValueError("duplicate_rate and invalid_rate must be between 0 and 1")
         if self.max_records_per_entity < 2:
@@ -164,20 +202,24 @@ class GeneratedContacts:
     activities: pl.DataFrame
     knobs: Knobs
     seed: int
+    preset: str = "classic"
 
     def __repr__(self) -> str:
         entities = self.truth["entity_id"].n_unique()
         return (f"GeneratedContacts({self.records.height} records of {entities} entities, "
-                f"seed={self.seed}; .records, .truth, .activities)")
+                f"preset={self.preset}, seed={self.seed}; .records, .truth, .activities)")
 
 
-def make_contacts(rows: int, seed: int = 0, **knobs: object) -> GeneratedContacts:
+def make_contacts(rows: int, seed: int = 0, preset: str = "classic",
+                  **knobs: object) -> GeneratedContacts:
     """Generate ``rows`` messy contact records from several sources, with their truth.
 
     Args:
         rows: number of records (not entities).
         seed: random seed; equal arguments give identical frames.
-        **knobs: fields of :class:`Knobs`, e.g. ``duplicate_rate=0.4, invalid_rate=0.1``.
+        preset: ``"classic"`` or ``"hard"`` (see :mod:`contactops.testing.presets`).
+        **knobs: fields of :class:`Knobs`, e.g. ``duplicate_rate=0.4, invalid_rate=0.1``;
+            they override the preset's.
 
     Returns:
         GeneratedContacts with ``.records``, ``.truth`` and ``.activities``.
@@ -188,15 +230,21 @@ def make_contacts(rows: int, seed: int = 0, **knobs: object) -> GeneratedContact
 
     if rows < 0:
         raise ValueError("rows must be 0 or more")
-    k = Knobs.of(**knobs)
-    draw = Draw(seed)
+    k = Knobs.of(**preset_knobs(preset, **knobs))
+    pool = pools(k.name_pool)
+    draw, extra = Draw(seed), Draw([seed, 1])
     sizes = _entity_sizes(rows, k, draw)
     entity_of = draw.rng.permutation(np.repeat(np.arange(len(sizes)), sizes))
-    ent = make_entities(len(sizes), k, draw)
+    ent = make_entities(len(sizes), k, draw, pool, extra)
     names = list(SOURCE_KINDS)
     source = pl.Series("source", names, dtype=pl.Utf8).gather(
         draw.weighted([k.source_weights.get(s, 0.0) for s in names], rows))
-    r = make_records(ent, entity_of, source, k, draw)
+    if "offline" in ent.columns:
+        offline = ent["offline"].to_numpy()[entity_of]
+        moved = extra.choice(OFFLINE_SOURCES, rows)
+        source = pl.select(pl.when(lit(offline)).then(pl.lit(moved)).otherwise(pl.lit(source))
+                           .alias("source")).to_series()
+    r = make_records(ent, entity_of, source, k, draw, pool, extra)
     r = inject_defects(r, k, draw)
     r = r.with_columns(
         record_key=pl.concat_str(
@@ -215,22 +263,28 @@ def make_contacts(rows: int, seed: int = 0, **knobs: object) -> GeneratedContact
         .when(pl.col("source") == "workflow").then("t_consent_by_channel")
         .otherwise(pl.lit("unknown")),
         true_contact_type="t_contact_type",
-        true_company=_company_stems(r["company_idx"].to_numpy()),
+        true_company=_company_stems(r["company_idx"].to_numpy(), pool.stems),
         true_lifecycle_stage="lifecycle", true_tags="t_tags", true_lists="t_lists",
         defects="t_defects",
     )
-    masked = [pl.when(pl.col("source").is_in([s for s, f in SOURCE_FIELDS.items() if c in f]))
-              .then(pl.col(c).cast(pl.Utf8)).alias(c)
-              for c in RECORD_COLUMNS if c not in ("record_key", "source")]
+    extra_columns = [c for c in EXTRA_SOURCE_FIELDS if c in r.columns]
+    truth = truth.with_columns(r[f"t_{c}"].alias(f"true_{c}") for c in extra_columns)
+    if "household" in r.columns:
+        truth = truth.with_columns(household_id=r["household"])
+    fields_of = {**{c: [s for s, f in SOURCE_FIELDS.items() if c in f]
+                    for c in RECORD_COLUMNS}, **EXTRA_SOURCE_FIELDS}
+    masked = [pl.when(pl.col("source").is_in(fields_of[c])).then(pl.col(c).cast(pl.Utf8))
+              .alias(c) for c in (*RECORD_COLUMNS, *extra_columns)
+              if c not in ("record_key", "source")]
     records = r.select("record_key", "source", *masked)
     activities = make_activities(records, k, draw)
     return GeneratedContacts(records=records, truth=truth, activities=activities, knobs=k,
-                             seed=seed)
+                             seed=seed, preset=preset)
 
 
-def _company_stems(idx: np.ndarray) -> pl.Series:
+def _company_stems(idx: np.ndarray, stems: tuple[str, ...]) -> pl.Series:
     """The clean company name per record: null for people without one."""
-    return take(STEMS, np.where(idx == -2, len(STEMS) - 1, idx))
+    return take(stems, np.where(idx == -2, len(stems) - 1, idx))
 
 
 def _entity_sizes(rows: int, k: Knobs, draw: Draw) -> np.ndarray:

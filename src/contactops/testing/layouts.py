@@ -101,3 +101,14 @@ def mapping_of(layout: dict[str, str]) -> dict[str, str]:
     """The pipeline ``mapping:`` for a layout: every column except the key."""
     return {raw: field for raw, field in layout.items()
             if field not in ("record_key", "activity_key", "source")}
+
+
+#: Columns the hard knobs add (street, date of birth), per layout above; written only when
+#: the generated records have them, so classic files keep their exact headers.
+HARD_EXTRA: dict[str, dict[str, str]] = {
+    "single": {"Street": "street", "Date of Birth": "birth_date"},
+    "crm": {"MailingStreet": "street", "Birthdate": "birth_date"},
+    "import_csv": {"Address": "street", "Date of Birth": "birth_date"},
+    "import_xlsx": {"Street": "street", "DOB": "birth_date"},
+    "manual": {"Address": "street"},
+}

@@ -7,16 +7,16 @@ from typing import TYPE_CHECKING
 import numpy as np
 import polars as pl
 
-from contactops.testing import mess, vocab
+from contactops.testing import mess, variants, vocab
 from contactops.testing.draw import Draw, by_choice, lit, patch, take
 from contactops.testing.entities import COUNTRIES, LIFECYCLES
 
 if TYPE_CHECKING:
     from contactops.testing.generator import Knobs
+    from contactops.testing.pools import Pools
 
 DAY = 86_400
 LATEST = 1751241600  # 2025-06-30: no ordinary record is dated after it
-STEMS = (*(s for s, _ in vocab.COMPANIES), "Example Corp")
 STATUSES = vocab.CONSENT_STATUSES
 #: Entity columns records need.
 NEEDED = ("entity_id", "first", "first_idx", "last", "email", "email2", "phone_e164",
@@ -32,10 +32,14 @@ def _status_idx(col: pl.Series) -> np.ndarray:
 
 
 def make_records(ent: pl.DataFrame, entity_of: np.ndarray, source: pl.Series, knobs: Knobs,
-                 draw: Draw) -> pl.DataFrame:
-    """One row per record with raw messy values (canonical names) and ``t_`` truth columns."""
+                 draw: Draw, pool: Pools, extra: Draw) -> pl.DataFrame:
+    """One row per record with raw messy values (canonical names) and ``t_`` truth columns.
+
+    ``extra`` draws only what the hard knobs add, so classic records never change.
+    """
     n = len(entity_of)
-    r = ent.select(NEEDED).select(pl.all().gather(pl.Series(entity_of))).with_columns(
+    needed = [*NEEDED, *(c for c in variants.HARD_COLUMNS if c in ent.columns)]
+    r = ent.select(needed).select(pl.all().gather(pl.Series(entity_of))).with_columns(
         source=source)
 
     def mode(p: float, k: int) -> np.ndarray:
@@ -45,17 +49,20 @@ def make_records(ent: pl.DataFrame, entity_of: np.ndarray, source: pl.Series, kn
     use2 = r["email2"].is_not_null().to_numpy() & draw.flag(0.2, n)
     r = r.with_columns(t_email=pl.when(lit(use2)).then("email2").otherwise("email"),
                        seed=draw.ints(0, 1 << 20, n))
+    r = variants.second_job(r, use2, extra)
 
     # names: nickname, typo, swap, case, spacing; rare changes touch only their rows
-    nick = draw.variant(list(vocab.FIRST_NAMES.values()), r["first_idx"].to_numpy())
+    nick = draw.variant(list(pool.nicknames), r["first_idx"].to_numpy())
     use_nick = draw.flag(knobs.nickname_rate, n) & nick.is_not_null().to_numpy()
     r = r.with_columns(first_name=pl.when(lit(use_nick)).then(pl.lit(nick)).otherwise("first"),
                        last_name=pl.col("last"), typo_mode=mode(knobs.typo_rate, 2))
+    r = variants.transliterate(r, knobs, pool, extra)
     fn, ln, seed = pl.col("first_name"), pl.col("last_name"), pl.col("seed")
     typo_last = draw.flag(0.5, n)
     typos = r["typo_mode"].to_numpy() > 0
     r = patch(r, typos & ~typo_last, first_name=mess.typo(fn, pl.col("typo_mode"), seed))
     r = patch(r, typos & typo_last, last_name=mess.typo(ln, pl.col("typo_mode"), seed))
+    r = variants.typo_both(r, knobs, extra)
     r = patch(r, draw.flag(knobs.swap_name_rate, n), first_name=ln, last_name=fn)
     r = r.with_columns(case=mode(knobs.case_rate, 2), space=mode(knobs.whitespace_rate, 3))
     case, space = pl.col("case"), pl.col("space")
@@ -74,7 +81,7 @@ def make_records(ent: pl.DataFrame, entity_of: np.ndarray, source: pl.Series, kn
                                                                 "shop"), n),
                        email_case=np.where(messy, draw.ints(0, 4, n), 0),
                        email_space=np.where(messy, draw.ints(0, 3, n), 0))
-    gmail = r["t_email"].str.ends_with("@gmail.com").to_numpy()
+    gmail = r["t_email"].str.ends_with("@gmail.com").fill_null(False).to_numpy()
     local = pl.col("email").str.split_exact("@", 1).struct.field("field_0")
     r = patch(r, gmail & messy & draw.flag(0.6, n), email=pl.concat_str(
         mess.insert_dot(local, seed), pl.lit("@gmail.com")))
@@ -94,7 +101,8 @@ def make_records(ent: pl.DataFrame, entity_of: np.ndarray, source: pl.Series, kn
     r = patch(r, email_missing, email=pl.lit(None, dtype=pl.Utf8))
 
     # organisation, place, vocabularies spelled many ways
-    stem = take(STEMS, np.where(r["company_idx"].to_numpy() == -2, len(STEMS) - 1,
+    stems = pool.stems
+    stem = take(stems, np.where(r["company_idx"].to_numpy() == -2, len(stems) - 1,
                                 r["company_idx"].to_numpy()))
     stem = pl.when(lit(draw.flag(0.15, n))).then(pl.lit(stem).str.to_uppercase()).otherwise(
         pl.lit(stem))
@@ -117,19 +125,19 @@ def make_records(ent: pl.DataFrame, entity_of: np.ndarray, source: pl.Series, kn
         utm_medium=draw.choice(vocab.UTM_MEDIUMS, n), notes=draw.choice(vocab.NOTES, n),
     ).with_columns(utm_campaign=pl.col("campaign").str.to_lowercase().str.replace_all(
         r"[^a-z0-9]+", "-"))
-    r = _consent(r, knobs, draw)
+    r = _consent(r, knobs, draw, pool)
     r = _labels(r, draw)
-    return _dates(r, draw)
+    return variants.street_and_birth(_dates(r, draw), extra)
 
 
-def _consent(r: pl.DataFrame, knobs: Knobs, draw: Draw) -> pl.DataFrame:
+def _consent(r: pl.DataFrame, knobs: Knobs, draw: Draw, pool: Pools) -> pl.DataFrame:
     """Per record consent words; the email status the words mean goes to the truth."""
     n = r.height
     drift = draw.flag(knobs.consent_drift_rate, n)
     email = np.where(drift, draw.ints(0, 4, n), _status_idx(r["consent_email"]))
     sms = np.where(draw.flag(knobs.consent_drift_rate, n), draw.ints(0, 4, n),
                    _status_idx(r["consent_sms"]))
-    words = list(vocab.CONSENT_WORDS.values())
+    words = list(pool.consent_words)
     email_word, sms_word = draw.variant(words, email), draw.variant(words, sms)
     channel = np.where(draw.flag(0.3, n), "sms", "email")
     by_channel = pl.when(lit(channel == "sms")).then(pl.lit(sms_word)).otherwise(

@@ -17,7 +17,7 @@ IMPORT_ENCODING = "cp1252"
 
 
 def write_dataset(out_dir: str | Path, rows: int, seed: int = 0, *,
-                  layout: Literal["single", "sources"] = "single",
+                  layout: Literal["single", "sources"] = "single", preset: str = "classic",
                   **knobs: Any) -> dict[str, Any]:
     """Generate ``rows`` records and write them, with ``truth.csv``, into ``out_dir``.
 
@@ -31,6 +31,8 @@ def write_dataset(out_dir: str | Path, rows: int, seed: int = 0, *,
             ``web_form.ndjson`` (nested), ``manual.csv`` (ragged rows), ``campaign_contacts.csv``,
             ``campaign_activity.csv``, ``agent_actions.json`` (under ``actions``) and
             ``company_domains.csv`` (reference data: company and industry per domain).
+        preset: generator preset, ``"classic"`` or ``"hard"`` (hard adds street and date
+            of birth columns; see :mod:`contactops.testing.presets`).
         **knobs: generator knobs, see :class:`contactops.testing.Knobs`.
 
     Returns:
@@ -42,13 +44,14 @@ def write_dataset(out_dir: str | Path, rows: int, seed: int = 0, *,
         raise ValueError(f"layout must be 'single' or 'sources', not {layout!r}")
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    gen = make_contacts(rows, seed, **knobs)
+    gen = make_contacts(rows, seed, preset, **knobs)
     files: dict[str, dict[str, Any]] = {}
-    info: dict[str, Any] = {"layout": layout, "out_dir": str(out), "seed": seed,
+    info: dict[str, Any] = {"layout": layout, "preset": preset, "out_dir": str(out),
+                            "seed": seed,
                             "records": gen.records.height,
                             "entities": gen.truth["entity_id"].n_unique(), "files": files}
     if layout == "single":
-        frame = _renamed(gen.records, layouts.SINGLE)
+        frame = _renamed(gen.records, layouts.SINGLE, "single")
         frame.write_csv(out / "contacts.csv")
         files["contacts.csv"] = _entry(out / "contacts.csv", frame.height, "csv")
     else:
@@ -62,8 +65,11 @@ def _entry(path: Path, rows: int, fmt: str, **extra: Any) -> dict[str, Any]:
     return {"path": str(path), "rows": rows, "format": fmt, **extra}
 
 
-def _renamed(records: pl.DataFrame, layout: dict[str, str]) -> pl.DataFrame:
-    return records.select(pl.col(field).alias(raw) for raw, field in layout.items())
+def _renamed(records: pl.DataFrame, layout: dict[str, str], name: str = "") -> pl.DataFrame:
+    """The layout's columns under their raw names, with the hard columns the records have."""
+    extra = {raw: field for raw, field in layouts.HARD_EXTRA.get(name, {}).items()
+             if field in records.columns}
+    return records.select(pl.col(field).alias(raw) for raw, field in {**layout, **extra}.items())
 
 
 def _of(gen: GeneratedContacts, source: str) -> pl.DataFrame:
@@ -71,18 +77,18 @@ def _of(gen: GeneratedContacts, source: str) -> pl.DataFrame:
 
 
 def _write_sources(gen: GeneratedContacts, out: Path, files: dict[str, Any]) -> list[str]:
-    crm = _renamed(_of(gen, "crm"), layouts.CRM)
+    crm = _renamed(_of(gen, "crm"), layouts.CRM, "crm")
     _write_sqlite(crm, out / "crm.sqlite", "contacts")
     files["crm.sqlite"] = _entry(out / "crm.sqlite", crm.height, "sqlite", table="contacts")
 
     imports = _of(gen, "import").with_row_index("_i")
     batch2 = pl.col("_i") % 3 == 2
-    first = _renamed(imports.filter(~batch2), layouts.IMPORT_CSV)
+    first = _renamed(imports.filter(~batch2), layouts.IMPORT_CSV, "import_csv")
     text = first.write_csv(separator=";", line_terminator="\r\n")
     (out / "import.csv").write_bytes(text.encode(IMPORT_ENCODING, errors="replace"))
     files["import.csv"] = _entry(out / "import.csv", first.height, "csv",
                                  encoding=IMPORT_ENCODING, delimiter=";")
-    second = _renamed(imports.filter(batch2), layouts.IMPORT_XLSX)
+    second = _renamed(imports.filter(batch2), layouts.IMPORT_XLSX, "import_xlsx")
     _write_xlsx(second, out / "import.xlsx", "Contacts")
     files["import.xlsx"] = _entry(out / "import.xlsx", second.height, "excel", sheet="Contacts")
 
@@ -173,7 +179,7 @@ def _manual_csv(r: pl.DataFrame) -> tuple[str, list[str]]:
 
     The damaged rows come before the multi-line one, so counting lines finds them.
     """
-    frame = _renamed(r, layouts.MANUAL)
+    frame = _renamed(r, layouts.MANUAL, "manual")
     if frame.height > 7:
         frame = frame.with_columns(
             pl.when(pl.int_range(pl.len()) == 7).then(pl.lit(MULTILINE_NOTE))
