@@ -38,11 +38,18 @@ CONTACT_FIELDS: dict[str, str] = {
     "company": "organization name",
     "job_title": "role or title",
     "industry": "industry of the organization",
-    "street": "street address",
+    "street": "street address (street name, or number and name)",
+    "street_number": "house number, when the source keeps it apart from the street",
+    "street_2": "address line 2: unit, building or property name",
     "city": "city or town",
     "region": "state, province or county",
     "postal_code": "postal or ZIP code",
     "country": "country name or code",
+    "date_of_birth": "date of birth (personal data: masked in reports)",
+    "external_id": "an identifier another system gave the person: customer number, "
+                   "membership or national id (masked in reports)",
+    "external_id_kind": "what system or kind external_id belongs to (ids of different kinds "
+                        "are never compared); default: the source and column name",
     "tags": "flexible labels, several separated by , ; or |",
     "lists": "stable audiences the contact belongs to, several separated by , ; or |",
     "lifecycle_stage": "subscriber, lead, mql, sql, opportunity, customer, evangelist, other",
@@ -77,6 +84,10 @@ ACTIVITY_FIELDS: dict[str, str] = {
 
 #: Fields whose several mapped raw columns are concatenated instead of refused.
 MULTI_VALUED_FIELDS = frozenset({"tags", "lists", "notes"})
+
+#: Personal identifiers: shown masked in reports, explanations and review queues unless
+#: ``--show-pii``.
+IDENTIFYING_FIELDS = frozenset({"date_of_birth", "external_id"})
 
 #: Warehouse tables later stages own; reserved so no pipeline can shadow them.
 RESERVED_TABLES = (
