@@ -36,8 +36,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from baselines import pairwise_scores  # noqa: E402
 
 OUT = Path(__file__).resolve().parent / "out"
-MAPPING = {"given_name": "first_name", "surname": "last_name", "address_1": "street",
-           "suburb": "city", "postcode": "postal_code", "state": "region"}
+MAPPING = {"given_name": "first_name", "surname": "last_name", "street_number": "street_number",
+           "address_1": "street", "address_2": "street_2", "suburb": "city",
+           "postcode": "postal_code", "state": "region", "date_of_birth": "date_of_birth",
+           "soc_sec_id": "external_id"}
 
 
 def febrl_frame(number: int) -> pl.DataFrame:

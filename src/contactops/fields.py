@@ -87,7 +87,19 @@ MULTI_VALUED_FIELDS = frozenset({"tags", "lists", "notes"})
 
 #: Personal identifiers: shown masked in reports, explanations and review queues unless
 #: ``--show-pii``.
-IDENTIFYING_FIELDS = frozenset({"date_of_birth", "external_id"})
+IDENTIFYING_FIELDS = frozenset({"date_of_birth", "external_id", "external_id_key"})
+
+
+def mask_identifier(value: object) -> str | None:
+    """``****-**-**`` for a date, ``*****67`` for an id (the last two characters stay when
+    it has more than four, so two ids can be told apart); a ``kind:`` prefix stays."""
+    if value is None:
+        return None
+    kind, sep, text = str(value).rpartition(":")
+    if len(text) == 10 and text[4] == "-" and text[7] == "-":
+        return "****-**-**"
+    shown = text[-2:] if len(text) > 4 else ""
+    return f"{kind}{sep}{'*' * (len(text) - len(shown))}{shown}"
 
 #: Warehouse tables later stages own; reserved so no pipeline can shadow them.
 RESERVED_TABLES = (

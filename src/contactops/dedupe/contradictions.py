@@ -19,7 +19,9 @@ contradicts):
 
 A *changeable* field (last name, phone, company, country: people marry, keep two numbers,
 change jobs and move) is outweighed when two exact matches back the pair: each identifier
-agreeing exactly counts one, the full name (every name field exact) counts one. So the same
+agreeing exactly counts one, the full name (every name field exact) counts one; or when the
+evidence besides the identifiers (date of birth, street, first name) would merge the pair by
+itself. So the same
 email and phone under a new last name merge; the same email under another person's name,
 number and employer does not.
 
@@ -98,6 +100,20 @@ def backing(g: dict[str, np.ndarray], fields: list[MatchField]) -> np.ndarray:
     if names:
         count += np.logical_and.reduce([g[f.name] == len(level_names(f)) - 1 for f in names])
     return count
+
+
+def corroborated(scored: pl.DataFrame, options: DedupeSettings) -> np.ndarray:
+    """Pairs the evidence besides the identifiers merges on its own: the match weight
+    without the identifiers' partial weights reaches the auto-merge threshold (the same
+    national id, date of birth, street and first name under a misspelt last name)."""
+    if "match_weight" not in scored.columns:
+        return np.zeros(scored.height, dtype=bool)
+    weight = scored["match_weight"].fill_null(0.0).to_numpy().astype(np.float64)
+    for f in options.fields:
+        if f.key and f"w_{f.name}" in scored.columns:
+            weight = weight - scored[f"w_{f.name}"].fill_null(0.0).to_numpy()
+    auto = options.thresholds.auto_merge
+    return weight >= np.log2(auto / (1 - auto))
 
 
 def same_name(a: str, b: str, share_a: float, share_b: float, rarity: float) -> bool:
@@ -204,7 +220,7 @@ def contradictions(scored: pl.DataFrame, features: pl.DataFrame, options: Dedupe
     g = {name: levels[sel] for name, levels in g.items()}
     left = scored["l"].to_numpy()[sel].astype(np.int64)
     right = scored["r"].to_numpy()[sel].astype(np.int64)
-    backed = backing(g, options.fields) >= 2
+    backed = (backing(g, options.fields) >= 2) | corroborated(scored, options)[sel]
     rule = options.contradictions
     by_name = {f.name: f for f in options.fields}
     partners = {}
