@@ -20,8 +20,8 @@ contradicts):
 A *changeable* field (last name, phone, company, country: people marry, keep two numbers,
 change jobs and move) is outweighed when two exact matches back the pair: each identifier
 agreeing exactly counts one, the full name (every name field exact) counts one; or when the
-evidence besides the identifiers (date of birth, street, first name) would merge the pair by
-itself. So the same
+evidence besides identifiers and names (date of birth, street, postal code) would merge the
+pair by itself. So the same
 email and phone under a new last name merge; the same email under another person's name,
 number and employer does not.
 
@@ -103,15 +103,16 @@ def backing(g: dict[str, np.ndarray], fields: list[MatchField]) -> np.ndarray:
 
 
 def corroborated(scored: pl.DataFrame, options: DedupeSettings) -> np.ndarray:
-    """Pairs the evidence besides the identifiers merges on its own: the match weight
-    without the identifiers' partial weights reaches the auto-merge threshold (the same
-    national id, date of birth, street and first name under a misspelt last name)."""
-    if "match_weight" not in scored.columns:
-        return np.zeros(scored.height, dtype=bool)
-    weight = scored["match_weight"].fill_null(0.0).to_numpy().astype(np.float64)
+    """Pairs that evidence other than identifiers and names would merge on its own: the
+    partial weights of the other fields (date of birth, street, postal code, company) reach
+    the auto-merge threshold, as for the same national id, birthday and street under a
+    misspelt last name. Names and an email's digits are left out: they are what a
+    stranger with a similar name or address shares."""
+    weight = np.zeros(scored.height)
     for f in options.fields:
-        if f.key and f"w_{f.name}" in scored.columns:
-            weight = weight - scored[f"w_{f.name}"].fill_null(0.0).to_numpy()
+        if f.key or f.kind in ("name", "digits") or f"w_{f.name}" not in scored.columns:
+            continue
+        weight += scored[f"w_{f.name}"].fill_null(0.0).to_numpy().astype(np.float64)
     auto = options.thresholds.auto_merge
     return weight >= np.log2(auto / (1 - auto))
 
@@ -240,6 +241,24 @@ def contradictions(scored: pl.DataFrame, features: pl.DataFrame, options: Dedupe
     return none.scatter(sel[rows_hit], pl.Series(reasons, dtype=pl.String))
 
 
+def _birth_dates_differ(scored: pl.DataFrame, options: DedupeSettings) -> pl.Expr:
+    """``date_of_birth`` for pairs merged by the model alone whose birth dates clearly
+    differ (not a digit apart, not the same month, not day and month swapped): a father and
+    son of one name at one address are two people however well the rest agrees. An
+    identifier that agrees, even a typo apart, outweighs it (a shared identifier that links
+    the pair is weighed by :func:`contradictions` instead)."""
+    births = [f.name for f in options.fields
+              if f.kind == "dob" and f"g_{f.name}" in scored.columns]
+    if not births or "link_type" not in scored.columns:
+        return pl.lit(None, pl.String)
+    differ = pl.any_horizontal(pl.col(f"g_{name}") == 0 for name in births)
+    by_model = (pl.col("link_type") == "probability") & pl.col("key_rule").is_null()
+    ids = [f"g_{f.name}" for f in options.fields if f.key and f"g_{f.name}" in scored.columns]
+    if ids:  # an identifier a typo apart still speaks for one person
+        differ = differ & ~pl.any_horizontal(pl.col(g) > 0 for g in ids)
+    return pl.when(by_model & differ).then(pl.lit("date_of_birth"))
+
+
 def veto(scored: pl.DataFrame, features: pl.DataFrame, options: DedupeSettings,
          encoded: Encoded) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Identifier links that strong evidence contradicts: not merged, kept apart, reviewed.
@@ -257,6 +276,8 @@ def veto(scored: pl.DataFrame, features: pl.DataFrame, options: DedupeSettings,
     trusted = (pl.col("link_type") == "decision") | rule.str.starts_with("id:")
     check = scored.select(~trusted.fill_null(False)).to_series().to_numpy()
     conflict = contradictions(scored, features, options, encoded, check)
-    scored = scored.with_columns(conflict=conflict).with_columns(
+    scored = scored.with_columns(conflict=conflict)
+    scored = scored.with_columns(conflict=pl.coalesce("conflict", _birth_dates_differ(
+        scored, options))).with_columns(
         link_type=pl.when(pl.col("conflict").is_null()).then("link_type"))
     return scored, scored.filter(pl.col("conflict").is_not_null()).select("l", "r")

@@ -192,6 +192,10 @@ def dedupe(normalized: pl.DataFrame, options: DedupeSettings,
     if rid != "record_id":
         normalized = normalized.rename({rid: "record_id"})
     options, cannot_match = defaults.follow_data(options, normalized)
+    if match_model is not None and not match_model.fits(options.fields):
+        # a given model weighs the fields it was trained on; fields added for this data wait
+        options = options.model_copy(update={
+            "fields": [f for f in options.fields if f.name in match_model.m]})
     keep = needed_columns(options.model_copy(update={"record_id": "record_id"}),
                           normalized.columns)
     if keep is not None and len(keep) < normalized.width:

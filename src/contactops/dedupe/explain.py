@@ -30,6 +30,9 @@ def explain_pair(normalized: pl.DataFrame, record_a: str, record_b: str,
     masked unless ``show_pii``.
     """
     options, _ = defaults.follow_data(options, normalized)  # the fields the stage compared
+    if not match_model.fits(options.fields):  # a model of other data weighs its own fields
+        options = options.model_copy(update={
+            "fields": [f for f in options.fields if f.name in match_model.m]})
     features = blocking.prepare(normalized, options)
     idx = dict(zip(features["record_id"].to_list(), features["_idx"].to_list(), strict=True))
     for r in (record_a, record_b):
