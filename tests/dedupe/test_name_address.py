@@ -90,7 +90,8 @@ def test_defaults_follow_the_filled_fields(mailing_list: pl.DataFrame) -> None:
     options, cannot = follow_data(DedupeSettings(), mailing_list)
     assert cannot is None
     fields = {f.name for f in options.fields}
-    assert {"street", "postal_code", "date_of_birth"} <= fields
+    assert {"street", "date_of_birth"} <= fields
+    assert "postal_code" not in fields  # blocked on, not weighed twice with street and city
     assert "external_id" not in fields  # nobody has one
     rules = {r.name for r in options.blocking}
     assert {"last_postcode", "last_street", "soundex_birth_year", "street_city"} <= rules

@@ -241,22 +241,28 @@ def contradictions(scored: pl.DataFrame, features: pl.DataFrame, options: Dedupe
     return none.scatter(sel[rows_hit], pl.Series(reasons, dtype=pl.String))
 
 
-def _birth_dates_differ(scored: pl.DataFrame, options: DedupeSettings) -> pl.Expr:
-    """``date_of_birth`` for pairs merged by the model alone whose birth dates clearly
-    differ (not a digit apart, not the same month, not day and month swapped): a father and
-    son of one name at one address are two people however well the rest agrees. An
-    identifier that agrees, even a typo apart, outweighs it (a shared identifier that links
-    the pair is weighed by :func:`contradictions` instead)."""
-    births = [f.name for f in options.fields
-              if f.kind == "dob" and f"g_{f.name}" in scored.columns]
-    if not births or "link_type" not in scored.columns:
+#: Match fields that tell two people of one family apart (``dob``-kind fields count too).
+_PERSONAL = ("first_name",)
+
+
+def _relatives(scored: pl.DataFrame, options: DedupeSettings) -> pl.Expr:
+    """The fields that keep a pair merged by the model alone apart, or null: its birth
+    dates clearly differ (not a digit apart, not the same month, not day and month
+    swapped) or its first names do (after nicknames and swaps). A father and son, or two
+    members of a household, share a last name and an address however well the rest agrees.
+    An identifier that agrees, even a typo apart, outweighs this (a shared identifier that
+    links the pair is weighed by :func:`contradictions` instead)."""
+    personal = [f.name for f in options.fields if (f.kind == "dob" or f.name in _PERSONAL)
+                and f"g_{f.name}" in scored.columns]
+    if not personal or "link_type" not in scored.columns:
         return pl.lit(None, pl.String)
-    differ = pl.any_horizontal(pl.col(f"g_{name}") == 0 for name in births)
     by_model = (pl.col("link_type") == "probability") & pl.col("key_rule").is_null()
     ids = [f"g_{f.name}" for f in options.fields if f.key and f"g_{f.name}" in scored.columns]
     if ids:  # an identifier a typo apart still speaks for one person
-        differ = differ & ~pl.any_horizontal(pl.col(g) > 0 for g in ids)
-    return pl.when(by_model & differ).then(pl.lit("date_of_birth"))
+        by_model = by_model & ~pl.any_horizontal(pl.col(g) > 0 for g in ids)
+    names = [pl.when(pl.col(f"g_{name}") == 0).then(pl.lit(name)) for name in personal]
+    reason = pl.concat_str(names, separator=", ", ignore_nulls=True).replace("", None)
+    return pl.when(by_model).then(reason)
 
 
 def veto(scored: pl.DataFrame, features: pl.DataFrame, options: DedupeSettings,
@@ -277,7 +283,7 @@ def veto(scored: pl.DataFrame, features: pl.DataFrame, options: DedupeSettings,
     check = scored.select(~trusted.fill_null(False)).to_series().to_numpy()
     conflict = contradictions(scored, features, options, encoded, check)
     scored = scored.with_columns(conflict=conflict)
-    scored = scored.with_columns(conflict=pl.coalesce("conflict", _birth_dates_differ(
-        scored, options))).with_columns(
+    scored = scored.with_columns(
+        conflict=pl.coalesce("conflict", _relatives(scored, options))).with_columns(
         link_type=pl.when(pl.col("conflict").is_null()).then("link_type"))
     return scored, scored.filter(pl.col("conflict").is_not_null()).select("l", "r")

@@ -24,12 +24,13 @@ MIN_FILL = 0.01
 
 CANNOT_MATCH = "could not look for duplicates: no email, phone, id or name+address fields"
 
-#: Comparisons added when their column is filled.
+#: Comparisons added when their column is filled. The postal code blocks but is not weighed:
+#: it repeats the street's and the city's evidence (counting it again merged namesakes of
+#: one town on the generator's data).
 EXTRA_FIELDS: tuple[MatchField, ...] = (
     MatchField(name="external_id", column="external_id_key", kind="id", key=True),
     MatchField(name="date_of_birth", column="date_of_birth", kind="dob"),
     MatchField(name="street", column="street", kind="string", tf_adjust=True),
-    MatchField(name="postal_code", column="postal_code", kind="exact", tf_adjust=True),
 )
 
 #: Blocking passes added when every column they use is filled (each capped by block size).
@@ -64,9 +65,15 @@ def fill_shares(records: pl.DataFrame) -> dict[str, float]:
     return {c: float(v or 0.0) for c, v in row.items()}
 
 
+#: Identifiers are compared and blocked on however few records have them: exact blocks
+#: cost nothing and one shared id says more than any address.
+_ANY_FILL = frozenset({"external_id_key"})
+
+
 def _filled(column: str, shares: dict[str, float]) -> bool:
     base = column.split(":")[0]
-    return shares.get(_DERIVED.get(base, base), 0.0) > MIN_FILL
+    base = _DERIVED.get(base, base)
+    return shares.get(base, 0.0) > (0.0 if base in _ANY_FILL else MIN_FILL)
 
 
 def usable_rules(rules: list[BlockingRule], shares: dict[str, float]) -> list[BlockingRule]:
