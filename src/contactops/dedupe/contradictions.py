@@ -19,11 +19,10 @@ contradicts):
 
 A *changeable* field (last name, phone, company, country: people marry, keep two numbers,
 change jobs and move) is outweighed when two exact matches back the pair: each identifier
-agreeing exactly counts one, the full name (every name field exact) counts one; or when the
-evidence besides identifiers and names (date of birth, street, postal code) would merge the
-pair by itself. So the same
-email and phone under a new last name merge; the same email under another person's name,
-number and employer does not.
+agreeing exactly counts one, the date of birth one, the full name (every name field exact)
+one; or when the evidence besides identifiers and names (date of birth, street) would merge
+the pair by itself. So the same email and phone under a new last name merge; the same email
+under another person's name, number and employer does not.
 
 :func:`veto` applies this to every identifier-linked pair of a run (external ids and user
 decisions are never second-guessed): a contradicted pair loses its automatic link, is kept
@@ -90,11 +89,12 @@ def identifier_linked(g: dict[str, np.ndarray], fields: list[MatchField]) -> np.
 
 
 def backing(g: dict[str, np.ndarray], fields: list[MatchField]) -> np.ndarray:
-    """Exact matches behind each pair: one per identifier, one for the full name."""
+    """Exact matches behind each pair: one per identifier, one for the date of birth, one
+    for the full name."""
     n = len(next(iter(g.values()))) if g else 0
     count = np.zeros(n, dtype=np.int8)
-    for f in fields:
-        if f.key and f.name in g:
+    for f in fields:  # an identifier, or the date of birth, agreeing exactly
+        if (f.key or f.kind == "dob") and f.name in g:
             count += g[f.name] == len(level_names(f)) - 1
     names = [f for f in fields if f.kind == "name" and f.name in g]
     if names:
@@ -260,7 +260,14 @@ def _relatives(scored: pl.DataFrame, options: DedupeSettings) -> pl.Expr:
     ids = [f"g_{f.name}" for f in options.fields if f.key and f"g_{f.name}" in scored.columns]
     if ids:  # an identifier a typo apart still speaks for one person
         by_model = by_model & ~pl.any_horizontal(pl.col(g) > 0 for g in ids)
-    names = [pl.when(pl.col(f"g_{name}") == 0).then(pl.lit(name)) for name in personal]
+    births = [f for f in options.fields if f.kind == "dob" and f"g_{f.name}" in scored.columns]
+    # one birthday (to the month) at one address under one surname: a first name written
+    # two ways, not two people of one household
+    born_alike = (pl.any_horizontal(pl.col(f"g_{f.name}") >= 2 for f in births) if births
+                  else pl.lit(False))
+    names = [pl.when((pl.col(f"g_{name}") == 0)
+                     & (~born_alike if name in _PERSONAL else pl.lit(True))).then(pl.lit(name))
+             for name in personal]
     reason = pl.concat_str(names, separator=", ", ignore_nulls=True).replace("", None)
     return pl.when(by_model).then(reason)
 

@@ -36,8 +36,8 @@ EXTRA_FIELDS: tuple[MatchField, ...] = (
 #: Blocking passes added when every column they use is filled (each capped by block size).
 EXTRA_BLOCKING: tuple[BlockingRule, ...] = (
     BlockingRule(name="external_id", keys=("external_id_key",)),
-    BlockingRule(name="last_postcode", keys=("last_name_key", "postal_code")),
-    BlockingRule(name="first_postcode", keys=("first_name_key", "postal_code")),
+    BlockingRule(name="name_postcode", keys=("first_name_key:initial", "last_name_key",
+                                             "postal_code"), max_block_size=10),
     BlockingRule(name="last_street", keys=("last_name_key", "street")),
     BlockingRule(name="first_street", keys=("first_name_key", "street")),
     BlockingRule(name="soundex_birth_year", keys=("last_name_key:soundex",
