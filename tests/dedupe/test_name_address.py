@@ -94,7 +94,7 @@ def test_defaults_follow_the_filled_fields(mailing_list: pl.DataFrame) -> None:
     assert "postal_code" not in fields  # blocked on, not weighed twice with street and city
     assert "external_id" not in fields  # nobody has one
     rules = {r.name for r in options.blocking}
-    assert {"last_postcode", "last_street", "soundex_birth_year", "street_city"} <= rules
+    assert {"name_postcode", "last_street", "soundex_birth_year", "street_city"} <= rules
     assert "external_id" not in rules
     declared = DedupeSettings(blocking=[BlockingRule(name="email", keys=("email_key",))])
     kept, cannot = follow_data(declared, mailing_list)
