@@ -113,13 +113,19 @@ def needed_columns(options: DedupeSettings, available: list[str]) -> list[str] |
 
 
 def _key_links(scored: pl.DataFrame, options: DedupeSettings) -> pl.Expr:
-    """Pairs linked by an exact key: a non-shared identifier agrees and names do not clash."""
+    """Pairs linked by an exact key: a non-shared identifier agrees and names do not clash
+    (or the date of birth agrees exactly too)."""
     key_fields = [f for f in options.fields if f.key]
     names = [f for f in options.fields if f.kind == "name"]
     if not key_fields:
         return pl.lit(None, pl.String)
     clash = (pl.all_horizontal(pl.col(f"g_{f.name}") == 0 for f in names) if names
              else pl.lit(False))
+    births = [f for f in options.fields if f.kind == "dob"]
+    if births:  # the same id and birthday under another name: a renamed or retyped record
+        born = pl.any_horizontal(pl.col(f"g_{f.name}") == len(compare.level_names(f)) - 1
+                                 for f in births)
+        clash = clash & ~born
     expr = pl.lit(None, pl.String)
     for f in reversed(key_fields):
         top = len(compare.level_names(f)) - 1

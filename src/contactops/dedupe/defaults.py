@@ -45,6 +45,8 @@ EXTRA_BLOCKING: tuple[BlockingRule, ...] = (
     BlockingRule(name="initial_last_dob", keys=("first_name_key:initial", "last_name_key",
                                                 "date_of_birth")),
     BlockingRule(name="dob_postcode", keys=("date_of_birth", "postal_code")),
+    BlockingRule(name="dob_city", keys=("date_of_birth", "city")),
+    BlockingRule(name="first_dob", keys=("first_name_key", "date_of_birth")),
     BlockingRule(name="street_city", keys=("street", "city")),
 )
 
