@@ -10,6 +10,7 @@ from contactops.config.dedupe import BlockingRule, DedupeSettings
 from contactops.dedupe import dedupe
 from contactops.dedupe.blocking import soundex
 from contactops.dedupe.defaults import CANNOT_MATCH, follow_data
+from contactops.dedupe.explain import explain_pair
 from contactops.fields import CONTACT_FIELDS
 from contactops.normalize import normalize
 from contactops.testing import make_contacts
@@ -120,3 +121,19 @@ def test_names_alone_cannot_be_searched_for_duplicates() -> None:
     ("pfister", "P236"), ("lee", "L000"), ("wennerholm", "W564"), ("", None)])
 def test_soundex(name: str, code: str | None) -> None:
     assert pl.select(soundex(pl.lit(name))).item() == code
+
+
+def test_explain_masks_ids_and_birth_dates_unless_shown() -> None:
+    rows = [{"record_id": r, "first_name": "Harley", "last_name": "Mccarthy",
+             "external_id": "6089216", "external_id_kind": "ssn", "date_of_birth": "19080419",
+             "street": "177 Pridham Street", "postal_code": "3165"} for r in ("A", "B")]
+    records = normalize_rows(rows)
+    result = dedupe(records, DedupeSettings())
+    masked = explain_pair(records, "A", "B", DedupeSettings(), result.model)
+    values = dict(zip(masked["field"], masked["value_a"], strict=True))
+    assert values["external_id"] == "ssn:*****16"
+    assert values["date_of_birth"] == "****-**-**"
+    shown = explain_pair(records, "A", "B", DedupeSettings(), result.model, show_pii=True)
+    values = dict(zip(shown["field"], shown["value_a"], strict=True))
+    assert values["external_id"] == "ssn:6089216"
+    assert values["date_of_birth"] == "1908-04-19"
