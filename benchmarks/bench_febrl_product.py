@@ -9,11 +9,12 @@ dataset this writes ``febrlN.csv`` (``rec_id`` first), then runs the real CLI tw
 
 * zero-config: ``contactops run --source febrlN.csv --warehouse zero.duckdb``;
 * mapped: a pipeline YAML that only maps the columns (rec_id key; given_name, surname,
-  address_1, suburb, postcode, state) and runs ``contactops run febrlN.yaml``.
+  street_number, address_1, address_2, suburb, postcode, state, date_of_birth, soc_sec_id as
+  external_id) and runs ``contactops run febrlN.yaml``.
 
 It prints, per run, the dedupe stage's counts (candidate pairs, contacts) and the pairwise
 precision/recall/F1 of the resulting contacts against FEBRL's truth: records ``rec-N-org`` and
-``rec-N-dup-k`` are one person. Measurement only: the matcher is not changed here. FEBRL 4 is
+``rec-N-dup-k`` are one person. Measurement only: nothing is tuned per dataset here. FEBRL 4 is
 a two-file linkage task, not a dedupe, and is left out. Results go to
 benchmarks/out/febrl_product.json.
 """
@@ -36,8 +37,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from baselines import pairwise_scores  # noqa: E402
 
 OUT = Path(__file__).resolve().parent / "out"
-MAPPING = {"given_name": "first_name", "surname": "last_name", "address_1": "street",
-           "suburb": "city", "postcode": "postal_code", "state": "region"}
+MAPPING = {"given_name": "first_name", "surname": "last_name", "street_number": "street_number",
+           "address_1": "street", "address_2": "street_2", "suburb": "city",
+           "postcode": "postal_code", "state": "region", "date_of_birth": "date_of_birth",
+           "soc_sec_id": "external_id"}
 
 
 def febrl_frame(number: int) -> pl.DataFrame:

@@ -38,11 +38,18 @@ CONTACT_FIELDS: dict[str, str] = {
     "company": "organization name",
     "job_title": "role or title",
     "industry": "industry of the organization",
-    "street": "street address",
+    "street": "street address (street name, or number and name)",
+    "street_number": "house number, when the source keeps it apart from the street",
+    "street_2": "address line 2: unit, building or property name",
     "city": "city or town",
     "region": "state, province or county",
     "postal_code": "postal or ZIP code",
     "country": "country name or code",
+    "date_of_birth": "date of birth (personal data: masked in reports)",
+    "external_id": "an identifier another system gave the person: customer number, "
+                   "membership or national id (masked in reports)",
+    "external_id_kind": "what system or kind external_id belongs to (ids of different kinds "
+                        "are never compared); default: the source and column name",
     "tags": "flexible labels, several separated by , ; or |",
     "lists": "stable audiences the contact belongs to, several separated by , ; or |",
     "lifecycle_stage": "subscriber, lead, mql, sql, opportunity, customer, evangelist, other",
@@ -77,6 +84,22 @@ ACTIVITY_FIELDS: dict[str, str] = {
 
 #: Fields whose several mapped raw columns are concatenated instead of refused.
 MULTI_VALUED_FIELDS = frozenset({"tags", "lists", "notes"})
+
+#: Personal identifiers: shown masked in reports, explanations and review queues unless
+#: ``--show-pii``.
+IDENTIFYING_FIELDS = frozenset({"date_of_birth", "external_id", "external_id_key"})
+
+
+def mask_identifier(value: object) -> str | None:
+    """``****-**-**`` for a date, ``*****67`` for an id (the last two characters stay when
+    it has more than four, so two ids can be told apart); a ``kind:`` prefix stays."""
+    if value is None:
+        return None
+    kind, sep, text = str(value).rpartition(":")
+    if len(text) == 10 and text[4] == "-" and text[7] == "-":
+        return "****-**-**"
+    shown = text[-2:] if len(text) > 4 else ""
+    return f"{kind}{sep}{'*' * (len(text) - len(shown))}{shown}"
 
 #: Warehouse tables later stages own; reserved so no pipeline can shadow them.
 RESERVED_TABLES = (

@@ -97,7 +97,10 @@ def explain(record_a: Annotated[str | None, typer.Argument()] = None,
             contact: Annotated[str | None, typer.Option("--contact")] = None,
             warehouse: WarehouseOpt = None, pipeline: PipelineOpt = None,
             sample: SampleOpt = False,
-            json_out: Annotated[bool, typer.Option("--json")] = False) -> int:
+            json_out: Annotated[bool, typer.Option("--json")] = False,
+            show_pii: Annotated[bool, typer.Option(
+                "--show-pii", help="show dates of birth and external ids unmasked")] = False
+            ) -> int:
     """Why two records match (per-field weights), or every pair of a contact's records and
     which record decided its consent on each channel, and why."""
     from contactops.config.dedupe import DedupeSettings
@@ -127,7 +130,8 @@ def explain(record_a: Annotated[str | None, typer.Argument()] = None,
                 frame = explain_contact(records, links, contact, options, model)
             else:
                 assert record_a is not None and record_b is not None
-                frame = explain_pair(records, record_a, record_b, options, model)
+                frame = explain_pair(records, record_a, record_b, options, model,
+                                     show_pii=show_pii)
         except KeyError as exc:
             raise UsageError(str(exc).strip("'\"")) from None
     explained = None if consent is None else ContactExplanation(contact or "", frame, consent)

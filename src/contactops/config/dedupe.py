@@ -20,8 +20,10 @@ from contactops.config.base import Frozen
 
 #: How a field is compared.  ``name``/``string``: Jaro-Winkler levels; ``email``: exact,
 #: fuzzy and shared-mailbox levels; ``phone``/``exact``: exact (phone with shared numbers);
-#: ``id``: exact or one edit; ``digits``: exact digits-in-local-part of an email.
-FieldKind = Literal["name", "string", "email", "phone", "exact", "id", "date", "digits"]
+#: ``id``: exact or one edit; ``digits``: exact digits-in-local-part of an email; ``dob``:
+#: a date of birth, exact, day and month swapped, same year and month, or one digit apart.
+FieldKind = Literal["name", "string", "email", "phone", "exact", "id", "date", "digits",
+                    "dob"]
 SurvivorshipRule = Literal["source_priority", "most_recent", "most_complete", "most_frequent"]
 
 
@@ -57,7 +59,8 @@ class BlockingRule(Frozen):
     """Records are compared only when they agree on every key of at least one rule.
 
     A key is a column name, optionally with a transform: ``last_name_key:prefix3``,
-    ``first_name_key:initial``, ``last_name_key:soundex``.
+    ``first_name_key:initial``, ``last_name_key:soundex`` (American Soundex code),
+    ``date_of_birth:prefix4`` (the birth year).
     """
 
     name: str

@@ -17,7 +17,10 @@ from contactops.config.dedupe import BlockingRule, DedupeSettings
 
 #: Kinds whose values can be shared between different people.
 SHAREABLE = ("email", "phone")
-_TRANSFORM = re.compile(r"^(?P<col>[A-Za-z_][\w]*)(?::(?P<fn>prefix|suffix|initial)(?P<n>\d*))?$")
+_TRANSFORM = re.compile(
+    r"^(?P<col>[A-Za-z_][\w]*)(?::(?P<fn>prefix|suffix|initial|soundex)(?P<n>\d*))?$")
+_SOUNDEX = (("[BFPV]", "1"), ("[CGJKQSXZ]", "2"), ("[DT]", "3"), ("L", "4"), ("[MN]", "5"),
+            ("R", "6"), ("[HW]", ""), ("[AEIOUY]", "0"))
 
 
 def shared_column(column: str) -> str:
@@ -118,7 +121,28 @@ def key_expr(key: str, frame_columns: list[str], *, drop_shared: bool = True) ->
         expr = expr.str.slice(-n)
     elif fn == "initial":
         expr = expr.str.slice(0, 1)
+    elif fn == "soundex":
+        expr = soundex(expr)
     return pl.when(expr.str.len_chars() > 0).then(expr)
+
+
+def soundex(value: pl.Expr) -> pl.Expr:
+    """American Soundex (``Robert`` and ``Rupert`` -> ``R163``); null without a Latin letter.
+
+    Letters coded alike next to each other (or split only by H or W) count once; vowels
+    split them. Values are folded keys (``last_name_key``), so accents are already gone.
+    """
+    letters = value.str.to_uppercase().str.replace_all(r"[^A-Z]", "")
+    codes = letters
+    for pattern, digit in _SOUNDEX:
+        codes = codes.str.replace_all(pattern, digit)
+    for digit in "0123456":
+        codes = codes.str.replace_all(f"{digit}+", digit)
+    first = letters.str.slice(0, 1)
+    # the first letter stands for its own code (unless H or W, which have none)
+    tail = pl.when(first.is_in(["H", "W"])).then(codes).otherwise(codes.str.slice(1))
+    code = first + tail.str.replace_all("0", "").str.pad_end(3, "0").str.slice(0, 3)
+    return pl.when(first.str.len_chars() > 0).then(code)
 
 
 _MIX = np.uint64(0x9E3779B97F4A7C15)

@@ -22,6 +22,9 @@ def level_names(field: MatchField) -> list[str]:
         return ["different", "shared mailbox", "similar (typo)", "exact"]
     if field.kind == "phone":
         return ["different", "shared number", "exact"]
+    if field.kind == "dob":
+        return ["different", "one digit apart", "same year and month",
+                "day and month swapped", "exact"]
     if field.kind in ("id", "date"):
         return ["different", "two edits", "one edit", "exact"]
     return ["different", "exact"]
@@ -37,6 +40,18 @@ def _lev(vocab: Vocabulary, a: np.ndarray, b: np.ndarray, mask: np.ndarray) -> n
     from rapidfuzz.distance import Levenshtein
 
     return pair_scores(vocab, a, b, mask, Levenshtein.distance, np.int32, 99)
+
+
+def _date_parts(vocab: Vocabulary) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Year, month and day of each ``YYYY-MM-DD`` value (``-1`` when not a date, and for
+    the null code), computed once per vocabulary."""
+    if "year" not in vocab.derived:
+        parts = vocab.values.cast(pl.String).str.extract_groups(
+            r"^(\d{4})-(\d{2})-(\d{2})").struct.unnest()
+        for name, column in zip(("year", "month", "day"), parts.columns, strict=True):
+            values = parts[column].cast(pl.Int32, strict=False).fill_null(-1).to_numpy()
+            vocab.derived[name] = np.append(values, -1)
+    return vocab.derived["year"], vocab.derived["month"], vocab.derived["day"]
 
 
 def field_levels(field: MatchField, enc: Encoded, left: np.ndarray, right: np.ndarray,
@@ -80,6 +95,16 @@ def field_levels(field: MatchField, enc: Encoded, left: np.ndarray, right: np.nd
         flags = enc.shared.get(col)
         shared = (flags[left] | flags[right]) if flags is not None else np.zeros(len(a), bool)
         out[equal] = np.where(shared[equal], 1, 2)
+    elif field.kind == "dob":
+        year, month, day = _date_parts(vocab)
+        same_year = differ & (year[a] == year[b])
+        same_month = same_year & (month[a] == month[b])
+        swapped = same_year & (month[a] == day[b]) & (day[a] == month[b])
+        dist = _lev(vocab, a, b, differ & ~same_month & ~swapped)
+        out[differ & (dist <= 1)] = 1
+        out[same_month] = 2
+        out[swapped] = 3
+        out[equal] = 4
     elif field.kind in ("id", "date"):
         dist = _lev(vocab, a, b, differ)
         out[differ & (dist <= 2)] = 1

@@ -19,9 +19,10 @@ contradicts):
 
 A *changeable* field (last name, phone, company, country: people marry, keep two numbers,
 change jobs and move) is outweighed when two exact matches back the pair: each identifier
-agreeing exactly counts one, the full name (every name field exact) counts one. So the same
-email and phone under a new last name merge; the same email under another person's name,
-number and employer does not.
+agreeing exactly counts one, the date of birth one, the full name (every name field exact)
+one; or when the evidence besides identifiers and names (date of birth, street) would merge
+the pair by itself. So the same email and phone under a new last name merge; the same email
+under another person's name, number and employer does not.
 
 :func:`veto` applies this to every identifier-linked pair of a run (external ids and user
 decisions are never second-guessed): a contradicted pair loses its automatic link, is kept
@@ -88,16 +89,32 @@ def identifier_linked(g: dict[str, np.ndarray], fields: list[MatchField]) -> np.
 
 
 def backing(g: dict[str, np.ndarray], fields: list[MatchField]) -> np.ndarray:
-    """Exact matches behind each pair: one per identifier, one for the full name."""
+    """Exact matches behind each pair: one per identifier, one for the date of birth, one
+    for the full name."""
     n = len(next(iter(g.values()))) if g else 0
     count = np.zeros(n, dtype=np.int8)
-    for f in fields:
-        if f.key and f.name in g:
+    for f in fields:  # an identifier, or the date of birth, agreeing exactly
+        if (f.key or f.kind == "dob") and f.name in g:
             count += g[f.name] == len(level_names(f)) - 1
     names = [f for f in fields if f.kind == "name" and f.name in g]
     if names:
         count += np.logical_and.reduce([g[f.name] == len(level_names(f)) - 1 for f in names])
     return count
+
+
+def corroborated(scored: pl.DataFrame, options: DedupeSettings) -> np.ndarray:
+    """Pairs that evidence other than identifiers and names would merge on its own: the
+    partial weights of the other fields (date of birth, street, postal code, company) reach
+    the auto-merge threshold, as for the same national id, birthday and street under a
+    misspelt last name. Names and an email's digits are left out: they are what a
+    stranger with a similar name or address shares."""
+    weight = np.zeros(scored.height)
+    for f in options.fields:
+        if f.key or f.kind in ("name", "digits") or f"w_{f.name}" not in scored.columns:
+            continue
+        weight += scored[f"w_{f.name}"].fill_null(0.0).to_numpy().astype(np.float64)
+    auto = options.thresholds.auto_merge
+    return weight >= np.log2(auto / (1 - auto))
 
 
 def same_name(a: str, b: str, share_a: float, share_b: float, rarity: float) -> bool:
@@ -204,7 +221,7 @@ def contradictions(scored: pl.DataFrame, features: pl.DataFrame, options: Dedupe
     g = {name: levels[sel] for name, levels in g.items()}
     left = scored["l"].to_numpy()[sel].astype(np.int64)
     right = scored["r"].to_numpy()[sel].astype(np.int64)
-    backed = backing(g, options.fields) >= 2
+    backed = (backing(g, options.fields) >= 2) | corroborated(scored, options)[sel]
     rule = options.contradictions
     by_name = {f.name: f for f in options.fields}
     partners = {}
@@ -224,6 +241,37 @@ def contradictions(scored: pl.DataFrame, features: pl.DataFrame, options: Dedupe
     return none.scatter(sel[rows_hit], pl.Series(reasons, dtype=pl.String))
 
 
+#: Match fields that tell two people of one family apart (``dob``-kind fields count too).
+_PERSONAL = ("first_name",)
+
+
+def _relatives(scored: pl.DataFrame, options: DedupeSettings) -> pl.Expr:
+    """The fields that keep a pair merged by the model alone apart, or null: its birth
+    dates clearly differ (not a digit apart, not the same month, not day and month
+    swapped) or its first names do (after nicknames and swaps). A father and son, or two
+    members of a household, share a last name and an address however well the rest agrees.
+    An identifier that agrees, even a typo apart, outweighs this (a shared identifier that
+    links the pair is weighed by :func:`contradictions` instead)."""
+    personal = [f.name for f in options.fields if (f.kind == "dob" or f.name in _PERSONAL)
+                and f"g_{f.name}" in scored.columns]
+    if not personal or "link_type" not in scored.columns:
+        return pl.lit(None, pl.String)
+    by_model = (pl.col("link_type") == "probability") & pl.col("key_rule").is_null()
+    ids = [f"g_{f.name}" for f in options.fields if f.key and f"g_{f.name}" in scored.columns]
+    if ids:  # an identifier a typo apart still speaks for one person
+        by_model = by_model & ~pl.any_horizontal(pl.col(g) > 0 for g in ids)
+    births = [f for f in options.fields if f.kind == "dob" and f"g_{f.name}" in scored.columns]
+    # one birthday (to the month) at one address under one surname: a first name written
+    # two ways, not two people of one household
+    born_alike = (pl.any_horizontal(pl.col(f"g_{f.name}") >= 2 for f in births) if births
+                  else pl.lit(False))
+    names = [pl.when((pl.col(f"g_{name}") == 0)
+                     & (~born_alike if name in _PERSONAL else pl.lit(True))).then(pl.lit(name))
+             for name in personal]
+    reason = pl.concat_str(names, separator=", ", ignore_nulls=True).replace("", None)
+    return pl.when(by_model).then(reason)
+
+
 def veto(scored: pl.DataFrame, features: pl.DataFrame, options: DedupeSettings,
          encoded: Encoded) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Identifier links that strong evidence contradicts: not merged, kept apart, reviewed.
@@ -241,6 +289,8 @@ def veto(scored: pl.DataFrame, features: pl.DataFrame, options: DedupeSettings,
     trusted = (pl.col("link_type") == "decision") | rule.str.starts_with("id:")
     check = scored.select(~trusted.fill_null(False)).to_series().to_numpy()
     conflict = contradictions(scored, features, options, encoded, check)
-    scored = scored.with_columns(conflict=conflict).with_columns(
+    scored = scored.with_columns(conflict=conflict)
+    scored = scored.with_columns(
+        conflict=pl.coalesce("conflict", _relatives(scored, options))).with_columns(
         link_type=pl.when(pl.col("conflict").is_null()).then("link_type"))
     return scored, scored.filter(pl.col("conflict").is_not_null()).select("l", "r")

@@ -11,7 +11,7 @@ import numpy as np
 import polars as pl
 
 from contactops.config.dedupe import DEFAULT_STRONG_FIELDS, DedupeSettings
-from contactops.dedupe import blocking, cluster, compare, lineage, model, survivorship
+from contactops.dedupe import blocking, cluster, compare, defaults, lineage, model, survivorship
 from contactops.dedupe.contradictions import veto
 from contactops.dedupe.encode import Encoded
 from contactops.dedupe.ids import assign_ids
@@ -40,6 +40,7 @@ class DedupeResult:
     pairs: pl.DataFrame
     model: model.MatchModel
     timings: dict[str, dict[str, float]] = field(default_factory=dict)
+    cannot_match: str | None = None
 
     def counts(self) -> dict[str, Any]:
         return {"records": self.links.height, "contacts": self.contacts.height,
@@ -52,7 +53,10 @@ class DedupeResult:
 
     @property
     def notes(self) -> list[str]:
-        """What the run could not do as usual (a match model of too little data)."""
+        """What the run could not do as usual (no fields to match on, a match model of too
+        little data)."""
+        if self.cannot_match:  # the model notes would only repeat that nothing was compared
+            return [self.cannot_match]
         return [f"match model: {note}" for note in self.model.notes]
 
     def asdict(self) -> dict[str, Any]:
@@ -101,7 +105,7 @@ def needed_columns(options: DedupeSettings, available: list[str]) -> list[str] |
     want = {options.record_id, "first_name_key", "last_name_key", "email_key",
             "email_is_role", *options.id_columns, *survivorship.GOLDEN_FIELDS,
             *_SURVIVOR_EXTRA, *(f"consent_{c}" for c in CHANNELS)}
-    want |= {f.source_column for f in options.fields}
+    want |= {f.source_column for f in options.fields} | defaults.EXTRA_COLUMNS
     strong = options.contradictions.fields
     want |= set(DEFAULT_STRONG_FIELDS if strong is None else strong)
     want |= {k.split(":")[0] for rule in options.blocking for k in rule.keys}
@@ -109,13 +113,19 @@ def needed_columns(options: DedupeSettings, available: list[str]) -> list[str] |
 
 
 def _key_links(scored: pl.DataFrame, options: DedupeSettings) -> pl.Expr:
-    """Pairs linked by an exact key: a non-shared identifier agrees and names do not clash."""
+    """Pairs linked by an exact key: a non-shared identifier agrees and names do not clash
+    (or the date of birth agrees exactly too)."""
     key_fields = [f for f in options.fields if f.key]
     names = [f for f in options.fields if f.kind == "name"]
     if not key_fields:
         return pl.lit(None, pl.String)
     clash = (pl.all_horizontal(pl.col(f"g_{f.name}") == 0 for f in names) if names
              else pl.lit(False))
+    births = [f for f in options.fields if f.kind == "dob"]
+    if births:  # the same id and birthday under another name: a renamed or retyped record
+        born = pl.any_horizontal(pl.col(f"g_{f.name}") == len(compare.level_names(f)) - 1
+                                 for f in births)
+        clash = clash & ~born
     expr = pl.lit(None, pl.String)
     for f in reversed(key_fields):
         top = len(compare.level_names(f)) - 1
@@ -187,6 +197,11 @@ def dedupe(normalized: pl.DataFrame, options: DedupeSettings,
     rid = options.record_id
     if rid != "record_id":
         normalized = normalized.rename({rid: "record_id"})
+    options, cannot_match = defaults.follow_data(options, normalized)
+    if match_model is not None and not match_model.fits(options.fields):
+        # a given model weighs the fields it was trained on; fields added for this data wait
+        options = options.model_copy(update={
+            "fields": [f for f in options.fields if f.name in match_model.m]})
     keep = needed_columns(options.model_copy(update={"record_id": "record_id"}),
                           normalized.columns)
     if keep is not None and len(keep) < normalized.width:
@@ -266,7 +281,8 @@ def dedupe(normalized: pl.DataFrame, options: DedupeSettings,
                                     record_b=rid_col.gather(scored["r"]))
     clock.lap("pairs")
     return DedupeResult(contacts=contacts, links=links, reviews=reviews, provenance=provenance,
-                        events=events, pairs=out_pairs, model=fitted, timings=clock.timings)
+                        events=events, pairs=out_pairs, model=fitted, timings=clock.timings,
+                        cannot_match=cannot_match)
 
 
 def _record_links(assigned: pl.DataFrame, auto: pl.DataFrame, refused: pl.DataFrame,

@@ -12,20 +12,27 @@ from typing import Any
 import polars as pl
 
 from contactops.config.dedupe import DedupeSettings
-from contactops.dedupe import blocking, compare, model
+from contactops.dedupe import blocking, compare, defaults, model
 from contactops.dedupe.contradictions import contradictions
 from contactops.dedupe.encode import Encoded
+from contactops.fields import IDENTIFYING_FIELDS, mask_identifier
 
 
 def explain_pair(normalized: pl.DataFrame, record_a: str, record_b: str,
-                 options: DedupeSettings, match_model: model.MatchModel) -> pl.DataFrame:
+                 options: DedupeSettings, match_model: model.MatchModel, *,
+                 show_pii: bool = False) -> pl.DataFrame:
     """One row per match field (plus the prior) for the pair ``record_a``/``record_b``.
 
     Term-frequency adjustments are computed on ``normalized`` (pass all records for the
     weights the stage used). ``contradicts`` marks the strong fields that keep the pair's
     shared identifier from merging it (review); a strong field outside the model (country)
-    gets a row of weight 0 when it contradicts.
+    gets a row of weight 0 when it contradicts. Dates of birth and external ids are
+    masked unless ``show_pii``.
     """
+    options, _ = defaults.follow_data(options, normalized)  # the fields the stage compared
+    if not match_model.fits(options.fields):  # a model of other data weighs its own fields
+        options = options.model_copy(update={
+            "fields": [f for f in options.fields if f.name in match_model.m]})
     features = blocking.prepare(normalized, options)
     idx = dict(zip(features["record_id"].to_list(), features["_idx"].to_list(), strict=True))
     for r in (record_a, record_b):
@@ -46,6 +53,8 @@ def explain_pair(normalized: pl.DataFrame, record_a: str, record_b: str,
         code = int(scored[f"g_{f.name}"][0])
         va = features[f.source_column][idx[record_a]]
         vb = features[f.source_column][idx[record_b]]
+        if not show_pii and f.source_column in IDENTIFYING_FIELDS:
+            va, vb = mask_identifier(va), mask_identifier(vb)
         rows.append({"field": f.name, "value_a": None if va is None else str(va),
                      "value_b": None if vb is None else str(vb), "level": code,
                      "label": "missing" if code < 0 else compare.level_names(f)[code],

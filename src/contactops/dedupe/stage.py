@@ -92,7 +92,9 @@ def _model_row(result: DedupeResult) -> pl.DataFrame:
 
     import polars as pl
 
-    return pl.DataFrame({"model_json": [json.dumps(result.model.to_json())]})
+    return pl.DataFrame({"model_json": [json.dumps(result.model.to_json())],
+                         "cannot_match": [result.cannot_match]},
+                        schema={"model_json": pl.String, "cannot_match": pl.String})
 
 
 def load_model(wh: Warehouse) -> Any:

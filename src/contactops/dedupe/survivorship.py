@@ -25,7 +25,8 @@ from contactops.dedupe.consent import CHANNELS, merge_consent
 GOLDEN_FIELDS = (
     "first_name", "last_name", "full_name", "email", "email_key", "phone", "phone_e164",
     "company", "company_key", "job_title", "industry", "street", "city", "region",
-    "postal_code", "country", "lifecycle_stage", "original_source",
+    "postal_code", "country", "lifecycle_stage", "original_source", "street_2",
+    "date_of_birth", "external_id", "external_id_kind", "external_id_key",
 )
 _NOT_FILLED = ("record_id", "source", "source_kind", "contact_id")
 

@@ -13,7 +13,7 @@ from contactops.fields import ACTIVITY_FIELDS, CONTACT_FIELDS
 if TYPE_CHECKING:
     from contactops.engine.warehouse import Warehouse
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 
 def _cols(fields: dict[str, str]) -> str:
@@ -151,6 +151,10 @@ def create_schema(wh: Warehouse) -> None:
         return
     with wh.transaction():
         wh.con.execute(DDL)
+        # a warehouse made before a field existed gets its column (schema 4: street_number,
+        # street_2, date_of_birth, external_id, external_id_kind)
+        for name in CONTACT_FIELDS:
+            wh.con.execute(f"ALTER TABLE source_records ADD COLUMN IF NOT EXISTS {name} VARCHAR")
         wh.con.execute(VIEWS)
         wh.con.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)",
                        [str(SCHEMA_VERSION)])

@@ -161,6 +161,7 @@ def _flag_checks(date_fields: tuple[str, ...]) -> dict[str, pl.Expr]:
         "no_name": c("first_name").is_null() & c("last_name").is_null()
         & c("full_name").is_null(),
         "no_channel": ~c("email_valid").fill_null(False) & ~c("phone_valid").fill_null(False),
+        "dob_invalid": c("dob_invalid").fill_null(False),
     }
 
 

@@ -39,11 +39,14 @@ def _postal(raw: pl.Expr, country: pl.Expr) -> pl.Expr:
     )
 
 
-_GEO_KEYS = ("_raw_country", "_raw_region", "_raw_postal_code", "_raw_city", "_raw_street")
+_GEO_KEYS = ("_raw_country", "_raw_region", "_raw_postal_code", "_raw_city", "_raw_street",
+             "_raw_street_number", "_raw_street_2")
 
 
 def normalize_geo(lf: pl.LazyFrame) -> pl.LazyFrame:
-    """Add country, country_unknown, region, postal_code, city and street.
+    """Add country, country_unknown, region, postal_code, city, street and street_2.
+
+    A house number kept in its own column is written before the street name.
 
     Computed once per distinct (country, region, postal code, city, street): a few hundred
     per million rows.
@@ -71,7 +74,8 @@ def _geo(lf: pl.LazyFrame) -> pl.LazyFrame:
     region_key = region.str.to_lowercase().str.replace_all(r"\.", "")
     us_code = region_key.replace_strict(data.US_STATES, default=None, return_dtype=pl.String)
     ca_code = region_key.replace_strict(data.CA_PROVINCES, default=None, return_dtype=pl.String)
-    two_letters = region.str.contains(r"^[A-Za-z]{2}$")
+    # NSW, CA, QLD: an abbreviation keeps its capitals (title case would make it Nsw)
+    two_letters = region.str.contains(r"^[A-Za-z]{2,3}$")
     region_out = (
         pl.when(two_letters).then(region.str.to_uppercase())
         .when((country == "US") | (country.is_null() & us_code.is_not_null()))
@@ -83,5 +87,8 @@ def _geo(lf: pl.LazyFrame) -> pl.LazyFrame:
         region=region_out,
         postal_code=_postal(clean(pl.col("_raw_postal_code")), country),
         city=_title_if_single_case(clean(pl.col("_raw_city"))),
-        street=_title_if_single_case(clean(pl.col("_raw_street"))),
+        street=_title_if_single_case(clean(pl.concat_str(
+            [clean(pl.col("_raw_street_number")), clean(pl.col("_raw_street"))],
+            separator=" ", ignore_nulls=True))),
+        street_2=_title_if_single_case(clean(pl.col("_raw_street_2"))),
     )

@@ -23,6 +23,7 @@ from contactops.normalize.dates import DATE_FIELDS, normalize_dates
 from contactops.normalize.distinct import with_distinct
 from contactops.normalize.emails import normalize_emails
 from contactops.normalize.geo import geo_spec, normalize_geo  # noqa: F401
+from contactops.normalize.identity import dob_spec, external_id_spec
 from contactops.normalize.names import names_spec, normalize_names  # noqa: F401
 from contactops.normalize.phones import normalize_phones
 from contactops.normalize.taxonomy import (
@@ -43,7 +44,8 @@ OUTPUT_COLUMNS: tuple[str, ...] = (
     "email_typo_suggestion",
     "phone", "phone_e164", "phone_extension", "phone_valid", "phone_region",
     "company", "company_key", "company_domain_hint", "job_title", "industry",
-    "street", "city", "region", "postal_code", "country",
+    "street", "street_2", "city", "region", "postal_code", "country",
+    "date_of_birth", "external_id", "external_id_kind", "external_id_key",
     "tags", "lists", "unknown_tags", "unknown_lists", "lifecycle_stage", "lifecycle_unmapped",
     "contact_type", "contact_type_derived",
     "consent_email", "consent_sms", "consent_phone", "consent_timestamp",
@@ -144,6 +146,8 @@ def phases(settings: ProjectSettings, options: NormalizeSettings, *,
             companies_spec(),
             consent_spec(settings.consent),
             *taxonomy_specs(settings),
+            dob_spec(now=now, date_order=options.date_order),
+            external_id_spec(),
         ])
 
     def emails(lf: pl.LazyFrame) -> pl.LazyFrame:

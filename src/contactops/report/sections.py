@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from contactops.fields import CONTACT_FIELDS
+from contactops.fields import CONTACT_FIELDS, IDENTIFYING_FIELDS, mask_identifier
 
 if TYPE_CHECKING:
     from contactops.engine.warehouse import Warehouse
@@ -28,6 +28,8 @@ def mask(field: str, value: Any) -> str | None:
     """``a***@example.com``, ``+4******0123``, ``J***`` — same shapes as validation issues."""
     if value is None:
         return None
+    if field in IDENTIFYING_FIELDS:  # a date of birth or an id: nothing of it is shown
+        return mask_identifier(value)
     text = str(value)
     if "email" in field:
         at = text.rfind("@")
@@ -130,7 +132,10 @@ def dedupe(wh: Warehouse, show_pii: bool = False) -> dict[str, Any]:
                    "greatest(r.record_a, r.record_b)")
         where = f"WHERE NOT EXISTS ({decided})" if wh.table_exists("match_decisions") else ""
         reviews = int(wh.scalar(f"SELECT count(*) FROM match_reviews r {where}"))
-    return {"status": "ok", "records": records, "contacts": contacts,
+    cannot_match = None
+    if wh.table_exists("match_model") and "cannot_match" in wh.columns("match_model"):
+        cannot_match = wh.scalar("SELECT cannot_match FROM match_model LIMIT 1")
+    return {"status": "ok", "cannot_match": cannot_match, "records": records, "contacts": contacts,
             "merged_contacts": merged["contacts"], "records_in_merged": merged["records"],
             "duplicates_removed": records - contacts, "links": links, "events": events,
             "open_reviews": reviews, "examples": _examples(wh, show_pii)}
@@ -141,7 +146,7 @@ def _examples(wh: Warehouse, show_pii: bool) -> list[dict[str, Any]]:
     have = set(wh.columns("normalized_records")) if wh.table_exists("normalized_records") \
         else set()
     shown = [c for c in ("full_name", "first_name", "last_name", "email", "phone_e164",
-                         "company") if c in have]
+                         "company", "date_of_birth", "external_id") if c in have]
     cols = "".join(f", n.{c}" for c in shown)
     join = "LEFT JOIN normalized_records n USING (record_id)" if shown else ""
     found = rows(wh, f"""

@@ -127,6 +127,8 @@ def verdict(found: dict[str, dict[str, Any]], run: dict[str, Any] | None) -> dic
     if rejected:
         items.append(_item("warning", "imports", "rows_rejected",
                            f"{rejected:,} source rows were rejected (see import quality)"))
+    if found["dedupe"].get("cannot_match"):
+        items.append(_item("warning", "dedupe", "cannot_match", found["dedupe"]["cannot_match"]))
     reviews = found["dedupe"].get("open_reviews")
     if reviews:
         items.append(_item("warning", "dedupe", "open_reviews",

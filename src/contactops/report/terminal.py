@@ -33,6 +33,8 @@ def _lines(summary: dict[str, Any]) -> list[tuple[str, str]]:
         f"{len(n['by_rule'])} field rules")
     d = s["dedupe"]
     add("dedupe", "" if d["status"] != "ok" else
+        f"{d['records']:,} records -> {d['contacts']:,} contacts; {d['cannot_match']}"
+        if d.get("cannot_match") else
         f"{d['records']:,} records -> {d['contacts']:,} contacts "
         f"({d['merged_contacts']:,} merged), {d['open_reviews'] or 0} pairs to review")
     v = s["validation"]

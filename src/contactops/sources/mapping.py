@@ -109,6 +109,8 @@ def map_batch(source: SourceBase, batch: RawBatch, mapping: dict[str, str],
             expr = pl.lit(None, dtype=pl.Utf8)
         if name in source.constants:
             expr = expr.fill_null(pl.lit(source.constants[name]))
+        if name == "external_id_kind" and not sources_for:
+            expr = _default_id_kind(source, mapping, expr)
         exprs.append(expr.alias(name))
     # A reference row keeps every column, its key too (enrichment may join on it).
     unmapped = [c for c in raw_cols if c not in mapping
@@ -155,6 +157,19 @@ def map_batch(source: SourceBase, batch: RawBatch, mapping: dict[str, str],
         out = out.with_columns(pl.int_range(1, pl.len() + 1, dtype=pl.Int64)
                                .over(CONTENT).alias(OCCURRENCE))
     return MappedBatch(frame=out, rejects=rejects, mapping=mapping, key=key)
+
+
+def _default_id_kind(source: SourceBase, mapping: dict[str, str], expr: pl.Expr) -> pl.Expr:
+    """An id whose kind nobody declared belongs to its source and column (``crm.member_no``):
+    ids of two systems never meet by accident; a shared ``external_id_kind`` constant makes
+    two sources' ids comparable."""
+    import polars as pl
+
+    raw = next((r for r, target in mapping.items() if target == "external_id"), None)
+    if raw is None:
+        return expr
+    return (pl.when(pl.col(raw).str.strip_chars().str.len_chars() > 0)
+            .then(expr.fill_null(pl.lit(f"{source.name}.{raw}"))).otherwise(expr))
 
 
 def _empty_rows(frame: pl.DataFrame, columns: list[str]) -> pl.Series:

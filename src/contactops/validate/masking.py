@@ -2,12 +2,16 @@
 
 Issues are shared in reports and tickets, so a value is shown only as far as it helps find
 the problem: an email keeps its first letter and its domain, a phone its first two and last
-four characters, a name its first letter. Dates, codes, tags and consent words stay as is.
+four characters, a name its first letter; a date of birth or an external id shows nothing but
+its shape (``****-**-**``, ``*****67``). Other dates, codes, tags and consent words stay as
+is.
 """
 
 from __future__ import annotations
 
 import polars as pl  # noqa: TID253 - the validate stage is Polars code, imported lazily
+
+from contactops.fields import IDENTIFYING_FIELDS, mask_identifier
 
 EMAIL_FIELDS = frozenset({"email", "email_key"})
 PHONE_FIELDS = frozenset({"phone", "phone_e164"})
@@ -41,6 +45,8 @@ def mask_text(value: pl.Expr) -> pl.Expr:
 def mask(field: str, value: pl.Expr) -> pl.Expr:
     """The masked text of ``value`` for issue rows about ``field``."""
     text = value.cast(pl.String)
+    if field in IDENTIFYING_FIELDS:  # a date of birth or an id: nothing of it is shown
+        return text.map_elements(mask_identifier, return_dtype=pl.String)
     if field in EMAIL_FIELDS:
         return mask_email(text)
     if field in PHONE_FIELDS:
