@@ -62,6 +62,10 @@ def _as_legacy_publish(wh: Warehouse, cfg: object) -> None:
     wh.execute("UPDATE publishes SET content_hash = ?, plan_hash = ?", [content, stored])
 
 
+def _never(frame: pl.DataFrame) -> str:
+    raise AssertionError("the per-row hash of the first scheme ran")
+
+
 def test_publish_stored_with_the_first_scheme_is_still_a_noop(project_dir) -> None:
     root: Path = project_dir()
     seed_warehouse(root, ROWS)
@@ -74,11 +78,17 @@ def test_publish_stored_with_the_first_scheme_is_still_a_noop(project_dir) -> No
         assert plan.unchanged and plan.plan_hash.startswith("v2:")
         assert apply(wh, cfg, plan).noop
         assert wh.scalar("SELECT count(*) FROM publishes") == 1
+        # the no-op stored the v2 hashes: the next plan does not need the per-row hash
+        assert wh.scalar("SELECT plan_hash FROM publishes") == plan.plan_hash
+        assert wh.scalar("SELECT content_hash FROM publishes") == plan.content_hash
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(plan_hash, "legacy_content_hash", _never)
+            assert make_plan(wh, cfg, "newsletter").unchanged
         wh.execute("UPDATE contacts SET first_name = 'Zed' WHERE contact_id = 'b'")
         changed = make_plan(wh, cfg, "newsletter")  # same members, other content
         assert not changed.unchanged and changed.added == changed.removed == []
         apply(wh, cfg, changed)
-        assert wh.scalar("SELECT count(*) FROM publishes WHERE plan_hash LIKE 'v2:%'") == 1
+        assert wh.scalar("SELECT count(*) FROM publishes WHERE plan_hash LIKE 'v2:%'") == 2
 
 
 def test_old_hash_is_not_recomputed_when_members_differ(project_dir,
@@ -91,10 +101,6 @@ def test_old_hash_is_not_recomputed_when_members_differ(project_dir,
         apply(wh, cfg, make_plan(wh, cfg, "newsletter"), run_id="r1")
         _as_legacy_publish(wh, cfg)
         wh.execute("UPDATE contacts SET consent_email = 'opted_out' WHERE contact_id = 'a'")
-
-        def slow(frame: pl.DataFrame) -> str:
-            raise AssertionError("the per-row hash ran although the members changed")
-
-        monkeypatch.setattr(plan_hash, "legacy_content_hash", slow)
+        monkeypatch.setattr(plan_hash, "legacy_content_hash", _never)
         plan = make_plan(wh, cfg, "newsletter")
         assert not plan.unchanged and plan.removed == ["a"]

@@ -9,8 +9,8 @@ Polars' own hash functions, which are not stable across versions, and takes ~0.1
 the first scheme (an untagged hex digest of ``json.dumps`` per row in Python) took seconds
 at 200k members. Publishes stored with that first scheme are still recognized: when the
 last publish has an untagged ``plan_hash`` and the same members, the plan is also hashed
-the old way, once, and compared (:func:`same_plan`). The next publish that changes
-anything stores ``v2`` hashes.
+the old way and compared (:func:`same_plan`); publishing that no-op plan stores its ``v2``
+hashes on the old publish (:func:`restamp`), so the old way runs once per audience.
 """
 
 from __future__ import annotations
@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import polars as pl
+
+    from contactops.engine.warehouse import Warehouse
 
 SCHEME = "v2"
 _SLICE_ROWS = 50_000  # bounds the NDJSON text held at once; the hash does not depend on it
@@ -71,3 +73,12 @@ def same_plan(stored: str | None, current: str, export: pl.DataFrame,
     if not is_legacy(stored) or not same_members:
         return False
     return stored == _combined(legacy_content_hash(export), definition, targets)
+
+
+def restamp(wh: Warehouse, publish_id: str | None, content: str, planned: str) -> None:
+    """Give a publish matched through first-scheme hashes the same plan's ``v2`` hashes
+    (the rows, definition and targets are the same: only their encoding changes)."""
+    if publish_id is not None:
+        wh.execute("UPDATE publishes SET content_hash = ?, plan_hash = ? "
+                   "WHERE publish_id = ? AND plan_hash NOT LIKE ?",
+                   [content, planned, publish_id, f"{SCHEME}:%"])
