@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from contactops.engine.warehouse import Warehouse
 
 SCHEME = "v2"
-_SLICE_ROWS = 50_000  # bounds the NDJSON text held at once; the hash does not depend on it
+_SLICE_ROWS = 10_000  # bounds the NDJSON text held at once; the hash does not depend on it
 
 
 def content_hash(frame: pl.DataFrame) -> str:
