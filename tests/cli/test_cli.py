@@ -44,6 +44,31 @@ def test_help_does_not_import_heavy_libraries() -> None:
     assert out.stdout.strip() == "[]"
 
 
+HEAVY = ("duckdb", "polars", "pandas", "pandera", "numpy", "pyarrow", "great_expectations",
+         "splink", "altair", "sqlglot")
+
+
+def _modules_after(code: str, cwd: Path | None = None) -> list[str]:
+    """Heavy top-level packages a fresh interpreter has imported after running ``code``."""
+    script = (f"import sys\n{code}\nprint(sorted({{m.split('.')[0] for m in sys.modules}} "
+              f"& set({HEAVY!r})))")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                         check=True, cwd=cwd)
+    return json.loads(out.stdout.strip().splitlines()[-1].replace("'", '"'))
+
+
+def test_config_package_imports_nothing_heavy() -> None:
+    assert _modules_after("import contactops.config, contactops.config.loader") == []
+
+
+def test_check_without_a_warehouse_imports_nothing_heavy(project: Path) -> None:
+    code = ("from contactops.cli.app import app\n"
+            "try:\n    app(['check', 'pipelines/contacts.yaml'])\n"
+            "except SystemExit as exc:\n    assert exc.code == 0, exc.code")
+    assert not (project / "warehouse").exists()
+    assert _modules_after(code, cwd=project) == []
+
+
 def test_init_scaffolds_a_project_that_checks_and_runs(project: Path) -> None:
     for folder in ("config", "pipelines", "expectations", "notebooks", "data"):
         assert (project / folder).is_dir()

@@ -7,15 +7,13 @@ lists the blockers that keep :func:`contactops.audiences.publish.apply` from wri
 
 from __future__ import annotations
 
-import hashlib
 import html
-import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from contactops.audiences import addresses, manifest, selection, suppression, tables
+from contactops.audiences import addresses, manifest, plan_hash, selection, suppression, tables
 from contactops.audiences.definitions import AudienceConfig, export_columns
 from contactops.audiences.gate import REASONS, GateContext, apply_gate
 from contactops.errors import UsageError
@@ -94,13 +92,6 @@ class Plan:
                   "<code>publish.apply(wh, cfg, plan)</code></small></div>")
 
 
-def _hash_frame(frame: pl.DataFrame) -> str:
-    digest = hashlib.sha256(json.dumps(frame.columns).encode())
-    for row in frame.iter_rows():
-        digest.update(json.dumps(row, default=str, ensure_ascii=False).encode())
-    return digest.hexdigest()
-
-
 def contacts_columns(wh: Warehouse) -> list[str]:
     if not wh.table_exists("contacts"):
         raise UsageError("the warehouse has no 'contacts' table yet; run the pipeline through "
@@ -172,19 +163,17 @@ def make_plan(wh: Warehouse, cfg: AudienceConfig, name: str, *, test: bool = Fal
     prev_id = previous["publish_id"] if previous else None
     before = tables.members_of(wh, prev_id)
     now = set(members["contact_id"].to_list())
-    content_hash = _hash_frame(export)
+    content = plan_hash.content_hash(export)
     definition = audience.model_dump(mode="json")
-    plan_hash = hashlib.sha256(json.dumps(
-        [content_hash, definition, target_specs], sort_keys=True, default=str).encode()
-    ).hexdigest()
+    planned = plan_hash.plan_hash(content, definition, target_specs)
+    unchanged = plan_hash.same_plan(previous["plan_hash"] if previous else None, planned,
+                                    export, definition, target_specs, same_members=now == before)
     return Plan(audience=name, mode=mode, channel=audience.channel, purpose=audience.purpose,
                 targets=target_specs, candidates=candidates.height, members=export,
                 exclusions=exclusions, excluded=excluded,
                 added=sorted(now - before), removed=sorted(before - now), issues=issues,
-                blockers=blockers, content_hash=content_hash, plan_hash=plan_hash,
-                previous_publish_id=prev_id,
-                unchanged=previous is not None and previous["plan_hash"] == plan_hash,
-                notes=notes)
+                blockers=blockers, content_hash=content, plan_hash=planned,
+                previous_publish_id=prev_id, unchanged=unchanged, notes=notes)
 
 
 def _one_per_address(wh: Warehouse, members: pl.DataFrame, excluded: pl.DataFrame,

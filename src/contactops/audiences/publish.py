@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from contactops.audiences import manifest, tables, targets
+from contactops.audiences import manifest, plan_hash, tables, targets
 from contactops.audiences.manifest import step
 from contactops.errors import GateFailed
 
@@ -70,6 +70,7 @@ def apply(wh: Warehouse, cfg: AudienceConfig, plan: Plan, *, run_id: str | None 
     result = PublishResult(plan.audience, plan.mode, None, plan.unchanged, plan.size,
                            len(plan.added), len(plan.removed), plan.exclusions)
     if plan.unchanged:
+        plan_hash.restamp(wh, plan.previous_publish_id, plan.content_hash, plan.plan_hash)
         return result
     publish_id = new_publish_id()
     result.publish_id = publish_id

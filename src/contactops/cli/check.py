@@ -35,13 +35,13 @@ def check(pipeline: Annotated[Path, typer.Argument(help="pipeline YAML to check"
 def _removed_sources(project: Any) -> list[str]:
     """Sources with current records in the warehouse that the pipeline no longer declares:
     the next run stops on them. Read-only, and skipped while the warehouse is busy."""
+    path = project.warehouse_path
+    if not path.is_file():  # nothing to compare with: do not pay for importing DuckDB
+        return []
     from contactops.engine import Warehouse
     from contactops.errors import WarehouseBusy
     from contactops.sources.retire import list_sources, removed_sources
 
-    path = project.warehouse_path
-    if not path.is_file():
-        return []
     declared = {s.name for s in project.pipeline.sources}
     try:
         with Warehouse(path, read_only=True, lock_timeout=0) as wh:
