@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from contactops.config.project import ProjectSettings
     from contactops.engine.warehouse import Warehouse
 
-__all__ = ["DedupeResult", "dedupe", "ensure_tables", "load_diagnostics", "read_state", "run"]
+__all__ = ["DedupeResult", "dedupe", "ensure_tables", "read_state", "run"]
 
 DDL = """
 CREATE TABLE IF NOT EXISTS match_decisions (
@@ -110,17 +110,3 @@ def load_model(wh: Warehouse) -> Any:
         raise UsageError("no match model yet: run the pipeline's dedupe stage first")
     return MatchModel.from_json(json.loads(wh.scalar("SELECT model_json FROM match_model")))
 
-
-def load_diagnostics(wh: Warehouse) -> dict[str, Any]:
-    """The match diagnostics of the last dedupe run (block keys raw and masked)."""
-    import json
-
-    from contactops.errors import UsageError
-
-    if not wh.table_exists("match_model"):
-        raise UsageError("no match diagnostics yet: run the pipeline's dedupe stage first")
-    if "diagnostics_json" not in wh.columns("match_model"):
-        raise UsageError("the last dedupe run predates match diagnostics: run the pipeline's "
-                         "dedupe stage again")
-    text = wh.scalar("SELECT diagnostics_json FROM match_model LIMIT 1")
-    return json.loads(text) if text else {}

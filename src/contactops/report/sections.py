@@ -12,6 +12,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from contactops.fields import CONTACT_FIELDS, mask_value
+from contactops.report.diagnostics import match_diagnostics
 
 if TYPE_CHECKING:
     from contactops.engine.warehouse import Warehouse
@@ -128,7 +129,8 @@ def dedupe(wh: Warehouse, show_pii: bool = False) -> dict[str, Any]:
     return {"status": "ok", "cannot_match": cannot_match, "records": records, "contacts": contacts,
             "merged_contacts": merged["contacts"], "records_in_merged": merged["records"],
             "duplicates_removed": records - contacts, "links": links, "events": events,
-            "open_reviews": reviews, "examples": _examples(wh, show_pii)}
+            "open_reviews": reviews, "examples": _examples(wh, show_pii),
+            "diagnostics": match_diagnostics(wh, show_pii)}
 
 
 def _examples(wh: Warehouse, show_pii: bool) -> list[dict[str, Any]]:
