@@ -48,8 +48,9 @@ def match_diagnostics(wh: Warehouse, show_pii: bool = False) -> dict[str, Any]:
                "largest_capped": [_block(p["rule"], b, show_pii)
                                   for b in p["capped"]["largest"]]}
               for p in found["passes"]]
+    # stable: ties keep the passes' order (by raw key), the same masked or not
     largest = sorted((b for p in passes for b in p["largest"]),
-                     key=lambda b: (-b["pairs"], b["rule"], b["key"]))[:LARGEST]
+                     key=lambda b: -b["pairs"])[:LARGEST]
     out = {"status": "ok", "candidate_pairs": found["candidate_pairs"],
            "comparisons": found["comparisons"], "repeated_pairs": found["repeated_pairs"],
            "scored_pairs": found["scored_pairs"], "passes": passes, "largest_blocks": largest,
