@@ -86,11 +86,11 @@ def weights_chart(diag: dict[str, Any]) -> str:
 
     from contactops.report.diagnostics import histogram_bins
 
+    if diag.get("status") != "ok":
+        return ""
     marks = [(math.log2(t["threshold"] / (1 - t["threshold"])), f"{name} {t['threshold']}")
              for name, t in (("review", diag["thresholds"]["review"]),
                              ("auto-merge", diag["thresholds"]["auto_merge"]))]
-    if diag.get("status") != "ok":
-        return ""
     return charts.histogram(histogram_bins(diag["histogram"]),
                             label="candidate pairs per match weight (log2 Bayes factor)",
                             width=diag["histogram"]["bin_width"], marks=marks)
