@@ -124,3 +124,29 @@ def test_notebook_facade(demo_project: Path) -> None:
     page = diag._repr_html_()
     assert "Match diagnostics" in page and "<svg" in page and "largest blocks" in page
     assert "expected precision" in str(diag)
+
+
+def test_a_run_before_diagnostics_says_so(tmp_path: Path) -> None:
+    from contactops.report.diagnostics import MatchDiagnostics, match_diagnostics
+
+    path = tmp_path / "old.duckdb"
+    with Warehouse(path) as wh:  # a warehouse written before match diagnostics existed
+        wh.execute("CREATE TABLE match_model (model_json VARCHAR, cannot_match VARCHAR)")
+        wh.execute("INSERT INTO match_model VALUES ('{}', NULL)")
+        found = match_diagnostics(wh)
+    assert found["status"] == "not_recorded" and "dedupe stage again" in found["note"]
+    diag = MatchDiagnostics(found)
+    assert not diag.ok and diag.blocks.height == diag.histogram.height == 0
+    assert "dedupe stage again" in diag._repr_html_()
+
+
+def test_run_record_carries_the_expected_precision(demo_warehouse: Path, masked: dict) -> None:
+    with Warehouse(demo_warehouse, read_only=True) as wh:
+        stages = json.loads(wh.scalar("SELECT stages FROM runs ORDER BY started_at DESC "
+                                      "LIMIT 1"))
+    counts = next(s for s in stages if s["stage"] == "dedupe")["counts"]
+    auto = masked["sections"]["dedupe"]["diagnostics"]["thresholds"]["auto_merge"]
+    assert counts["expected_precision"] == auto["expected_precision"]
+    assert counts["expected_false_merges"] == auto["expected_false_merges"]
+    assert counts["blocks_capped"] == 0
+    assert "@" not in json.dumps(counts)  # no block keys in the run history
