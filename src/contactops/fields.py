@@ -101,6 +101,22 @@ def mask_identifier(value: object) -> str | None:
     shown = text[-2:] if len(text) > 4 else ""
     return f"{kind}{sep}{'*' * (len(text) - len(shown))}{shown}"
 
+
+def mask_value(field: str, value: object) -> str | None:
+    """A value of ``field`` as reports show it without ``--show-pii``: ``a***@example.com``,
+    ``+4******0123``, ``J***``; dates of birth and ids as :func:`mask_identifier`."""
+    if value is None:
+        return None
+    if field in IDENTIFYING_FIELDS:  # a date of birth or an id: nothing of it is shown
+        return mask_identifier(value)
+    text = str(value)
+    if "email" in field:
+        at = text.rfind("@")
+        return text[:1] + "***" + (text[at:] if at >= 0 else "")
+    if "phone" in field:
+        return "*" * len(text) if len(text) <= 6 else text[:2] + "*" * (len(text) - 6) + text[-4:]
+    return text[:1] + "***" if text else text
+
 #: Warehouse tables later stages own; reserved so no pipeline can shadow them.
 RESERVED_TABLES = (
     "source_records",

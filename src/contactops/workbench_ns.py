@@ -119,6 +119,15 @@ class DedupeNamespace(_Namespace):
                 return ContactExplanation(record_a, pairs, consent)
         return explain_pair(records, record_a, record_b, self._options(), model)
 
+    def diagnostics(self, *, show_pii: bool = False) -> Any:
+        """Label-free match diagnostics of the last dedupe run (a MatchDiagnostics): blocking
+        passes, largest blocks (keys masked unless ``show_pii``), the match-weight
+        histogram and the expected precision at the thresholds."""
+        from contactops.report.diagnostics import MatchDiagnostics, match_diagnostics
+
+        with self._open(read_only=True) as wh:
+            return MatchDiagnostics(match_diagnostics(wh, show_pii))
+
     def chart(self, record_a: str, record_b: str) -> Any:
         """An Altair waterfall of :meth:`explain`."""
         from contactops.dedupe.explain import waterfall_chart

@@ -11,7 +11,16 @@ import numpy as np
 import polars as pl
 
 from contactops.config.dedupe import DEFAULT_STRONG_FIELDS, DedupeSettings
-from contactops.dedupe import blocking, cluster, compare, defaults, lineage, model, survivorship
+from contactops.dedupe import (
+    blocking,
+    cluster,
+    compare,
+    defaults,
+    diagnostics,
+    lineage,
+    model,
+    survivorship,
+)
 from contactops.dedupe.contradictions import veto
 from contactops.dedupe.encode import Encoded
 from contactops.dedupe.ids import assign_ids
@@ -30,6 +39,8 @@ class DedupeResult:
         pairs: every scored candidate pair (record ids, levels, weights); ``conflict``
             names the strong fields that kept an identifier link from merging.
         model: the m/u model used.
+        diagnostics: blocking passes, match-weight histogram and expected precision
+            (:mod:`contactops.dedupe.diagnostics`; block keys raw and masked).
     """
 
     contacts: pl.DataFrame
@@ -41,6 +52,7 @@ class DedupeResult:
     model: model.MatchModel
     timings: dict[str, dict[str, float]] = field(default_factory=dict)
     cannot_match: str | None = None
+    diagnostics: dict[str, Any] = field(default_factory=dict)
 
     def counts(self) -> dict[str, Any]:
         return {"records": self.links.height, "contacts": self.contacts.height,
@@ -60,7 +72,8 @@ class DedupeResult:
         return [f"match model: {note}" for note in self.model.notes]
 
     def asdict(self) -> dict[str, Any]:
-        return {**self.counts(), "notes": self.notes, "timings": dict(self.timings)}
+        return {**self.counts(), **diagnostics.run_counts(self.diagnostics),
+                "notes": self.notes, "timings": dict(self.timings)}
 
     def __str__(self) -> str:
         c = self.counts()
@@ -210,6 +223,8 @@ def dedupe(normalized: pl.DataFrame, options: DedupeSettings,
     clock.lap("prepare")
     pairs = blocking.candidate_pairs(features, options)
     clock.lap("blocking")
+    passes = diagnostics.blocking_passes(features, options, pairs)
+    clock.lap("diagnostics")
     encoded = Encoded(features, options.fields)
     clock.lap("encode")
     gammas = compare.compare(pairs, features, options.fields, encoded)
@@ -221,6 +236,7 @@ def dedupe(normalized: pl.DataFrame, options: DedupeSettings,
     scored = model.score(gammas, features, fitted, options.fields, tf, encoded)
     del gammas
     clock.lap("score")
+    found = diagnostics.diagnose(passes, scored, options)
 
     index = features.select("record_id", "_idx")
     scored = scored.with_columns(key_rule=_key_links(scored, options))
@@ -282,7 +298,7 @@ def dedupe(normalized: pl.DataFrame, options: DedupeSettings,
     clock.lap("pairs")
     return DedupeResult(contacts=contacts, links=links, reviews=reviews, provenance=provenance,
                         events=events, pairs=out_pairs, model=fitted, timings=clock.timings,
-                        cannot_match=cannot_match)
+                        cannot_match=cannot_match, diagnostics=found)
 
 
 def _record_links(assigned: pl.DataFrame, auto: pl.DataFrame, refused: pl.DataFrame,

@@ -93,8 +93,10 @@ def _model_row(result: DedupeResult) -> pl.DataFrame:
     import polars as pl
 
     return pl.DataFrame({"model_json": [json.dumps(result.model.to_json())],
-                         "cannot_match": [result.cannot_match]},
-                        schema={"model_json": pl.String, "cannot_match": pl.String})
+                         "cannot_match": [result.cannot_match],
+                         "diagnostics_json": [json.dumps(result.diagnostics)]},
+                        schema={"model_json": pl.String, "cannot_match": pl.String,
+                                "diagnostics_json": pl.String})
 
 
 def load_model(wh: Warehouse) -> Any:
@@ -107,3 +109,4 @@ def load_model(wh: Warehouse) -> Any:
     if not wh.table_exists("match_model"):
         raise UsageError("no match model yet: run the pipeline's dedupe stage first")
     return MatchModel.from_json(json.loads(wh.scalar("SELECT model_json FROM match_model")))
+

@@ -93,6 +93,43 @@ def stacked(rows: Iterable[tuple[str, dict[str, int]]], *, label: str,
     return "".join(out)
 
 
+def histogram(bins: Sequence[tuple[float, int]], *, label: str, width: float = 1.0,
+              marks: Sequence[tuple[float, str]] = (), color: str = PALETTE["accent"]) -> str:
+    """Vertical bars, one per ``(lower edge, count)`` bin of ``width``; ``marks`` are
+    ``(x, text)`` dashed lines (thresholds) drawn where they fall in the range."""
+    if not bins:
+        return ""
+    plot_w, plot_h, pad_l, pad_t = 600, 160, 50, 12 + 13 * len(marks)
+    lo, hi = bins[0][0], bins[-1][0] + width
+    top = max(n for _, n in bins) or 1
+    col = plot_w / len(bins)
+    base = pad_t + plot_h
+    out = [f'<svg class="chart" viewBox="0 0 {pad_l + plot_w + 10} {base + 20}" '
+           f'width="{pad_l + plot_w + 10}" height="{base + 20}" role="img" '
+           f'aria-label="{escape(label)}" xmlns="http://www.w3.org/2000/svg">',
+           f'<text x="{pad_l - 6}" y="{pad_t + 6}" text-anchor="end">{top:,}</text>',
+           f'<text x="{pad_l - 6}" y="{base}" text-anchor="end">0</text>']
+    for i, (edge, n) in enumerate(bins):
+        h = plot_h * n / top
+        out.append(f'<rect x="{pad_l + i * col + 0.5:.1f}" y="{base - h:.1f}" '
+                   f'width="{max(col - 1, 0.5):.1f}" height="{h:.1f}" fill="{color}">'
+                   f'<title>{_fmt(edge)} to {_fmt(edge + width)}: {n:,}</title></rect>')
+    step = max(1, round(len(bins) / 12))
+    for i in range(0, len(bins) + 1, step):
+        out.append(f'<text x="{pad_l + i * col:.1f}" y="{base + 15}" '
+                   f'text-anchor="middle">{_fmt(lo + i * width)}</text>')
+    for i, (x_value, text) in enumerate(marks):
+        if not lo <= x_value <= hi:
+            continue
+        x = pad_l + (x_value - lo) / (hi - lo) * plot_w
+        y = 10 + 13 * i  # labels of nearby marks stacked above the bars
+        out.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{y - 8}" y2="{base}" '
+                   f'stroke="{PALETTE["fail"]}" stroke-dasharray="4 3"><title>{escape(text)}'
+                   f'</title></line><text x="{x + 3:.1f}" y="{y}">{escape(text)}</text>')
+    out.append("</svg>")
+    return "".join(out)
+
+
 def fill_color(rate: float | None) -> str:
     """Background of a fill-rate cell: from pale red (empty) to green (complete)."""
     if rate is None:

@@ -60,6 +60,9 @@ def _charts(summary: dict[str, Any]) -> dict[str, str]:
         out["dedupe"] = charts.hbars(
             ((f"{r['link_type']} · {r['rule']}", r["records"]) for r in s["dedupe"]["links"]),
             label="records per link type and rule", color=charts.PALETTE["ok"])
+        diag = s["dedupe"].get("diagnostics") or {}
+        if diag.get("status") == "ok":
+            out["weights"] = weights_chart(diag)
     if s["validation"]["status"] == "ok":
         out["validation"] = charts.hbars(
             ((f"{r['rule']} · {r['source']}", r["failed"]) for r in s["validation"]["summary"]),
@@ -75,6 +78,22 @@ def _charts(summary: dict[str, Any]) -> dict[str, str]:
         out["lists"] = charts.hbars(((t["value"], t["n"]) for t in s["taxonomy"]["lists"]),
                                     label="contacts per list", color=charts.PALETTE["ok"])
     return {k: Markup(v) for k, v in out.items()}
+
+
+def weights_chart(diag: dict[str, Any]) -> str:
+    """Match-weight histogram with the review and auto-merge thresholds marked."""
+    import math
+
+    from contactops.report.diagnostics import histogram_bins
+
+    if diag.get("status") != "ok":
+        return ""
+    marks = [(math.log2(t["threshold"] / (1 - t["threshold"])), f"{name} {t['threshold']}")
+             for name, t in (("review", diag["thresholds"]["review"]),
+                             ("auto-merge", diag["thresholds"]["auto_merge"]))]
+    return charts.histogram(histogram_bins(diag["histogram"]),
+                            label="candidate pairs per match weight (log2 Bayes factor)",
+                            width=diag["histogram"]["bin_width"], marks=marks)
 
 
 def render_html(summary: dict[str, Any]) -> str:

@@ -11,7 +11,8 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from contactops.fields import CONTACT_FIELDS, IDENTIFYING_FIELDS, mask_identifier
+from contactops.fields import CONTACT_FIELDS, mask_value
+from contactops.report.diagnostics import match_diagnostics
 
 if TYPE_CHECKING:
     from contactops.engine.warehouse import Warehouse
@@ -26,17 +27,7 @@ def not_run(stage: str, table: str) -> dict[str, Any]:
 
 def mask(field: str, value: Any) -> str | None:
     """``a***@example.com``, ``+4******0123``, ``J***`` — same shapes as validation issues."""
-    if value is None:
-        return None
-    if field in IDENTIFYING_FIELDS:  # a date of birth or an id: nothing of it is shown
-        return mask_identifier(value)
-    text = str(value)
-    if "email" in field:
-        at = text.rfind("@")
-        return text[:1] + "***" + (text[at:] if at >= 0 else "")
-    if "phone" in field:
-        return "*" * len(text) if len(text) <= 6 else text[:2] + "*" * (len(text) - 6) + text[-4:]
-    return text[:1] + "***" if text else text
+    return mask_value(field, value)
 
 
 def rows(wh: Warehouse, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
@@ -138,7 +129,8 @@ def dedupe(wh: Warehouse, show_pii: bool = False) -> dict[str, Any]:
     return {"status": "ok", "cannot_match": cannot_match, "records": records, "contacts": contacts,
             "merged_contacts": merged["contacts"], "records_in_merged": merged["records"],
             "duplicates_removed": records - contacts, "links": links, "events": events,
-            "open_reviews": reviews, "examples": _examples(wh, show_pii)}
+            "open_reviews": reviews, "examples": _examples(wh, show_pii),
+            "diagnostics": match_diagnostics(wh, show_pii)}
 
 
 def _examples(wh: Warehouse, show_pii: bool) -> list[dict[str, Any]]:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from contactops.report.diagnostics import summary_line
+
 STYLE = {"blocking": "bold red", "warning": "yellow", "ready": "bold green",
          "warnings": "bold yellow", "blocked": "bold red"}
 
@@ -37,6 +39,8 @@ def _lines(summary: dict[str, Any]) -> list[tuple[str, str]]:
         if d.get("cannot_match") else
         f"{d['records']:,} records -> {d['contacts']:,} contacts "
         f"({d['merged_contacts']:,} merged), {d['open_reviews'] or 0} pairs to review")
+    if d["status"] == "ok" and d.get("diagnostics") and not d.get("cannot_match"):
+        out.append(("matching", summary_line(d["diagnostics"])))
     v = s["validation"]
     add("validation", "" if v["status"] != "ok" else
         f"rules failed {v['rules']['fail']}, warned {v['rules']['warn']}, "
