@@ -12,17 +12,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import pandera.polars as pa  # noqa: TID253 - imported only when the stage runs
 import polars as pl  # noqa: TID253
 
 from contactops.config.validate import ValidateSettings
 from contactops.fields import ContactType, SourceKind
 from contactops.validate.masking import mask
-from contactops.validate.pandera_import import hidden_optional_imports
 from contactops.validate.result import ISSUE_SCHEMA, ValidationResult, conform
 from contactops.validate.rules import summary_rows
-
-with hidden_optional_imports():  # Pandera's Polars API without pandas: see pandera_import
-    import pandera.polars as pa  # noqa: TID253 - imported only when the stage runs
 
 EMAIL_KEY = r"^[^@\s]+@[^@\s]+\.[a-z0-9-]{2,63}$"
 E164 = r"^\+[1-9]\d{6,14}$"
@@ -107,8 +104,7 @@ def check_schema(frame: pl.DataFrame, table: str, options: ValidateSettings,
     if options.rule("schema").severity == "off":
         return ValidationResult(run_id)
     try:
-        with hidden_optional_imports():  # the first validation registers Pandera's backends
-            build().validate(frame, lazy=True)
+        build().validate(frame, lazy=True)
         cases = pl.DataFrame()
     except pa.errors.SchemaErrors as exc:
         cases = pl.DataFrame(exc.failure_cases)
