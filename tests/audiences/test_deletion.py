@@ -108,8 +108,13 @@ def test_erase_removes_data_and_keeps_reimports_out(project_dir) -> None:
             {"record_id": ["r1", "r2"], "email": ["A@example.org ", "b@example.org"]}))
         wh.replace_table("contact_links", pl.DataFrame(
             {"record_id": ["r1", "r2"], "contact_id": ["a", "b"]}))
+        wh.replace_table("match_model", pl.DataFrame(
+            {"model_json": ["{}"], "diagnostics_json": [
+                json.dumps({"passes": [{"largest": [{"value": "a@example.org"}]}]})]}))
         result = deletion.erase(wh, cfg, ["a"], reason="GDPR request 7")
         assert result.removed_rows["contacts"] == 1
+        # raw block keys in the match diagnostics do not outlive the erasure
+        assert wh.scalar("SELECT diagnostics_json FROM match_model") is None
         assert result.removed_rows["source_records"] == 1
         assert wh.scalar("SELECT count(*) FROM source_records") == 1
         stored = wh.pl("SELECT * FROM suppressions")

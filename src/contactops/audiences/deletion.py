@@ -180,6 +180,10 @@ def erase(wh: Warehouse, cfg: AudienceConfig, contact_ids: list[str], *, reason:
             if emails and wh.table_exists("activities"):
                 removed["activities"] = _count_delete(
                     wh, "activities", "list_contains(?, lower(trim(email)))", [emails])
+        # the match diagnostics keep raw block keys (an email, a phone) for --show-pii; an
+        # erased person's key must not outlive the erasure, so they go until the next dedupe
+        if wh.table_exists("match_model") and "diagnostics_json" in wh.columns("match_model"):
+            wh.execute("UPDATE match_model SET diagnostics_json = NULL")
         _audit(wh, run_id, "erase", ",".join(contact_ids),
                {"contacts": contact_ids, "reason": reason, "removed_rows": removed,
                 "suppression_hashes": len(set(keys))})
