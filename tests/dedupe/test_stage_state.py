@@ -161,11 +161,18 @@ def test_cli_review_decide_unmerge_explain(tmp_path, background: pl.DataFrame,
     assert res.exit_code == 0, res.output
 
 
-def test_stage_run_writes_tables(background: pl.DataFrame) -> None:
+def test_stage_run_writes_tables(background: pl.DataFrame, tmp_path) -> None:
+    from contactops.config.loader import Project
+    from contactops.config.pipeline import Pipeline
+    from contactops.contract import StageContext
+
     wh = Warehouse(":memory:")
     wh.replace_table("normalized_records", background.head(1500))
-    counts = stage.run(wh, ProjectSettings(), DedupeSettings(), "r1")
-    assert counts["records"] == 1500
+    pipeline = Pipeline.model_validate({"name": "t", "sources": [
+        {"name": "a", "type": "csv", "kind": "import", "path": "a.csv"}]})
+    project = Project(tmp_path, ProjectSettings(), pipeline)
+    result = stage.run(StageContext(project, wh, "r1"))
+    assert result.counts["records"] == 1500
     for table in ("contacts", "contact_links", "match_reviews", "merge_events",
                   "match_decisions", "contact_provenance"):
         assert wh.table_exists(table)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import difflib
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -39,6 +39,17 @@ class Project:
     settings: ProjectSettings
     pipeline: Pipeline | None = None
     pipeline_file: Path | None = None
+    pipeline_doc: YamlDocument | None = field(default=None, repr=False, compare=False)
+
+    def config_issue(self, path: tuple[str | int, ...], message: str, value: object = None,
+                     suggestion: str | None = None) -> ConfigIssue:
+        """An issue at ``path`` of the pipeline file, with its line: for the checks only
+        data can decide (a stage at run time), without reading the YAML again."""
+        doc = self.pipeline_doc
+        if doc is None:
+            return ConfigIssue("<pipeline>", None, dotted(path), message, value, suggestion)
+        return ConfigIssue(doc.file, doc.line_of(path), dotted(path), message, value,
+                           suggestion)
 
     def path(self, relative: str | Path) -> Path:
         """Resolve a path from config against the project root."""
@@ -102,7 +113,7 @@ def load_pipeline(path: str | Path) -> Project:
         raise ConfigError(issues)
     assert pipeline is not None
     return Project(root=root, settings=settings or ProjectSettings(), pipeline=pipeline,
-                   pipeline_file=file.resolve())
+                   pipeline_file=file.resolve(), pipeline_doc=doc)
 
 
 def parse_model(model: type[M], doc: YamlDocument) -> M:

@@ -5,12 +5,13 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import polars as pl
 
 from contactops.config.dedupe import DEFAULT_STRONG_FIELDS, DedupeSettings
+from contactops.contract import StageResult
 from contactops.dedupe import (
     blocking,
     cluster,
@@ -27,7 +28,7 @@ from contactops.dedupe.ids import assign_ids
 
 
 @dataclass
-class DedupeResult:
+class DedupeResult(StageResult):
     """Everything one dedupe produces; tables are Polars frames.
 
     Attributes:
@@ -50,11 +51,18 @@ class DedupeResult:
     events: pl.DataFrame
     pairs: pl.DataFrame
     model: model.MatchModel
+    name: ClassVar[str] = "dedupe"
     timings: dict[str, dict[str, float]] = field(default_factory=dict)
     cannot_match: str | None = None
     diagnostics: dict[str, Any] = field(default_factory=dict)
+    seconds: float = 0.0
 
+    @property
     def counts(self) -> dict[str, Any]:
+        """Records, contacts, pairs and links; the diagnostics' run figures (no PII)."""
+        return {**self.match_counts(), **diagnostics.run_counts(self.diagnostics)}
+
+    def match_counts(self) -> dict[str, Any]:
         return {"records": self.links.height, "contacts": self.contacts.height,
                 "candidate_pairs": self.pairs.height,
                 "linked_by_key": int((self.links["link_type"] == "key").sum()),
@@ -72,16 +80,17 @@ class DedupeResult:
         return [f"match model: {note}" for note in self.model.notes]
 
     def asdict(self) -> dict[str, Any]:
-        return {**self.counts(), **diagnostics.run_counts(self.diagnostics),
-                "notes": self.notes, "timings": dict(self.timings)}
+        """The run record's keys, and the counts flat beside them (``asdict()["contacts"]``)."""
+        return {**super().asdict(), **self.counts}
 
     def __str__(self) -> str:
-        c = self.counts()
+        c = self.match_counts()
         return (f"DedupeResult({c['records']} records -> {c['contacts']} contacts; "
                 f"{c['reviews']} pairs to review; .contacts, .links, .reviews, .pairs)")
 
     def _repr_html_(self) -> str:
-        rows = "".join(f"<tr><td>{k}</td><td>{v}</td></tr>" for k, v in self.counts().items())
+        rows = "".join(f"<tr><td>{k}</td><td>{v}</td></tr>"
+                       for k, v in self.match_counts().items())
         return f"<table><caption>dedupe</caption>{rows}</table>"
 
 

@@ -7,16 +7,16 @@ transaction.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from contactops.config.dedupe import DedupeSettings
+from contactops.catalog import T
+from contactops.contract import StageInfo
 from contactops.dedupe.core import DedupeResult, dedupe, needed_columns
 
 if TYPE_CHECKING:
     import polars as pl
 
-    from contactops.config.project import ProjectSettings
+    from contactops.contract import StageContext
     from contactops.engine.warehouse import Warehouse
 
 __all__ = ["DedupeResult", "dedupe", "ensure_tables", "read_state", "run"]
@@ -55,36 +55,44 @@ def read_state(wh: Warehouse) -> tuple[pl.DataFrame | None, pl.DataFrame | None]
     return links, decisions
 
 
-def run(wh: Warehouse, settings: ProjectSettings, options: DedupeSettings, run_id: str,
-        *, root: Path | None = None) -> dict[str, Any]:
-    """Run the stage on the warehouse; returns counts (and timings)."""
-    del settings  # vocabularies are applied by normalize; kept for the stage signature
+def run(ctx: StageContext) -> DedupeResult | StageInfo:
+    """The stage's adapter: read normalized records and last run's state, run the pure
+    :func:`~contactops.dedupe.core.dedupe`, write its tables; returns its result."""
+    pipeline = ctx.project.pipeline
+    assert pipeline is not None
+    options = pipeline.dedupe
+    wh = ctx.warehouse
+    ctx.progress.stage("dedupe")
+    if not options.enabled:
+        return StageInfo("dedupe", notes=["disabled in the pipeline"])
     ensure_tables(wh)
     columns = needed_columns(options, list(wh.pl(
-        "SELECT * FROM normalized_records LIMIT 0").columns))
+        f"SELECT * FROM {T.normalized_records} LIMIT 0").columns))
     select = "*" if columns is None else ", ".join(f'"{c}"' for c in columns)
-    normalized = wh.pl(f"SELECT {select} FROM normalized_records")  # noqa: S608 - column names
+    normalized = wh.pl(f"SELECT {select} FROM {T.normalized_records}")
     if normalized.is_empty():  # every load undone or rejected: no contacts remain
         with wh.transaction():
-            for table in ("contacts", "contact_links", "contact_provenance", "match_reviews"):
-                if wh.table_exists(table):
+            for table in (T.contacts, T.contact_links, T.contact_provenance, T.match_reviews):
+                if wh.table_exists(table.name):
                     wh.execute(f"DELETE FROM {table}")
-        return {"records": 0, "contacts": 0}
+        return StageInfo("dedupe", counts={"records": 0, "contacts": 0})
     previous, decisions = read_state(wh)
-    result = dedupe(normalized, options, previous, decisions, run_id=run_id, root=root)
+    result = dedupe(normalized, options, previous, decisions, run_id=ctx.run_id,
+                    root=ctx.project.root)
     write(wh, result)
-    return result.asdict()
+    return result
 
 
 def write(wh: Warehouse, result: DedupeResult) -> None:
+    """Replace the stage's tables with ``result``'s, add its merge events; one transaction."""
     with wh.transaction():
-        wh.replace_table("contacts", result.contacts)
-        wh.replace_table("contact_links", result.links)
-        wh.replace_table("contact_provenance", result.provenance)
-        wh.replace_table("match_reviews", result.reviews)
-        wh.replace_table("match_model", _model_row(result))
+        wh.replace_table(T.contacts.name, result.contacts)
+        wh.replace_table(T.contact_links.name, result.links)
+        wh.replace_table(T.contact_provenance.name, result.provenance)
+        wh.replace_table(T.match_reviews.name, result.reviews)
+        wh.replace_table(T.match_model.name, _model_row(result))
         if result.events.height:
-            wh.append_frame("merge_events", result.events)
+            wh.append_frame(T.merge_events.name, result.events)
 
 
 def _model_row(result: DedupeResult) -> pl.DataFrame:

@@ -3,22 +3,13 @@
 from __future__ import annotations
 
 import html
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
+from contactops.contract import StageResult
 from contactops.errors import EXIT_OK
 
-
-@dataclass
-class StageResult:
-    stage: str
-    seconds: float
-    counts: dict[str, Any] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)
-    timings: dict[str, Any] = field(default_factory=dict)  # per phase; in JSON, not in text
-
-    def asdict(self) -> dict[str, Any]:
-        return asdict(self)
+__all__ = ["RunResult", "StageResult"]
 
 
 @dataclass
@@ -31,7 +22,7 @@ class RunResult:
     status: str = "running"
     exit_code: int = EXIT_OK
     sample_rows: int | None = None
-    stages: list[StageResult] = field(default_factory=list)
+    stages: list[StageResult] = field(default_factory=list)  # typed, one per stage run
     loads: list[Any] = field(default_factory=list)   # LoadInfo
     gate_failures: list[str] = field(default_factory=list)
     shrinks: list[Any] = field(default_factory=list)  # volume gate findings (Shrink)
@@ -43,7 +34,10 @@ class RunResult:
         return any(s.status == "blocked" for s in self.shrinks)
 
     def asdict(self) -> dict[str, Any]:
-        data = asdict(self)
+        """JSON of the run; each stage as its run-record entry (``StageResult.record()``)."""
+        data = {f.name: getattr(self, f.name) for f in fields(self)}
+        data["stages"] = [stage.record() for stage in self.stages]
+        data["gate_failures"] = list(self.gate_failures)
         data["loads"] = [load.asdict() for load in self.loads]
         data["shrinks"] = [s.asdict() for s in self.shrinks]
         data["halted"] = self.halted
@@ -60,8 +54,7 @@ class RunResult:
         for load in self.loads:
             lines.append(f"  load  {load}")
         for stage in self.stages:
-            counts = ", ".join(f"{k} {v}" for k, v in stage.counts.items())
-            lines.append(f"  stage {stage.stage:<10} {stage.seconds:7.2f} s  {counts}")
+            lines.append(f"  stage {stage.summary()}")
             lines.extend(f"        {note}" for note in stage.notes)
         for failure in self.gate_failures:
             lines.append(f"  gate  {failure}")

@@ -1,7 +1,9 @@
 """Run a pipeline stage by stage and record the run in ``runs``.
 
-Orchestration only: each stage lives in its own package; this module passes the warehouse
-and settings between them, times them and keeps the history.
+Orchestration only: each stage lives in its own package behind its adapter
+(:mod:`contactops.pipeline.stages`); this module hands every adapter the same
+:class:`~contactops.contract.StageContext`, times it, keeps its typed result and builds the
+run record from those results.
 """
 
 from __future__ import annotations
@@ -9,47 +11,22 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
+from contactops.catalog import T
 from contactops.config.loader import Project
+from contactops.contract import Progress, Silent, StageContext
 from contactops.errors import EXIT_GATE_FAILED, EXIT_RUNTIME, ContactopsError, UsageError
-from contactops.pipeline.result import RunResult, StageResult
-from contactops.pipeline.stages import STAGES
+from contactops.pipeline.result import RunResult
+from contactops.pipeline.stages import STAGES, Stage
 
 if TYPE_CHECKING:
     from contactops.engine.warehouse import Warehouse
 
-
-class Progress(Protocol):
-    def stage(self, name: str, total: int | None = None) -> None: ...
-    def advance(self, label: str = "") -> None: ...
-    def done(self, result: StageResult) -> None: ...
-
-
-class Silent:
-    def stage(self, name: str, total: int | None = None) -> None:
-        return None
-
-    def advance(self, label: str = "") -> None:
-        return None
-
-    def done(self, result: StageResult) -> None:
-        return None
-
-
-@dataclass
-class RunContext:
-    project: Project
-    warehouse: Warehouse
-    run_id: str
-    sample: int | None
-    progress: Progress
-    result: RunResult
-    accept_shrink: frozenset[str] = frozenset()
+__all__ = ["Progress", "Silent", "new_run_id", "run_pipeline", "sample_warehouse"]
 
 
 def sample_warehouse(path: Path) -> Path:
@@ -91,13 +68,12 @@ def run_pipeline(project: Project, *, sample: int | None = None, until: str | No
     with Warehouse(path, lock_timeout=project.settings.lock_timeout_seconds,
                    create_folder=warehouse is None) as wh:  # a typed path: no new folders
         _start(wh, result)
-        ctx = RunContext(project, wh, run_id, sample, progress, result,
-                         frozenset(accept_shrink))
+        ctx = StageContext(project, wh, run_id, sample, progress, frozenset(accept_shrink))
         try:
             chosen = STAGES[: names.index(until) + 1] if until else STAGES
-            notes = [note for stage in chosen if stage.prepare and (note := stage.prepare(ctx))]
+            notes = [note for stage in chosen if (note := stage.prepare(ctx))]
             for stage in chosen:
-                _run_stage(ctx, stage.run)
+                _run_stage(ctx, stage, result)
                 if result.halted:
                     break
             if notes and result.stages:
@@ -119,26 +95,33 @@ def run_pipeline(project: Project, *, sample: int | None = None, until: str | No
     return result
 
 
-def _run_stage(ctx: RunContext, stage: Callable[[RunContext], StageResult]) -> None:
+def _run_stage(ctx: StageContext, stage: Stage, result: RunResult) -> None:
+    """Run one adapter; keep its typed result, its gate failures, and ingest's loads."""
+    from contactops.sources.stage import IngestResult
+
     started = time.perf_counter()
-    stage_result = stage(ctx)
+    stage_result = stage.run(ctx)
     stage_result.seconds = round(time.perf_counter() - started, 3)
-    ctx.result.stages.append(stage_result)
+    result.stages.append(stage_result)
+    if isinstance(stage_result, IngestResult):
+        result.loads.extend(stage_result.loads)
+        result.shrinks.extend(stage_result.shrinks)
+    result.gate_failures.extend(stage_result.gate_failures())
     ctx.progress.done(stage_result)
 
 
 def _start(wh: Warehouse, result: RunResult) -> None:
     with wh.transaction():
         # We hold the warehouse lock, so a run still marked running died (crash, kill -9).
-        wh.execute("UPDATE runs SET status = 'interrupted', exit_code = 3, "
+        wh.execute(f"UPDATE {T.runs} SET status = 'interrupted', exit_code = 3, "
                    "error = 'process ended before the run finished' WHERE status = 'running'")
-        wh.execute("INSERT INTO runs (run_id, pipeline, status, sample_rows, started_at) "
+        wh.execute(f"INSERT INTO {T.runs} (run_id, pipeline, status, sample_rows, started_at) "
                    "VALUES (?, ?, 'running', ?, now())",
                    [result.run_id, result.pipeline, result.sample_rows])
 
 
 def _finish(wh: Warehouse, result: RunResult) -> None:
-    stages = json.dumps([s.asdict() for s in result.stages], default=str)
-    wh.execute("UPDATE runs SET status = ?, exit_code = ?, finished_at = now(), stages = ?, "
+    stages = json.dumps([s.record() for s in result.stages], default=str)
+    wh.execute(f"UPDATE {T.runs} SET status = ?, exit_code = ?, finished_at = now(), stages = ?, "
                "error = ? WHERE run_id = ?",
                [result.status, result.exit_code, stages, result.error, result.run_id])

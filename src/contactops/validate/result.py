@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 import polars as pl  # noqa: TID253 - the validate stage is Polars code, imported lazily
+
+from contactops.contract import StageResult
 
 ISSUE_SCHEMA: dict[str, Any] = {
     "run_id": pl.String, "origin": pl.String, "table_name": pl.String, "rule": pl.String,
@@ -64,7 +66,7 @@ def summary_message(row: dict[str, Any]) -> str:
 
 
 @dataclass
-class ValidationResult:
+class ValidationResult(StageResult):
     """Issues and summary of one validation, from rules, Pandera and GX alike.
 
     Attributes:
@@ -81,6 +83,8 @@ class ValidationResult:
     timings: dict[str, float] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     data_docs: str | None = None
+    seconds: float = 0.0
+    name: ClassVar[str] = "validate"
 
     def merge(self, other: ValidationResult) -> ValidationResult:
         return ValidationResult(
@@ -104,7 +108,15 @@ class ValidationResult:
         return [f"validate: {summary_message(row)}"
                 for row in self.failed.iter_rows(named=True)]
 
-    def counts(self) -> dict[str, int]:
+    @property
+    def counts(self) -> dict[str, Any]:
+        """Issues by severity, rules by status; where the GX Data Docs are, when built."""
+        counts: dict[str, Any] = self.issue_counts()
+        if self.data_docs:
+            counts["data_docs"] = self.data_docs
+        return counts
+
+    def issue_counts(self) -> dict[str, int]:
         by_status = dict(self.summary.group_by("status").len().iter_rows())
         return {"issues": self.issues.height,
                 "errors": int(self.issues.filter(pl.col("severity") == "error").height),
@@ -119,14 +131,13 @@ class ValidationResult:
                 .sort("issues", descending=True))
 
     def asdict(self) -> dict[str, Any]:
-        return {"run_id": self.run_id, "passed": self.passed, "counts": self.counts(),
+        return {**super().asdict(), "run_id": self.run_id, "passed": self.passed,
                 "gate_failures": self.gate_failures(),
                 "summary": self.summary.filter(pl.col("status") != "pass").to_dicts(),
-                "timings": dict(self.timings), "notes": list(self.notes),
                 "data_docs": self.data_docs}
 
     def __str__(self) -> str:
-        c = self.counts()
+        c = self.issue_counts()
         head = (f"validation {'passed' if self.passed else 'FAILED'}: {c['issues']:,} issues "
                 f"({c['errors']:,} error, {c['warnings']:,} warn); rules failed "
                 f"{c['rules_failed']}, warned {c['rules_warned']}, passed {c['rules_passed']}")

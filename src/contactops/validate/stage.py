@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import polars as pl  # noqa: TID253 - the validate stage is Polars code, imported lazily
 
 from contactops.config.validate import ValidateSettings
+from contactops.contract import StageInfo
 from contactops.validate import gx_suites
 from contactops.validate.pandera_schemas import SCHEMAS, check_schema
 from contactops.validate.result import ISSUE_SCHEMA, SUMMARY_SCHEMA, ValidationResult
@@ -28,6 +29,7 @@ from contactops.validate.set_rules import (
 
 if TYPE_CHECKING:
     from contactops.config.loader import Project
+    from contactops.contract import StageContext
     from contactops.engine.warehouse import Warehouse
 
 _DUCK = {pl.String: "VARCHAR", pl.Int64: "BIGINT", pl.Float64: "DOUBLE"}
@@ -168,15 +170,17 @@ def persist(wh: Warehouse, result: ValidationResult) -> None:
             wh.append_frame("validation_summary", result.summary.select(list(SUMMARY_SCHEMA)))
 
 
-def run(wh: Warehouse, project: Project, options: ValidateSettings, run_id: str,
-        ) -> tuple[dict[str, Any], list[str]]:
-    """The pipeline's entry point: validate, store the results; (counts, gate failures)."""
-    result = validate(wh, project, options, run_id)
+def run(ctx: StageContext) -> ValidationResult | StageInfo:
+    """The stage's adapter: validate, store the results; error rules over their threshold
+    are the result's gate failures."""
+    pipeline = ctx.project.pipeline
+    assert pipeline is not None
+    ctx.progress.stage("validate")
+    if not pipeline.validate_.enabled:
+        return StageInfo("validate", notes=["disabled in the pipeline"])
+    result = validate(ctx.warehouse, ctx.project, pipeline.validate_, ctx.run_id)
     t = time.perf_counter()
-    persist(wh, result)
+    persist(ctx.warehouse, result)
     result.timings["persist"] = round(time.perf_counter() - t, 3)
-    counts: dict[str, Any] = {**result.counts(), "timings": dict(result.timings),
-                              "notes": list(result.notes)}
-    if result.data_docs:
-        counts["data_docs"] = result.data_docs
-    return counts, result.gate_failures()
+    return result
+

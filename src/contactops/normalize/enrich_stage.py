@@ -1,4 +1,4 @@
-"""The normalize stage's enrichment: reference sources fill missing fields, with provenance.
+"""The normalize stage's enrichment step: reference sources fill missing fields, with provenance.
 
 A rule of ``normalize.enrichment`` names a source with ``role: reference``; its rows were
 landed in ``reference_records`` with their own columns (as ``extras`` JSON). Records get the
@@ -6,22 +6,25 @@ filled values, a ``<field>_enriched_from`` column naming the reference source, a
 per filled value in ``normalization_changes`` (rule ``enrich.<source>``). With
 ``contactops run --sample N`` the stage's notes say what the rules would fill before a run
 on everything.
+
+The rules' names are checked when the pipeline is loaded (:mod:`contactops.config.checks`);
+only the columns of the reference rows, which the data decides, are checked here.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
+from contactops.catalog import T
 from contactops.errors import ConfigError, ConfigIssue
 from contactops.normalize.enrich import enrich_all, enrichment_changes, reference_table
 
 if TYPE_CHECKING:
     from contactops.config.loader import Project
     from contactops.config.normalize import EnrichmentRule
-    from contactops.engine.warehouse import Warehouse
 
 
 @dataclass
@@ -35,21 +38,25 @@ class Enriched:
         return self.changes.height
 
 
-def apply_enrichment(wh: Warehouse, project: Project, rules: list[EnrichmentRule],
+def apply_enrichment(wh: Any, project: Project, rules: list[EnrichmentRule],
                      records: pl.DataFrame) -> Enriched:
-    """Run the rules whose reference source has current rows; say what each one filled."""
+    """Run the rules whose reference source has current rows; say what each one filled.
+
+    ``wh`` is the warehouse the stage was handed (its ``pl(sql, params)`` reads a frame).
+    """
     references: dict[str, pl.DataFrame] = {}
     for rule in rules:
         if rule.source not in references:
-            extras = wh.pl("SELECT extras FROM current_reference_records WHERE source = ? "
-                           "ORDER BY load_seq, row_number", [rule.source])["extras"]
+            extras = wh.pl(f"SELECT extras FROM {T.current_reference_records} "
+                           "WHERE source = ? ORDER BY load_seq, row_number",
+                           [rule.source])["extras"]
             references[rule.source] = reference_table(extras)
     notes = [f"enrichment from {source} skipped: it has no current rows (not loaded yet, or "
              "its load was undone)" for source, table in references.items() if table.is_empty()]
     active = [(i, rule) for i, rule in enumerate(rules)
               if not references[rule.source].is_empty()]
     issues = [issue for i, rule in active
-              for issue in _issues(project, i, rule, references[rule.source], records.columns)]
+              for issue in _issues(project, i, rule, references[rule.source])]
     if issues:
         raise ConfigError(issues)
     chosen = [rule for _, rule in active]
@@ -70,8 +77,8 @@ def apply_enrichment(wh: Warehouse, project: Project, rules: list[EnrichmentRule
 
 
 def _issues(project: Project, index: int, rule: EnrichmentRule, reference: pl.DataFrame,
-            record_columns: list[str]) -> list[ConfigIssue]:
-    """Columns a rule names that the reference or the records do not have."""
+            ) -> list[ConfigIssue]:
+    """Columns a rule names that the reference rows do not have."""
     columns = reference.columns
     wanted = [("reference_key", rule.reference_key),
               *((("fields", target), col) for target, col in rule.fields.items())]
@@ -79,21 +86,7 @@ def _issues(project: Project, index: int, rule: EnrichmentRule, reference: pl.Da
     for key, column in wanted:
         if column not in columns:
             path = ("normalize", "enrichment", index, *((key,) if isinstance(key, str) else key))
-            found.append(_issue(project, path, f"reference source '{rule.source}' has no "
-                                f"such column", column, f"its columns: {', '.join(columns)}"))
-    if rule.key_field not in record_columns:
-        found.append(_issue(project, ("normalize", "enrichment", index, "key_field"),
-                            "not a column of normalized_records", rule.key_field,
-                            "use a normalized column such as email_domain or company_key"))
+            found.append(project.config_issue(
+                path, f"reference source '{rule.source}' has no such column", column,
+                f"its columns: {', '.join(columns)}"))
     return found
-
-
-def _issue(project: Project, path: tuple[str | int, ...], message: str, value: object,
-           suggestion: str) -> ConfigIssue:
-    from contactops.config.yamlfile import display_path, dotted, load_yaml
-
-    file = project.pipeline_file
-    if file is None:
-        return ConfigIssue("<pipeline>", None, dotted(path), message, value, suggestion)
-    return ConfigIssue(display_path(file), load_yaml(file).line_of(path), dotted(path),
-                       message, value, suggestion)

@@ -1,7 +1,7 @@
 """The run's side of the volume gate: ``--accept-shrink`` names, and removed sources.
 
-The per-load check lives with landing (:mod:`contactops.sources.volume`); here the runner
-checks, before anything lands, that every accepted name means something, and holds back
+The per-load check lives with landing (:mod:`contactops.sources.volume`); here the ingest
+stage checks, before anything lands, that every accepted name means something, and holds back
 sources the pipeline no longer declares whose records are still current.
 """
 
@@ -13,10 +13,11 @@ from typing import TYPE_CHECKING
 from contactops.errors import UsageError
 
 if TYPE_CHECKING:
-    from contactops.pipeline.runner import RunContext
+    from contactops.contract import StageContext
+    from contactops.sources.volume import Shrink
 
 
-def check_accepted(ctx: RunContext) -> None:
+def check_accepted(ctx: StageContext) -> None:
     """Every ``--accept-shrink`` name is a source of the pipeline or one in the warehouse."""
     from contactops.sources.retire import list_sources
 
@@ -37,9 +38,10 @@ def check_accepted(ctx: RunContext) -> None:
                          f"{', '.join(sorted(known))}")
 
 
-def removed_sources_gate(ctx: RunContext) -> None:
+def removed_sources_gate(ctx: StageContext) -> list[Shrink]:
     """A source this pipeline loaded before, no longer declares, and whose records are still
-    current: blocked (the run stops after ingest), or retired when its name is accepted."""
+    current: blocked (the run stops after ingest), or retired when its name is accepted.
+    Returns the gate's findings, one per such source."""
     from contactops.sources.retire import assess_removed, removed_sources, retire_source
     from contactops.sources.volume import audit
 
@@ -49,6 +51,7 @@ def removed_sources_gate(ctx: RunContext) -> None:
 
     shown = display_path(ctx.project.pipeline_file) if ctx.project.pipeline_file else None
     wh = ctx.warehouse
+    shrinks: list[Shrink] = []
     for name in removed_sources(wh, pipeline.name, {s.name for s in pipeline.sources}):
         if name in ctx.accept_shrink:
             shrink = retire_source(wh, name, f"--accept-shrink {name} in run {ctx.run_id}",
@@ -57,4 +60,5 @@ def removed_sources_gate(ctx: RunContext) -> None:
             shrink = assess_removed(wh, name, shown)
             with wh.transaction():
                 audit(wh, shrink, ctx.run_id)
-        ctx.result.shrinks.append(shrink)
+        shrinks.append(shrink)
+    return shrinks

@@ -1,0 +1,62 @@
+"""The normalize stage's adapter: current source records in, normalized records out.
+
+Reads ``current_source_records`` through the warehouse it is handed, runs the pure Polars
+:func:`~contactops.normalize.stage.normalize` (and the enrichment rules), and replaces
+``normalized_records`` and ``normalization_changes``. No engine import: the warehouse object
+is all it needs (``pl``, ``replace_table``, ``transaction``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from contactops.catalog import T
+from contactops.contract import StageInfo, StageResult
+from contactops.fields import CONTACT_FIELDS
+
+if TYPE_CHECKING:
+    from contactops.contract import StageContext
+
+
+@dataclass
+class NormalizeResult(StageResult):
+    """Records normalized, values enriched, changes audited; timings per phase."""
+
+    name: ClassVar[str] = "normalize"
+    counts: dict[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    timings: dict[str, Any] = field(default_factory=dict)
+    seconds: float = 0.0
+
+
+def run(ctx: StageContext) -> NormalizeResult | StageInfo:
+    """Rebuild ``normalized_records`` and ``normalization_changes`` from current records."""
+    import polars as pl
+
+    from contactops.normalize.stage import normalize
+
+    pipeline = ctx.project.pipeline
+    assert pipeline is not None
+    wh = ctx.warehouse
+    ctx.progress.stage("normalize")
+    if not pipeline.normalize.enabled:
+        return StageInfo("normalize", notes=["disabled in the pipeline"])
+    columns = ", ".join(["record_id", "source", "source_kind", *CONTACT_FIELDS])
+    records = wh.pl(f"SELECT {columns} FROM {T.current_source_records}")
+    output = normalize(records.lazy(), ctx.project.settings, pipeline.normalize)
+    normalized, changes = output.collect()  # one plan: records and audit share the work
+    result = NormalizeResult(counts={"records": normalized.height})
+    if pipeline.normalize.enrichment:
+        from contactops.normalize.enrich_stage import apply_enrichment
+
+        enriched = apply_enrichment(wh, ctx.project, pipeline.normalize.enrichment, normalized)
+        normalized, result.notes = enriched.records, enriched.notes
+        changes = pl.concat([changes.with_columns(pl.col("field", "rule").cast(pl.String)),
+                             enriched.changes])
+        result.counts["enriched"] = enriched.filled
+    with wh.transaction():
+        wh.replace_table(T.normalized_records.name, normalized)
+        wh.replace_table(T.normalization_changes.name, changes)
+    result.counts["changes"] = changes.height
+    return result
