@@ -121,7 +121,7 @@ def stage_only(normalized_path: str, config_json: str) -> None:
                       "timings": {k: {"wall": round(v["wall"], 2), "cpu": round(v["cpu"], 2)}
                                   for k, v in result.timings.items()},
                       "peak_rss_gib": round(peak, 2),
-                      "counts": result.counts(), "links": str(out)}))
+                      "counts": result.counts, "links": str(out)}))
 
 
 def run_stage(normalized_path: Path, config: dict) -> dict:

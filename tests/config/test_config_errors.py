@@ -45,6 +45,27 @@ CASES = {
                   "validation, not 0 (got [])",
     "bad_setting_override": "pipelines/p.yaml:3: settings.default_country: must be an ISO 3166 "
                             "alpha-2 code such as US, GB or DE (got 'Germany')",
+    # enrichment rules are checked when the pipeline is loaded, not when normalize runs
+    "enrichment_key_field": "pipelines/p.yaml:15: normalize.enrichment[0].key_field: not a "
+                            "column of normalized_records (got 'email_domian') — did you mean "
+                            "'email_domain'?",
+    "enrichment_key_field_unknown": "pipelines/p.yaml:15: normalize.enrichment[0].key_field: "
+                                    "not a column of normalized_records (got 'website') — use "
+                                    "a normalized column such as email_domain or company_key",
+    "enrichment_unknown_source": "pipelines/p.yaml:14: normalize.enrichment[0].source: no "
+                                 "source has this name (got 'domain') — did you mean "
+                                 "'domains'?",
+    "enrichment_not_reference": "pipelines/p.yaml:13: normalize.enrichment[0].source: source "
+                                "'domains' is a contacts source (got 'domains') — set role: "
+                                "reference on source 'domains' (its rows then stay out of the "
+                                "contacts)",
+    "enrichment_reference_mapping": "pipelines/p.yaml:11: sources[1].mapping: a reference "
+                                    "source keeps its own columns — remove mapping: name the "
+                                    "columns in normalize.enrichment instead",
+    "enrichment_bad_field": "pipelines/p.yaml:15: normalize.enrichment[0].fields: cannot "
+                            "enrich ['first_name']; use ['city', 'company', "
+                            "'company_domain_hint', 'country', 'industry', 'job_title', "
+                            "'region']",
 }
 
 
@@ -158,3 +179,12 @@ def test_frozen_models_cannot_be_changed(project: Path) -> None:
     loaded = load_pipeline("pipelines/p.yaml")
     with pytest.raises(Exception, match="frozen"):
         loaded.pipeline.sources[0].name = "b"  # type: ignore[misc]
+
+
+def test_enrichment_key_fields_are_the_normalized_columns() -> None:
+    """The key_field check reads the column list normalize writes (one declaration)."""
+    from contactops.config.normalize import DATE_FIELDS, NORMALIZED_COLUMNS
+    from contactops.normalize import OUTPUT_COLUMNS
+    from contactops.normalize.dates import DATE_FIELDS as PARSED_DATES
+
+    assert OUTPUT_COLUMNS is NORMALIZED_COLUMNS and DATE_FIELDS == PARSED_DATES

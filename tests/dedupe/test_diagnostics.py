@@ -45,7 +45,7 @@ def test_pass_pairs_add_up_to_the_candidate_pairs(run: DedupeResult) -> None:
     assert sum(p["pairs"] for p in passes) == diag["comparisons"]
     assert diag["comparisons"] - diag["repeated_pairs"] == diag["candidate_pairs"]
     assert diag["repeated_pairs"] > 0
-    assert diag["candidate_pairs"] == run.counts()["candidate_pairs"]
+    assert diag["candidate_pairs"] == run.counts["candidate_pairs"]
     assert diag["scored_pairs"] == run.pairs["match_probability"].is_not_null().sum()
 
 

@@ -11,6 +11,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from contactops.config.normalize import NORMALIZED_COLUMNS
 from contactops.config.yamlfile import YamlDocument, dotted
 from contactops.errors import ConfigIssue
 from contactops.fields import ACTIVITY_FIELDS, CONTACT_FIELDS, MULTI_VALUED_FIELDS
@@ -71,11 +72,20 @@ def check_pipeline(doc: YamlDocument, root: Path) -> list[ConfigIssue]:
 
 
 def _check_enrichment(data: dict[str, Any], roles: dict[str, str], add: Any) -> None:
-    """Each enrichment rule reads a declared reference source."""
+    """Each enrichment rule reads a declared reference source and joins on a column of
+    normalized_records. (The reference's own columns come with its data: the normalize
+    stage checks them when it has read the rows.)"""
     normalize = data.get("normalize")
     rules = normalize.get("enrichment") if isinstance(normalize, dict) else None
     for i, rule in enumerate(rules if isinstance(rules, list) else []):
-        source = rule.get("source") if isinstance(rule, dict) else None
+        if not isinstance(rule, dict):
+            continue
+        key_field = rule.get("key_field")
+        if isinstance(key_field, str) and key_field not in NORMALIZED_COLUMNS:
+            add(("normalize", "enrichment", i, "key_field"), "not a column of normalized_records",
+                key_field, _did_you_mean(key_field, NORMALIZED_COLUMNS)
+                or "use a normalized column such as email_domain or company_key")
+        source = rule.get("source")
         if source is None:
             continue
         path = ("normalize", "enrichment", i, "source")

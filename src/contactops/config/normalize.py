@@ -8,6 +8,31 @@ from pydantic import Field, field_validator
 
 from contactops.config.base import Frozen
 
+#: Date fields normalize parses; each gets ``_future``, ``_impossible`` and ``_unparsed`` flags.
+DATE_FIELDS = ("created_at", "updated_at", "consent_timestamp")
+
+#: Columns of the normalized_records table, in order: what normalize writes and what an
+#: enrichment rule's ``key_field`` may name.
+NORMALIZED_COLUMNS: tuple[str, ...] = (
+    "record_id", "source", "source_kind",
+    "first_name", "last_name", "full_name", "name_prefix", "name_suffix", "first_name_key",
+    "last_name_key",
+    "email", "email_key", "email_valid", "email_domain", "email_is_role", "email_is_disposable",
+    "email_typo_suggestion",
+    "phone", "phone_e164", "phone_extension", "phone_valid", "phone_region",
+    "company", "company_key", "company_domain_hint", "job_title", "industry",
+    "street", "street_2", "city", "region", "postal_code", "country",
+    "date_of_birth", "external_id", "external_id_kind", "external_id_key",
+    "tags", "lists", "unknown_tags", "unknown_lists", "lifecycle_stage", "lifecycle_unmapped",
+    "contact_type", "contact_type_derived",
+    "consent_email", "consent_sms", "consent_phone", "consent_timestamp",
+    "consent_lawful_basis", "consent_unmapped",
+    "created_at", "updated_at",
+    *(f"{f}_{flag}" for f in DATE_FIELDS for flag in ("future", "impossible", "unparsed")),
+    "original_source", "campaign", "utm_source", "utm_medium", "utm_campaign", "notes",
+    "flags",
+)
+
 #: Fields an enrichment rule may fill (normalized output columns).
 ENRICHABLE_FIELDS = frozenset(
     {"company", "industry", "country", "city", "region", "job_title", "company_domain_hint"})

@@ -10,7 +10,7 @@ from typing import Any
 
 import polars as pl
 
-from contactops.config.normalize import NormalizeSettings
+from contactops.config.normalize import NORMALIZED_COLUMNS, NormalizeSettings
 from contactops.config.project import ProjectSettings
 from contactops.fields import CONTACT_FIELDS
 from contactops.normalize import audit
@@ -35,26 +35,9 @@ from contactops.normalize.text import blank_to_null, clean, nfkc
 
 KEY_COLUMNS = ("record_id", "source", "source_kind")
 
-#: Columns of the normalized_records table, in order.
-OUTPUT_COLUMNS: tuple[str, ...] = (
-    *KEY_COLUMNS,
-    "first_name", "last_name", "full_name", "name_prefix", "name_suffix", "first_name_key",
-    "last_name_key",
-    "email", "email_key", "email_valid", "email_domain", "email_is_role", "email_is_disposable",
-    "email_typo_suggestion",
-    "phone", "phone_e164", "phone_extension", "phone_valid", "phone_region",
-    "company", "company_key", "company_domain_hint", "job_title", "industry",
-    "street", "street_2", "city", "region", "postal_code", "country",
-    "date_of_birth", "external_id", "external_id_kind", "external_id_key",
-    "tags", "lists", "unknown_tags", "unknown_lists", "lifecycle_stage", "lifecycle_unmapped",
-    "contact_type", "contact_type_derived",
-    "consent_email", "consent_sms", "consent_phone", "consent_timestamp",
-    "consent_lawful_basis", "consent_unmapped",
-    "created_at", "updated_at",
-    *(f"{f}_{flag}" for f in DATE_FIELDS for flag in ("future", "impossible", "unparsed")),
-    "original_source", "campaign", "utm_source", "utm_medium", "utm_campaign", "notes",
-    "flags",
-)
+#: Columns of the normalized_records table, in order (declared with the settings, which
+#: check an enrichment rule's key_field against them when the pipeline is loaded).
+OUTPUT_COLUMNS: tuple[str, ...] = NORMALIZED_COLUMNS
 
 _PASS_THROUGH = ("original_source", "campaign", "utm_source", "utm_medium", "utm_campaign")
 
