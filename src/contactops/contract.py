@@ -98,13 +98,13 @@ class StageResult:
         data = self.asdict()
         return {key: data[key] for key in RECORD_KEYS}
 
-    def summary(self) -> str:
+    def one_line(self) -> str:
         """One line: the stage, its time and counts."""
         counts = ", ".join(f"{k} {v}" for k, v in self.counts.items())
         return f"{self.name:<10} {self.seconds:7.2f} s  {counts}"
 
     def __str__(self) -> str:
-        return "\n".join([self.summary(), *(f"  {note}" for note in self.notes)])
+        return "\n".join([self.one_line(), *(f"  {note}" for note in self.notes)])
 
     def _repr_html_(self) -> str:
         esc = html.escape

@@ -54,7 +54,7 @@ class RunResult:
         for load in self.loads:
             lines.append(f"  load  {load}")
         for stage in self.stages:
-            lines.append(f"  stage {stage.summary()}")
+            lines.append(f"  stage {stage.one_line()}")
             lines.extend(f"        {note}" for note in stage.notes)
         for failure in self.gate_failures:
             lines.append(f"  gate  {failure}")
