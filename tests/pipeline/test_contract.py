@@ -47,6 +47,7 @@ def test_the_runner_keeps_typed_results_and_records_them(
     ingest, normalize, dedupe, validate = result.stages
     assert ingest.loads == result.loads and ingest.counts["rows_accepted"] == 3
     assert normalize.counts == {"records": 3, "changes": normalize.counts["changes"]}
+    assert "collect_seconds" in normalize.timings  # per phase, as dedupe's
     assert dedupe.counts["contacts"] == 2 and dedupe.timings
     assert validate.timings["persist"] >= 0
     with Warehouse(project.warehouse_path) as wh:

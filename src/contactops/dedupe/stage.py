@@ -43,15 +43,15 @@ def ensure_tables(wh: Warehouse) -> None:
 
 def read_state(wh: Warehouse) -> tuple[pl.DataFrame | None, pl.DataFrame | None]:
     """Last run's contact_links and every decision, latest decision per pair winning."""
-    links = (wh.pl("SELECT record_id, contact_id FROM contact_links")
-             if wh.table_exists("contact_links") else None)
+    links = (wh.pl(f"SELECT record_id, contact_id FROM {T.contact_links}")
+             if wh.table_exists(T.contact_links.name) else None)
     decisions = None
-    if wh.table_exists("match_decisions"):
+    if wh.table_exists(T.match_decisions.name):
         decisions = wh.pl(
             "SELECT record_a, record_b, decision FROM ("
             " SELECT *, row_number() OVER (PARTITION BY least(record_a, record_b),"
             " greatest(record_a, record_b) ORDER BY decided_at DESC) AS rn"
-            " FROM match_decisions) WHERE rn = 1")
+            f" FROM {T.match_decisions}) WHERE rn = 1")
     return links, decisions
 
 
@@ -114,7 +114,7 @@ def load_model(wh: Warehouse) -> Any:
     from contactops.dedupe.model import MatchModel
     from contactops.errors import UsageError
 
-    if not wh.table_exists("match_model"):
+    if not wh.table_exists(T.match_model.name):
         raise UsageError("no match model yet: run the pipeline's dedupe stage first")
-    return MatchModel.from_json(json.loads(wh.scalar("SELECT model_json FROM match_model")))
+    return MatchModel.from_json(json.loads(wh.scalar(f"SELECT model_json FROM {T.match_model}")))
 

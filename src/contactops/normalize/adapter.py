@@ -46,7 +46,8 @@ def run(ctx: StageContext) -> NormalizeResult | StageInfo:
     records = wh.pl(f"SELECT {columns} FROM {T.current_source_records}")
     output = normalize(records.lazy(), ctx.project.settings, pipeline.normalize)
     normalized, changes = output.collect()  # one plan: records and audit share the work
-    result = NormalizeResult(counts={"records": normalized.height})
+    result = NormalizeResult(counts={"records": normalized.height},
+                             timings={k: round(v, 3) for k, v in output.timings.items()})
     if pipeline.normalize.enrichment:
         from contactops.normalize.enrich_stage import apply_enrichment
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl  # noqa: TID253 - the validate stage is Polars code, imported lazily
 
+from contactops.catalog import T
 from contactops.config.validate import ValidateSettings
 from contactops.contract import StageInfo
 from contactops.validate import gx_suites
@@ -61,10 +62,10 @@ def _load(wh: Warehouse, table: str, wanted: set[str] | None = None) -> pl.DataF
 def _contact_keys(wh: Warehouse, contacts: pl.DataFrame,
                   records: pl.DataFrame | None) -> pl.DataFrame:
     """contact_id with its matching keys: via contact_links when there, else contacts."""
-    if records is not None and wh.table_exists("contact_links") and \
-            {"contact_id", "record_id"} <= set(wh.columns("contact_links")):
+    if records is not None and wh.table_exists(T.contact_links.name) and \
+            {"contact_id", "record_id"} <= set(wh.columns(T.contact_links.name)):
         links = wh.pl("SELECT DISTINCT CAST(contact_id AS VARCHAR) AS contact_id, record_id "
-                      "FROM contact_links")
+                      f"FROM {T.contact_links}")
         keys = [c for c in ("email_key", "phone_e164", "email_is_role") if c in records.columns]
         return links.join(records.select("record_id", *keys), on="record_id", how="inner")
     return contacts
@@ -89,16 +90,16 @@ def validate(wh: Warehouse, project: Project, options: ValidateSettings, run_id:
     timings: dict[str, float] = {}
     notes: list[str] = []
     t = time.perf_counter()
-    tables = {name for name in ("normalized_records", "contacts") if wh.table_exists(name)}
+    tables = {t.name for t in (T.normalized_records, T.contacts) if wh.table_exists(t.name)}
     specs = _gx_specs(project, options, tables, notes)
     wanted = {*RECORD_COLUMNS, *(f.strip() for g in options.required for f in g.split("|"))}
     for spec in specs:
         wanted.update(gx_suites.needed_columns(spec, wh.columns(
             spec["meta"]["contactops_table"])))
-    records = _load(wh, "normalized_records", wanted)
-    contacts = _load(wh, "contacts")
-    frames = {k: v for k, v in (("normalized_records", records), ("contacts", contacts))
-              if v is not None}
+    records = _load(wh, T.normalized_records.name, wanted)
+    contacts = _load(wh, T.contacts.name)
+    frames = {k: v for k, v in ((T.normalized_records.name, records),
+                                (T.contacts.name, contacts)) if v is not None}
     timings["load"] = time.perf_counter() - t
 
     worker = None
@@ -124,8 +125,8 @@ def validate(wh: Warehouse, project: Project, options: ValidateSettings, run_id:
                                                run_id))
         if {"lists", "contact_type"} <= set(contacts.columns):
             result = result.merge(check_list_mixing(contacts, options, run_id, "contacts"))
-    if wh.table_exists("current_loads"):
-        loads = wh.pl("SELECT load_id, source, rows_read, rows_rejected FROM current_loads "
+    if wh.table_exists(T.current_loads.name):
+        loads = wh.pl(f"SELECT load_id, source, rows_read, rows_rejected FROM {T.current_loads} "
                       "ORDER BY load_id")
         result = result.merge(check_loads(loads, options, run_id))
     timings["rules"] = time.perf_counter() - t
@@ -162,12 +163,13 @@ def persist(wh: Warehouse, result: ValidationResult) -> None:
     """Replace validation_issues with this run's issues; add its summary rows."""
     _ensure_tables(wh)
     with wh.transaction():
-        wh.execute("DELETE FROM validation_issues")
-        wh.execute("DELETE FROM validation_summary WHERE run_id = ?", [result.run_id])
+        wh.execute(f"DELETE FROM {T.validation_issues}")
+        wh.execute(f"DELETE FROM {T.validation_summary} WHERE run_id = ?", [result.run_id])
         if result.issues.height:
-            wh.append_frame("validation_issues", result.issues.select(list(ISSUE_SCHEMA)))
+            wh.append_frame(T.validation_issues.name, result.issues.select(list(ISSUE_SCHEMA)))
         if result.summary.height:
-            wh.append_frame("validation_summary", result.summary.select(list(SUMMARY_SCHEMA)))
+            wh.append_frame(T.validation_summary.name,
+                            result.summary.select(list(SUMMARY_SCHEMA)))
 
 
 def run(ctx: StageContext) -> ValidationResult | StageInfo:
