@@ -7,10 +7,10 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from contactops.catalog import T
+from contactops.core.opened import OpenedProject
 
 if TYPE_CHECKING:
     from contactops.audiences.definitions import AudienceConfig
-    from contactops.core.context import Context
     from contactops.engine.relation import Relation
     from contactops.engine.warehouse import Warehouse
 
@@ -21,21 +21,21 @@ def new_run_id() -> str:
     return make()
 
 
-class AudienceFlows:
+class AudienceFlows(OpenedProject):
     """``ctx.audiences()``, ``plan()``, ``apply()``, ``publish()``."""
 
-    def audience_config(self: Context, wh: Warehouse) -> AudienceConfig:
+    def audience_config(self, wh: Warehouse) -> AudienceConfig:
         """config/audiences.yaml (and references), checked against the real contacts."""
         from contactops.audiences import load_audience_config
 
         columns = wh.columns(T.contacts.name) if wh.table_exists(T.contacts.name) else None
         return load_audience_config(self.project, columns)
 
-    def audience_names(self: Context) -> list[str]:
+    def audience_names(self) -> list[str]:
         with self.open_warehouse(read_only=True) as wh:
             return list(self.audience_config(wh).file.audiences)
 
-    def audiences(self: Context) -> tuple[list[dict[str, Any]], list[str]]:
+    def audiences(self) -> tuple[list[dict[str, Any]], list[str]]:
         """Every audience (channel, purpose, active, targets, last publish and its size),
         and the notes of any interrupted publish repaired on the way."""
         from contactops.audiences import manifest, tables
@@ -53,7 +53,7 @@ class AudienceFlows:
                              "members": last["members"] if last else None})
         return rows, notes
 
-    def plan(self: Context, audience: str, *, test: bool = False,
+    def plan(self, audience: str, *, test: bool = False,
              target: str | None = None) -> Any:
         """What publishing ``audience`` would do (a Plan): members, +added/-removed,
         exclusions by reason, blockers."""
@@ -63,14 +63,14 @@ class AudienceFlows:
             return make_plan(wh, self.audience_config(wh), audience, test=test,
                              target=target)
 
-    def apply(self: Context, plan: Any, *, run_id: str | None = None) -> Any:
+    def apply(self, plan: Any, *, run_id: str | None = None) -> Any:
         """Publish a plan; refuses (GateFailed) while any blocker stands."""
         from contactops.audiences.publish import apply
 
         with self.open_warehouse() as wh:
             return apply(wh, self.audience_config(wh), plan, run_id=run_id)
 
-    def publish(self: Context, audience: str, *, test: bool = False,
+    def publish(self, audience: str, *, test: bool = False,
                 target: str | None = None,
                 on_plan: Callable[[Any], None] | None = None) -> Any:
         """Plan ``audience`` and apply the plan in one go (one lock); ``on_plan`` sees the
@@ -85,5 +85,5 @@ class AudienceFlows:
                 on_plan(planned)
             return apply(wh, cfg, planned, run_id=new_run_id())
 
-    def publishes(self: Context) -> Relation:
+    def publishes(self) -> Relation:
         return self.sql(f"SELECT * FROM {T.publishes} ORDER BY published_at DESC")

@@ -6,40 +6,40 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from contactops.catalog import T
+from contactops.core.opened import OpenedProject
 from contactops.errors import UsageError
 
 if TYPE_CHECKING:
     import polars as pl
 
-    from contactops.core.context import Context
     from contactops.engine.relation import Relation
 
 
-class DedupeFlows:
+class DedupeFlows(OpenedProject):
     """``ctx.review()``, ``decide()``, ``unmerge()``, ``explain()``, ``match_diagnostics()``."""
 
-    def dedupe_options(self: Context) -> Any:
+    def dedupe_options(self) -> Any:
         """The pipeline's ``dedupe:`` block; the defaults without a pipeline."""
         from contactops.config.dedupe import DedupeSettings
 
         pipeline = self.project.pipeline if self.has_pipeline else None
         return pipeline.dedupe if pipeline is not None else DedupeSettings()
 
-    def review(self: Context, limit: int | None = None) -> pl.DataFrame:
+    def review(self, limit: int | None = None) -> pl.DataFrame:
         """Open review pairs (no decision yet), most likely matches first."""
         from contactops.dedupe.review import review_queue
 
         with self.open_warehouse() as wh:
             return review_queue(wh, limit)
 
-    def export_reviews(self: Context, path: str | Path) -> int:
+    def export_reviews(self, path: str | Path) -> int:
         """Write the open review queue to a CSV file; returns the number of pairs."""
         from contactops.dedupe.review import export_reviews
 
         with self.open_warehouse() as wh:
             return export_reviews(wh, path)
 
-    def decide(self: Context, record_a: str, record_b: str, decision: str,
+    def decide(self, record_a: str, record_b: str, decision: str,
                note: str | None = None) -> None:
         """Store ``must_link`` or ``cannot_link``; the next run applies it."""
         from contactops.dedupe.review import decide
@@ -47,17 +47,17 @@ class DedupeFlows:
         with self.open_warehouse() as wh:
             decide(wh, record_a, record_b, decision, note)  # type: ignore[arg-type]
 
-    def decisions(self: Context) -> Relation:
+    def decisions(self) -> Relation:
         return self.table(T.match_decisions.name)
 
-    def unmerge(self: Context, contact_id: str, reason: str | None = None) -> list[str]:
+    def unmerge(self, contact_id: str, reason: str | None = None) -> list[str]:
         """Split a contact into one contact per record; returns the new contact ids."""
         from contactops.dedupe.review import unmerge
 
         with self.open_warehouse() as wh:
             return unmerge(wh, contact_id, reason)
 
-    def explain(self: Context, record_a: str, record_b: str | None = None, *,
+    def explain(self, record_a: str, record_b: str | None = None, *,
                 show_pii: bool = False) -> Any:
         """Per-field weights for a pair of records (a DataFrame); with one argument (a
         contact id), a ContactExplanation: every pair of its records (``.pairs``) and per
@@ -82,13 +82,13 @@ class DedupeFlows:
             except KeyError as exc:
                 raise UsageError(str(exc).strip("'\"")) from None
 
-    def explain_chart(self: Context, record_a: str, record_b: str) -> Any:
+    def explain_chart(self, record_a: str, record_b: str) -> Any:
         """An Altair waterfall of :meth:`explain` for a pair."""
         from contactops.dedupe.explain import waterfall_chart
 
         return waterfall_chart(self.explain(record_a, record_b))
 
-    def match_diagnostics(self: Context, *, show_pii: bool = False) -> Any:
+    def match_diagnostics(self, *, show_pii: bool = False) -> Any:
         """Label-free match diagnostics of the last dedupe run (a MatchDiagnostics):
         blocking passes, largest blocks (keys masked unless ``show_pii``), the match-weight
         histogram and the expected precision at the thresholds."""

@@ -3,18 +3,15 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from contactops.core.audiences import new_run_id
-
-if TYPE_CHECKING:
-    from contactops.core.context import Context
+from contactops.core.audiences import AudienceFlows, new_run_id
 
 
-class DeletionFlows:
+class DeletionFlows(AudienceFlows):
     """``ctx.impact()``, ``delete()``, ``restore()``, ``erase()``."""
 
-    def impact(self: Context, name: str, kind: str | None = None) -> Any:
+    def impact(self, name: str, kind: str | None = None) -> Any:
         """Every workflow, campaign and audience that relies on a contact, list, tag or
         audience (``kind`` guessed when None)."""
         from contactops.audiences.references import impact
@@ -22,7 +19,7 @@ class DeletionFlows:
         with self.open_warehouse(read_only=True) as wh:
             return impact(wh, self.audience_config(wh), name, kind)
 
-    def delete(self: Context, contact_ids: list[str] | None = None, *,
+    def delete(self, contact_ids: list[str] | None = None, *,
                list_name: str | None = None, where: str | None = None, force: bool = False,
                reason: str = "") -> Any:
         """Soft-delete contacts (restorable), named or selected by a list or a condition;
@@ -36,7 +33,7 @@ class DeletionFlows:
             return deletion.delete(wh, cfg, ids, reason=reason, force=force,
                                    run_id=new_run_id())
 
-    def restore(self: Context, deletion_id: str | None = None, *,
+    def restore(self, deletion_id: str | None = None, *,
                 contact_ids: list[str] | None = None, reason: str = "") -> Any:
         """Undo a soft deletion, by deletion id or by contact ids."""
         from contactops.audiences import deletion
@@ -46,7 +43,7 @@ class DeletionFlows:
             return deletion.restore(wh, deletion_id=deletion_id, contact_ids=contact_ids,
                                     reason=reason, run_id=new_run_id())
 
-    def erase(self: Context, contact_ids: list[str], *, reason: str) -> Any:
+    def erase(self, contact_ids: list[str], *, reason: str) -> Any:
         """GDPR erasure: remove the people's personal data for good, keep salted hashes as
         suppressions."""
         from contactops.audiences import deletion

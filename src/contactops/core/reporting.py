@@ -6,16 +6,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from contactops.catalog import T
+from contactops.core.opened import OpenedProject
 
 if TYPE_CHECKING:
-    from contactops.core.context import Context
     from contactops.report.result import Report
 
 
-class ReportFlows:
+class ReportFlows(OpenedProject):
     """``ctx.report()`` and ``ctx.audience_plans()``."""
 
-    def report(self: Context, run_id: str | None = None, *, show_pii: bool = False,
+    def report(self, run_id: str | None = None, *, show_pii: bool = False,
                plans: bool = True, path: str | Path | None = None) -> Report:
         """The report of a run (default: the latest finished one); PII masked unless
         ``show_pii``; with ``plans`` every active audience is planned into it. ``path``
@@ -31,7 +31,7 @@ class ReportFlows:
             result.save(path)
         return result
 
-    def audience_plans(self: Context) -> list[dict[str, Any]] | None:
+    def audience_plans(self) -> list[dict[str, Any]] | None:
         """``Plan.asdict()`` of every active audience, read-only; None when there is nothing
         to plan (no config/audiences.yaml, no contacts yet). A plan that cannot be made
         becomes a blocked plan with the reason, so the report says so instead of failing."""
@@ -58,7 +58,7 @@ class ReportFlows:
                                   "blockers": [f"cannot plan: {exc}"]})
         return plans
 
-    def repair_publishes(self: Context) -> list[str]:
+    def repair_publishes(self) -> list[str]:
         """Finish or undo a publish a crash interrupted (see contactops.audiences.manifest);
         returns the notes of what was repaired.
 

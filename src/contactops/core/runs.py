@@ -6,20 +6,21 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from contactops.catalog import T
+from contactops.core.opened import OpenedProject
+from contactops.core.project import Surface
 
 if TYPE_CHECKING:
     import polars as pl
 
-    from contactops.core.context import Context
     from contactops.pipeline.result import RunResult
 
 
-class RunFlows:
+class RunFlows(OpenedProject):
     """``ctx.run()``, ``ctx.runs()``, ``ctx.check()`` and the run's terminal summary."""
 
-    def run(self: Context, *, until: str | None = None, sample: int | None = None,
+    def run(self, *, until: str | None = None, sample: int | None = None,
             warn_only: bool = False, accept_shrink: Iterable[str] = (),
-            progress: Any = None, surface: str = "cli") -> RunResult:
+            progress: Any = None, surface: Surface = "cli") -> RunResult:
         """Run every stage of the pipeline (up to ``until``); returns the RunResult.
 
         ``sample`` loads N rows per source into the sandbox warehouse. A failed gate sets
@@ -28,25 +29,25 @@ class RunFlows:
         """
         from contactops.pipeline import run_pipeline
 
-        project = self.require_pipeline(surface)  # type: ignore[arg-type]
+        project = self.require_pipeline(surface)
         return run_pipeline(project, sample=sample, until=until,
                             warehouse=self.warehouse_override, progress=progress,
                             warn_only=warn_only, accept_shrink=accept_shrink)
 
-    def print_run_summary(self: Context, result: RunResult, console: Any) -> None:
+    def print_run_summary(self, result: RunResult, console: Any) -> None:
         """The Rich pre-rollout summary of what a run left in the warehouse."""
         from contactops.report import build_summary, render_terminal
 
         render_terminal(build_summary(result.warehouse, result.run_id), console=console)
 
-    def runs(self: Context, limit: int = 20) -> pl.DataFrame:
+    def runs(self, limit: int = 20) -> pl.DataFrame:
         """The latest runs, newest first: status, exit code, stage timings."""
         with self.open_warehouse(read_only=True) as wh:
             return wh.pl(f"SELECT run_id, pipeline, status, exit_code, sample_rows, "
                          f"started_at, finished_at, stages, error FROM {T.runs} "
                          "ORDER BY started_at DESC LIMIT ?", [limit])
 
-    def check(self: Context) -> list[str]:
+    def check(self) -> list[str]:
         """Warnings about the checked pipeline: sources with current records in the
         warehouse that it no longer declares (the next run stops on them). Read-only, and
         skipped while the warehouse is busy. The config itself was checked on opening."""

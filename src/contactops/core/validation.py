@@ -5,16 +5,16 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from contactops.catalog import T
+from contactops.core.opened import OpenedProject
 
 if TYPE_CHECKING:
-    from contactops.core.context import Context
     from contactops.engine.relation import Relation
 
 
-class ValidationFlows:
+class ValidationFlows(OpenedProject):
     """``ctx.validate()`` and the lazy issue / summary relations."""
 
-    def validate_options(self: Context, *, gx: bool = True) -> Any:
+    def validate_options(self, *, gx: bool = True) -> Any:
         """The pipeline's ``validate:`` block (defaults without a pipeline); ``gx=False``
         turns the Great Expectations suites off."""
         from contactops.config.validate import ValidateSettings
@@ -26,7 +26,7 @@ class ValidationFlows:
                 update={"enabled": False})})
         return options
 
-    def validate(self: Context, *, gx: bool = True) -> Any:
+    def validate(self, *, gx: bool = True) -> Any:
         """Validate the warehouse as it is and store the result; returns the
         ValidationResult (``.passed`` says whether every error rule held)."""
         from contactops.pipeline.runner import new_run_id
@@ -41,12 +41,12 @@ class ValidationFlows:
             persist(wh, result)
         return result
 
-    def issues(self: Context, severity: str | None = None) -> Relation:
+    def issues(self, severity: str | None = None) -> Relation:
         """Issues of the latest validation (values masked), optionally of one severity."""
         rel = self.table(T.validation_issues.name)
         return rel.where(f"severity = '{severity}'") if severity in ("error", "warn") else rel
 
-    def validation_summary(self: Context, *, all_runs: bool = False) -> Relation:
+    def validation_summary(self, *, all_runs: bool = False) -> Relation:
         """One row per rule and source with its status; the latest run unless all_runs."""
         if all_runs:
             return self.table(T.validation_summary.name)
