@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from contactops.catalog import T
-from contactops.core.opened import OpenedProject
+from contactops.core.project import OpenedProject
 
 if TYPE_CHECKING:
     from contactops.audiences.definitions import AudienceConfig

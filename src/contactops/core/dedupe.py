@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from contactops.catalog import T
-from contactops.core.opened import OpenedProject
+from contactops.core.project import OpenedProject
 from contactops.errors import UsageError
 
 if TYPE_CHECKING:

@@ -6,8 +6,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from contactops.catalog import T
-from contactops.core.opened import OpenedProject
-from contactops.core.project import Surface
+from contactops.core.project import OpenedProject, Surface
 
 if TYPE_CHECKING:
     import polars as pl

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from contactops.catalog import T
-from contactops.core.opened import OpenedProject
+from contactops.core.project import OpenedProject
 
 if TYPE_CHECKING:
     import polars as pl
