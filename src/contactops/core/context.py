@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from contactops.core import project as resolve
 from contactops.core.audiences import AudienceFlows
@@ -26,9 +25,6 @@ from contactops.core.runs import RunFlows
 from contactops.core.sources import SourceFlows
 from contactops.core.validation import ValidationFlows
 from contactops.errors import UsageError
-
-if TYPE_CHECKING:
-    pass
 
 
 class Context(RunFlows, ValidationFlows, ReportFlows, DedupeFlows, DeletionFlows,
