@@ -106,11 +106,3 @@ def show(obj: Any, json_out: bool) -> None:
     else:
         out_console().print(str(obj), markup=False)
 
-
-def print_table(columns: list[str], rows: list[list[str]]) -> None:
-    from rich.table import Table
-
-    table = Table(*columns)
-    for row in rows:
-        table.add_row(*row)
-    out_console().print(table)
