@@ -20,15 +20,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from contactops.config import load_pipeline, load_project
-from contactops.config.loader import Project
-from contactops.config.yamlfile import display_path
-from contactops.errors import UsageError
-
 if TYPE_CHECKING:
-    from contactops.engine.relation import Relation
-    from contactops.pipeline.result import RunResult
-    from contactops.report.result import Report
+    from contactops.core import Context, Project, Relation, Report, RunResult
     from contactops.workbench_ns import AudiencesNamespace, DedupeNamespace, ValidateNamespace
 
 
@@ -44,24 +37,23 @@ class Workbench:
 
     def __init__(self, project: str | Path = ".", pipeline: str | Path | None = None,
                  *, sample: bool = False) -> None:
-        base = load_project(project)
-        self.root = base.root
-        self.pipeline_file = self._pick_pipeline(pipeline)
-        self.project: Project = load_pipeline(self.pipeline_file)
+        from contactops.core import Context
+
+        self._ctx: Context = Context.open(pipeline, project=project, sample=sample)
+        self._ctx.require_pipeline("notebook")
+        self.root = self._ctx.root
         self.sample = sample
 
-    def _pick_pipeline(self, pipeline: str | Path | None) -> Path:
-        if pipeline is not None:
-            path = Path(pipeline)
-            return path if path.is_absolute() else self.root / path
-        found = sorted((self.root / "pipelines").glob("*.y*ml"))
-        if len(found) == 1:
-            return found[0]
-        demo = self.root / "pipelines" / "demo.yaml"
-        if demo in found:
-            return demo
-        raise UsageError(f"which pipeline? pass pipeline= one of: "
-                         f"{', '.join(p.name for p in found) or 'none in pipelines/'}")
+    @property
+    def project(self) -> Project:
+        """The resolved project: root, settings and pipeline."""
+        return self._ctx.project
+
+    @property
+    def pipeline_file(self) -> Path:
+        file = self._ctx.pipeline_file
+        assert file is not None
+        return file
 
     # -- running ---------------------------------------------------------------------------
     def run(self, *, until: str | None = None, sample: int | None = None,
@@ -72,46 +64,31 @@ class Workbench:
         stops the run after ingest whatever ``warn_only`` says (``result.halted``); name the
         source in ``accept_shrink`` to let the drop through.
         """
-        from contactops.pipeline import run_pipeline
-
-        return run_pipeline(self.project, until=until, sample=sample, warn_only=warn_only,
-                            accept_shrink=accept_shrink)
+        return self._ctx.run(until=until, sample=sample, warn_only=warn_only,
+                             accept_shrink=accept_shrink, surface="notebook")
 
     def reload(self) -> Workbench:
         """Re-read the YAML files after editing them."""
-        self.project = load_pipeline(self.pipeline_file)
-        self.__dict__.pop("warehouse", None)
+        self._ctx.reload()
         return self
 
     # -- data ------------------------------------------------------------------------------
-    @cached_property
+    @property
     def warehouse(self) -> Path:
-        from contactops.pipeline import sample_warehouse
-
-        path = self.project.warehouse_path
-        return sample_warehouse(path) if self.sample else path
+        return self._ctx.warehouse
 
     def table(self, name: str) -> Relation:
         """Any warehouse table or view, lazily."""
-        from contactops.engine.relation import Relation
-
-        if not name.replace("_", "").isalnum():
-            raise UsageError(f"not a table name: {name!r}")
-        return Relation(self.warehouse, f'SELECT * FROM "{name}"', name)
+        return self._ctx.table(name)
 
     def sql(self, query: str, *params: Any) -> Relation:
         """A read-only query over the warehouse, lazily."""
-        from contactops.engine.relation import Relation
-
-        return Relation(self.warehouse, query, "sql", params)
+        return self._ctx.sql(query, *params)
 
     @property
     def sources(self) -> list[dict[str, Any]]:
         """The pipeline's sources as configured (name, type, kind, where)."""
-        assert self.project.pipeline is not None
-        return [{"name": s.name, "type": s.type, "kind": str(s.kind), "role": s.role,
-                 "where": getattr(s, "path", None) or getattr(s, "table", None) or "query"}
-                for s in self.project.pipeline.sources]
+        return self._ctx.sources_config()
 
     @property
     def records(self) -> Relation:
@@ -123,11 +100,11 @@ class Workbench:
 
     @property
     def loads(self) -> Relation:
-        return self.sql("SELECT * FROM loads ORDER BY load_seq DESC")
+        return self._ctx.loads_relation()
 
     @property
     def runs(self) -> Relation:
-        return self.sql("SELECT * FROM runs ORDER BY started_at DESC")
+        return self._ctx.runs_relation()
 
     @property
     def normalized(self) -> Relation:
@@ -138,26 +115,12 @@ class Workbench:
         return self.table("contacts")
 
     def undo_load(self, load_id: str, reason: str = "undone from a notebook") -> dict[str, Any]:
-        from contactops.engine import Warehouse
-        from contactops.sources.loads import undo_load
-
-        with Warehouse(self.warehouse, create=False) as wh:
-            return undo_load(wh, load_id, reason)
+        return self._ctx.undo_load(load_id, reason)
 
     def retire_source(self, name: str, reason: str) -> Any:
         """Take a source out of the warehouse's current records (audited); returns what it
         cost: records, contacts losing their last record, published audience members."""
-        from contactops.engine import Warehouse
-        from contactops.sources.retire import retire_source
-
-        shown = display_path(self.pipeline_file)
-        with Warehouse(self.warehouse, create=False) as wh:
-            return retire_source(wh, name, reason, pipeline_file=shown,
-                                 declared=self._declared())
-
-    def _declared(self) -> set[str]:
-        assert self.project.pipeline is not None
-        return {s.name for s in self.project.pipeline.sources if s.enabled}
+        return self._ctx.retire_source(name, reason)
 
     # -- stage namespaces -----------------------------------------------------------------
     @cached_property
@@ -184,18 +147,10 @@ class Workbench:
     def report(self, path: str | Path | None = None, *, run_id: str | None = None,
                show_pii: bool = False, plans: bool = True) -> Report:
         """The run report (same core as ``contactops report``); ``path`` also saves it
-        (``.html`` page or ``.json`` summary)."""
-        from contactops.report import build_summary
-        from contactops.report.result import Report
-        from contactops.workbench_ns import audience_plans
-
-        name = self.project.pipeline.name if self.project.pipeline else None
-        found = audience_plans(self.project, self.warehouse) if plans else None
-        result = Report(build_summary(self.warehouse, run_id, plans=found, show_pii=show_pii,
-                                      pipeline=name))
-        if path is not None:
-            result.save(path if Path(path).is_absolute() else self.root / path)
-        return result
+        (``.html`` page or ``.json`` summary), relative to the project root."""
+        if path is not None and not Path(path).is_absolute():
+            path = self.root / path
+        return self._ctx.report(run_id, show_pii=show_pii, plans=plans, path=path)
 
     # -- display ---------------------------------------------------------------------------
     def __repr__(self) -> str:

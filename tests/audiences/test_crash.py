@@ -178,12 +178,12 @@ def test_plan_repairs_too_and_the_rollback_is_audited(project_dir) -> None:
 
 
 def test_the_report_repairs_before_it_reads(project_dir) -> None:
-    from contactops.workbench_ns import audience_plans
+    from contactops.core import Context
 
     root = _published_then_changed(project_dir)
     _kill_publish_at(root, "cleaned")
     project = load_project(root)
-    plans = audience_plans(project, project.warehouse_path)
+    plans = Context(project).audience_plans()
     assert plans is not None
     newsletter = next(p for p in plans if p["audience"] == "newsletter")
     assert newsletter["unchanged"] is True        # the interrupted publish was rolled forward

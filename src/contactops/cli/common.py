@@ -1,4 +1,4 @@
-"""What every command shares: the error handler, consoles, and warehouse lookup.
+"""What every command shares: the error handler, consoles, opening the core's Context.
 
 Nothing heavy is imported here: ``contactops --help`` must stay instant.
 """
@@ -10,11 +10,14 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
 
 from contactops.errors import EXIT_RUNTIME, ContactopsError
+
+if TYPE_CHECKING:
+    from contactops.core import Context
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -73,7 +76,7 @@ def handle_errors(func: F) -> F:
 
 def _resource_fault(exc: BaseException) -> ContactopsError | None:
     """A full disk, a file-size limit or a lost permission, named by its first real error."""
-    from contactops.engine.faults import explain_fault
+    from contactops.core import explain_fault
 
     return explain_fault(exc)
 
@@ -88,18 +91,18 @@ def print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
 
 
-def resolve_warehouse(warehouse: Path | None, pipeline: Path | None = None,
-                      sample: bool = False) -> tuple[Path, float]:
-    """Warehouse path and lock timeout from --warehouse, a pipeline, or the current project."""
-    from contactops.config import load_pipeline, load_project
-    from contactops.pipeline import sample_warehouse
+def open_context(pipeline: Path | None = None, warehouse: Path | None = None,
+                 sample: bool = False) -> Context:
+    """The project of the working directory (or of ``pipeline``), by the core's one rule."""
+    from contactops.core import Context
 
-    if warehouse is not None:
-        path, timeout = warehouse, load_project().settings.lock_timeout_seconds
-    elif pipeline is not None:
-        project = load_pipeline(pipeline)
-        path, timeout = project.warehouse_path, project.settings.lock_timeout_seconds
+    return Context.open(pipeline, warehouse=warehouse, sample=sample)
+
+
+def show(obj: Any, json_out: bool) -> None:
+    """A result object as JSON (``asdict()``) or as its readable ``str()``."""
+    if json_out:
+        print_json(obj.asdict())
     else:
-        project = load_project()
-        path, timeout = project.warehouse_path, project.settings.lock_timeout_seconds
-    return (sample_warehouse(path) if sample else path), timeout
+        out_console().print(str(obj), markup=False)
+

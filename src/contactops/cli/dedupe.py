@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
-from contactops.cli.common import handle_errors, out_console, print_json, resolve_warehouse
+from contactops.cli.common import handle_errors, open_context, out_console, print_json
 
 app = typer.Typer(help="Review matches, record decisions, unmerge and explain contacts.")
 
@@ -25,16 +25,12 @@ def review(export: Annotated[Path | None, typer.Option(
            sample: SampleOpt = False,
            json_out: Annotated[bool, typer.Option("--json")] = False) -> int:
     """Pairs between the review and auto-merge thresholds, most likely first."""
-    from contactops.dedupe.review import export_reviews, review_queue
-    from contactops.engine import Warehouse
-
-    path, timeout = resolve_warehouse(warehouse, pipeline, sample)
-    with Warehouse(path, lock_timeout=timeout, create=False) as wh:
-        if export is not None:
-            n = export_reviews(wh, export)
-            out_console().print(f"wrote {n} review pairs to {export}", markup=False)
-            return 0
-        rows = review_queue(wh, limit)
+    ctx = open_context(pipeline, warehouse, sample)
+    if export is not None:
+        n = ctx.export_reviews(export)
+        out_console().print(f"wrote {n} review pairs to {export}", markup=False)
+        return 0
+    rows = ctx.review(limit)
     if json_out:
         print_json(rows.to_dicts())
         return 0
@@ -57,16 +53,12 @@ def decide(record_a: str, record_b: str,
            warehouse: WarehouseOpt = None, pipeline: PipelineOpt = None,
            sample: SampleOpt = False) -> int:
     """Record that two records are (--must-link) or are not (--cannot-link) one person."""
-    from contactops.dedupe.review import decide as store
-    from contactops.engine import Warehouse
     from contactops.errors import UsageError
 
     if must_link == cannot_link:
         raise UsageError("give exactly one of --must-link or --cannot-link")
-    path, timeout = resolve_warehouse(warehouse, pipeline, sample)
     kind = "must_link" if must_link else "cannot_link"
-    with Warehouse(path, lock_timeout=timeout, create=False) as wh:
-        store(wh, record_a, record_b, kind, note)
+    open_context(pipeline, warehouse, sample).decide(record_a, record_b, kind, note)
     out_console().print(f"recorded {kind} {record_a} {record_b}; applied on the next run",
                         markup=False)
     return 0
@@ -79,12 +71,7 @@ def unmerge(contact_id: str,
             warehouse: WarehouseOpt = None, pipeline: PipelineOpt = None,
             sample: SampleOpt = False) -> int:
     """Split a contact into one contact per record, and keep them apart on later runs."""
-    from contactops.dedupe.review import unmerge as split
-    from contactops.engine import Warehouse
-
-    path, timeout = resolve_warehouse(warehouse, pipeline, sample)
-    with Warehouse(path, lock_timeout=timeout, create=False) as wh:
-        ids = split(wh, contact_id, reason)
+    ids = open_context(pipeline, warehouse, sample).unmerge(contact_id, reason)
     out_console().print(f"unmerged {contact_id} into {len(ids)} contacts: {', '.join(ids)}",
                         markup=False)
     return 0
@@ -103,53 +90,38 @@ def explain(record_a: Annotated[str | None, typer.Argument()] = None,
             ) -> int:
     """Why two records match (per-field weights), or every pair of a contact's records and
     which record decided its consent on each channel, and why."""
-    from contactops.config.dedupe import DedupeSettings
-    from contactops.dedupe.consent_explain import ContactExplanation, read_consent
-    from contactops.dedupe.explain import explain_contact, explain_pair
-    from contactops.dedupe.stage import load_model
-    from contactops.engine import Warehouse
     from contactops.errors import UsageError
 
     if contact is None and (record_a is None or record_b is None):
         raise UsageError("give RECORD_A RECORD_B, or --contact CONTACT_ID")
-    options = DedupeSettings()
-    if pipeline is not None:
-        from contactops.config import load_pipeline
+    ctx = open_context(pipeline, warehouse, sample)
+    if contact is not None:
+        explained = ctx.explain(contact)
+        frame, consent = explained.pairs, explained.consent
+        if json_out:
+            print_json(explained.asdict())
+            return 0
+    else:
+        assert record_a is not None and record_b is not None
+        frame, consent = ctx.explain(record_a, record_b, show_pii=show_pii), None
+        if json_out:
+            print_json(frame.to_dicts())
+            return 0
+    for shown in (frame, consent):
+        if shown is not None:
+            _print_frame(shown)
+    return 0
 
-        loaded = load_pipeline(pipeline).pipeline
-        options = loaded.dedupe if loaded is not None else options
-    path, timeout = resolve_warehouse(warehouse, pipeline, sample)
-    with Warehouse(path, read_only=True, lock_timeout=timeout) as wh:
-        model = load_model(wh)
-        records = wh.pl("SELECT * FROM normalized_records")
-        consent = None
-        try:
-            if contact is not None:
-                consent = read_consent(wh, contact)
-                links = wh.pl("SELECT record_id, contact_id FROM contact_links")
-                frame = explain_contact(records, links, contact, options, model)
-            else:
-                assert record_a is not None and record_b is not None
-                frame = explain_pair(records, record_a, record_b, options, model,
-                                     show_pii=show_pii)
-        except KeyError as exc:
-            raise UsageError(str(exc).strip("'\"")) from None
-    explained = None if consent is None else ContactExplanation(contact or "", frame, consent)
-    if json_out:
-        print_json(frame.to_dicts() if explained is None else explained.asdict())
-        return 0
+
+def _print_frame(shown: Any) -> None:
     from rich.table import Table
 
-    for shown in (frame, consent):
-        if shown is None:
-            continue
-        caption = None
-        if "contradicts" in shown.columns and shown["contradicts"].any():
-            against = ", ".join(shown.filter("contradicts")["field"].to_list())
-            caption = f"conflict: {against} — a shared identifier alone does not merge: review"
-        table = Table(*shown.columns, caption=caption)
-        for row in shown.iter_rows():
-            table.add_row(*["" if v is None else (f"{v:.3f}" if isinstance(v, float)
-                                                  else str(v)) for v in row])
-        out_console().print(table)
-    return 0
+    caption = None
+    if "contradicts" in shown.columns and shown["contradicts"].any():
+        against = ", ".join(shown.filter("contradicts")["field"].to_list())
+        caption = f"conflict: {against} — a shared identifier alone does not merge: review"
+    table = Table(*shown.columns, caption=caption)
+    for row in shown.iter_rows():
+        table.add_row(*["" if v is None else (f"{v:.3f}" if isinstance(v, float)
+                                              else str(v)) for v in row])
+    out_console().print(table)

@@ -26,17 +26,9 @@ def generate(
     ] = "classic",
 ) -> int:
     """Write generated contacts (and truth.csv: true entity, consent, injected defects)."""
-    from contactops.errors import UsageError
-    from contactops.testing import write_dataset
-    from contactops.testing.presets import PRESETS
+    from contactops.core import generate as write
 
-    if layout not in ("single", "sources"):
-        raise UsageError("--layout is 'single' or 'sources'")
-    if rows < 1:
-        raise UsageError("--rows must be at least 1")
-    if preset not in PRESETS:
-        raise UsageError(f"--preset is one of {', '.join(PRESETS)}, not {preset!r}")
-    written = write_dataset(out, rows, seed, layout=layout, preset=preset)
+    written = write(out, rows, seed, layout=layout, preset=preset)
     out_console().print(f"wrote {rows} records (preset {preset}, seed {seed}) to {out}",
                         markup=False)
     for key, value in written.items():

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
-from importlib import resources
 from pathlib import Path
 from typing import Annotated
 
@@ -20,21 +18,9 @@ def init(directory: Annotated[Path, typer.Argument(help="folder to create the pr
          force: Annotated[bool, typer.Option(help="write into a non-empty folder")] = False
          ) -> int:
     """Create config/, pipelines/, data/, expectations/ and notebooks/ with a runnable example."""
-    from contactops.errors import UsageError
+    from contactops.core import init_project
 
-    if directory.exists() and any(directory.iterdir()) and not force:
-        raise UsageError(f"{directory} is not empty; pick a new folder or pass --force")
-    template = resources.files("contactops") / "templates" / "project"
-    written = []
-    with resources.as_file(template) as src:
-        for file in sorted(Path(src).rglob("*")):
-            if file.is_file():
-                target = directory / file.relative_to(src)
-                if target.exists() and not force:
-                    continue
-                target.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(file, target)
-                written.append(str(target.relative_to(directory)))
+    written = init_project(directory, force=force)
     console = out_console()
     console.print(f"created project in {directory}:", markup=False)
     for name in written:

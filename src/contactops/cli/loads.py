@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from contactops.cli.common import handle_errors, out_console, print_json, resolve_warehouse
+from contactops.cli.common import handle_errors, open_context, out_console, print_json
 
 app = typer.Typer(help="List loads, or undo one.", invoke_without_command=True)
 
@@ -25,12 +25,7 @@ def loads(ctx: typer.Context, warehouse: WarehouseOpt = None, pipeline: Pipeline
     """List loads, newest first: rows read / accepted / rejected and whether current."""
     if ctx.invoked_subcommand is not None:
         return 0
-    from contactops.engine import Warehouse
-    from contactops.sources.loads import list_loads
-
-    path, timeout = resolve_warehouse(warehouse, pipeline, sample)
-    with Warehouse(path, read_only=True, lock_timeout=timeout) as wh:
-        rows = list_loads(wh, limit)
+    rows = open_context(pipeline, warehouse, sample).loads(limit)
     if json_out:
         print_json(rows.to_dicts())
         return 0
@@ -53,12 +48,7 @@ def undo(load_id: Annotated[str, typer.Argument(help="load id from 'contactops l
          warehouse: WarehouseOpt = None, pipeline: PipelineOpt = None,
          sample: SampleOpt = False) -> int:
     """Remove a load's records and everything derived from them (recorded in audit_log)."""
-    from contactops.engine import Warehouse
-    from contactops.sources.loads import undo_load
-
-    path, timeout = resolve_warehouse(warehouse, pipeline, sample)
-    with Warehouse(path, lock_timeout=timeout, create=False) as wh:
-        counts = undo_load(wh, load_id, reason)
+    counts = open_context(pipeline, warehouse, sample).undo_load(load_id, reason)
     out_console().print(f"undone {load_id}: removed {counts['source_records']} records, "
                         f"{counts['activities']} activities, {counts['rejected_records']} "
                         "rejected rows; run 'contactops run' to rebuild later stages",

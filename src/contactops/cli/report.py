@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
-from contactops.cli.common import err_console, handle_errors, print_json
+from contactops.cli.common import err_console, handle_errors, open_context, print_json
 
 app = typer.Typer()
 
@@ -35,40 +35,17 @@ def report(
 ) -> int:
     """Report on a run: ready to publish?, imports, normalization, duplicates, validation,
     consent, taxonomy, audiences and changes. Exit 1 with --fail-on-blocked when blocked."""
-    from contactops.errors import EXIT_GATE_FAILED, UsageError
-    from contactops.report import build_summary
-    from contactops.report.html import write_report
-    from contactops.workbench_ns import audience_plans
+    from contactops.errors import EXIT_GATE_FAILED
 
-    project = _project(pipeline)
-    path = warehouse or (project.warehouse_path if project else None)
-    if path is None:
-        raise UsageError("no warehouse: pass a pipeline file or --warehouse")
-    if sample:
-        from contactops.pipeline import sample_warehouse
-
-        path = sample_warehouse(path)
-    plans = None if no_plans or project is None else audience_plans(project, path)
-    name = project.pipeline.name if project and project.pipeline else None
-    summary = build_summary(path, run_id, plans=plans, show_pii=show_pii, pipeline=name)
+    ctx = open_context(pipeline, warehouse, sample)
+    result = ctx.report(run_id, show_pii=show_pii, plans=not no_plans)
+    summary = result.summary
     if output is None and not json_out:
         output = Path("report.html")
     if output is not None:
-        written = write_report(summary, output)
+        written = result.save(output)
         err_console().print(f"wrote {written} ({written.stat().st_size / 1024:.0f} KB): "
                             f"{summary['verdict']['headline']}", markup=False)
     if json_out:
         print_json(summary)
     return EXIT_GATE_FAILED if fail_on_blocked and not summary["verdict"]["ready"] else 0
-
-
-def _project(pipeline: Path | None) -> Any:
-    from contactops.config import load_pipeline, load_project
-
-    if pipeline is None:
-        candidates = sorted(Path("pipelines").glob("*.y*ml"))
-        if len(candidates) != 1:
-            return load_project()
-        pipeline = candidates[0]
-    return load_pipeline(pipeline)
-

@@ -33,14 +33,16 @@ def run(
              "max_shrink, or retire it when the pipeline no longer has it (repeatable)")] = None,
 ) -> int:
     """Load every source, then run each stage; exit 0 ok, 1 gate failed, 2 config, 3 runtime."""
-    from contactops.pipeline import run_pipeline
+    from contactops.core import Context
 
-    project = _project(pipeline, source, quiet or json_out)
+    ctx = Context.open(pipeline, warehouse=warehouse, sources=source)
+    ctx.require_pipeline()
+    if ctx.inferred is not None and not (quiet or json_out):
+        _show_mapping(ctx.inferred)
     progress = None if (quiet or json_out) else RichProgress()
     try:
-        result = run_pipeline(project, sample=sample, until=until, warehouse=warehouse,
-                              progress=progress, warn_only=warn_only,
-                              accept_shrink=accept_shrink or ())
+        result = ctx.run(sample=sample, until=until, progress=progress, warn_only=warn_only,
+                         accept_shrink=accept_shrink or ())
     finally:
         if progress is not None:
             progress.close()
@@ -48,44 +50,11 @@ def run(
         print_json(result.asdict())
     elif not quiet:
         out_console().print(str(result), markup=False)
-        _terminal_summary(result)
+        ctx.print_run_summary(result, out_console())
         if sample:
             out_console().print(f"sandbox warehouse: {result.warehouse} (production untouched)",
                                 markup=False)
     return result.exit_code
-
-
-def _terminal_summary(result: Any) -> None:
-    """The Rich pre-rollout summary of what this run left in the warehouse."""
-    from contactops.report import build_summary, render_terminal
-
-    render_terminal(build_summary(result.warehouse, result.run_id), console=out_console())
-
-
-def _project(pipeline: Path | None, sources: list[Path] | None, quiet: bool) -> Any:
-    from contactops.config import load_pipeline, load_project
-    from contactops.config.loader import Project
-    from contactops.config.pipeline import Pipeline
-    from contactops.errors import UsageError
-
-    if sources:
-        if pipeline is not None:
-            raise UsageError("give either a pipeline file or --source files, not both")
-        from contactops.sources.infer import zero_config_pipeline
-
-        base = load_project()
-        data = zero_config_pipeline([str(s) for s in sources], root=base.root)
-        if not quiet:
-            _show_mapping(data)
-        return Project(root=base.root, settings=base.settings,
-                       pipeline=Pipeline.model_validate(data))
-    if pipeline is None:
-        candidates = sorted(Path("pipelines").glob("*.y*ml"))
-        if len(candidates) != 1:
-            found = ", ".join(str(c) for c in candidates) or "none in ./pipelines"
-            raise UsageError(f"which pipeline? pass one of: {found} (or --source FILE)")
-        pipeline = candidates[0]
-    return load_pipeline(pipeline)
 
 
 def _show_mapping(data: dict[str, Any]) -> None:

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from contactops.cli.common import handle_errors, out_console, print_json, resolve_warehouse
+from contactops.cli.common import handle_errors, open_context, out_console, print_json
 
 app = typer.Typer()
 
@@ -22,13 +22,7 @@ def runs(
     json_out: Annotated[bool, typer.Option("--json")] = False,
 ) -> int:
     """List the latest runs with status, exit code and stage timings."""
-    from contactops.engine import Warehouse
-
-    path, timeout = resolve_warehouse(warehouse, pipeline)
-    with Warehouse(path, read_only=True, lock_timeout=timeout) as wh:
-        rows = wh.pl("SELECT run_id, pipeline, status, exit_code, sample_rows, started_at, "
-                     "finished_at, stages, error FROM runs ORDER BY started_at DESC LIMIT ?",
-                     [limit])
+    rows = open_context(pipeline, warehouse).runs(limit)
     if json_out:
         print_json(rows.to_dicts())
         return 0

@@ -21,7 +21,7 @@ def schema(
         "--settings", help="schema of config/contactops.yaml instead")] = False,
 ) -> int:
     """Print the JSON Schema of pipelines/*.yaml (or of config/contactops.yaml)."""
-    from contactops.config.schema import json_schema
+    from contactops.core import json_schema
 
     text = json.dumps(json_schema("settings" if settings else "pipeline"), indent=2)
     if out is None:
