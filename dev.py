@@ -2,7 +2,8 @@
 """Set up ``.venv`` from the lock file and run a project task. Needs only Python 3.11.
 
     python3.11 dev.py demo      # set up, then run the demo pipeline on the embedded DuckDB
-    python3.11 dev.py test      # set up, then run the whole test suite
+    python3.11 dev.py test      # set up, check the layer contracts, run the whole test suite
+    python3.11 dev.py lint      # set up, then check the layer contracts and run ruff
     python3.11 dev.py setup     # set up only
     python3.11 dev.py lock      # re-resolve requirements/dev.lock from pyproject.toml
     python3.11 dev.py lab       # open JupyterLab on the project's notebooks/
@@ -59,6 +60,12 @@ def lock() -> None:
        "3.11", "--quiet", "-o", LOCK)
 
 
+def contracts() -> None:
+    """The import-linter contracts in pyproject.toml (stages independent, only the engine
+    imports duckdb, ...): a layer broken by an import fails before any test runs."""
+    sh(BIN / "lint-imports", "--no-logo")
+
+
 def main(argv: list[str]) -> int:
     task = argv[0] if argv else "help"
     rest = argv[1:]
@@ -71,7 +78,12 @@ def main(argv: list[str]) -> int:
         sh(BIN / "contactops", "run", "pipelines/demo.yaml", *(rest or ["--warn-only"]))
     elif task == "test":
         setup()
+        contracts()
         sh(PY, "-m", "pytest", *(rest or ["-q"]))
+    elif task == "lint":
+        setup()
+        contracts()
+        sh(BIN / "ruff", "check", "src", "tests", *rest)
     elif task == "lock":
         lock()
     elif task == "lab":

@@ -85,38 +85,6 @@ ACTIVITY_FIELDS: dict[str, str] = {
 #: Fields whose several mapped raw columns are concatenated instead of refused.
 MULTI_VALUED_FIELDS = frozenset({"tags", "lists", "notes"})
 
-#: Personal identifiers: shown masked in reports, explanations and review queues unless
-#: ``--show-pii``.
-IDENTIFYING_FIELDS = frozenset({"date_of_birth", "external_id", "external_id_key"})
-
-
-def mask_identifier(value: object) -> str | None:
-    """``****-**-**`` for a date, ``*****67`` for an id (the last two characters stay when
-    it has more than four, so two ids can be told apart); a ``kind:`` prefix stays."""
-    if value is None:
-        return None
-    kind, sep, text = str(value).rpartition(":")
-    if len(text) == 10 and text[4] == "-" and text[7] == "-":
-        return "****-**-**"
-    shown = text[-2:] if len(text) > 4 else ""
-    return f"{kind}{sep}{'*' * (len(text) - len(shown))}{shown}"
-
-
-def mask_value(field: str, value: object) -> str | None:
-    """A value of ``field`` as reports show it without ``--show-pii``: ``a***@example.com``,
-    ``+4******0123``, ``J***``; dates of birth and ids as :func:`mask_identifier`."""
-    if value is None:
-        return None
-    if field in IDENTIFYING_FIELDS:  # a date of birth or an id: nothing of it is shown
-        return mask_identifier(value)
-    text = str(value)
-    if "email" in field:
-        at = text.rfind("@")
-        return text[:1] + "***" + (text[at:] if at >= 0 else "")
-    if "phone" in field:
-        return "*" * len(text) if len(text) <= 6 else text[:2] + "*" * (len(text) - 6) + text[-4:]
-    return text[:1] + "***" if text else text
-
 #: Warehouse tables later stages own; reserved so no pipeline can shadow them.
 RESERVED_TABLES = (
     "source_records",

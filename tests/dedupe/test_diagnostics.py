@@ -16,7 +16,7 @@ from contactops.dedupe.diagnostics import (
     expected_precision,
     weight_histogram,
 )
-from contactops.fields import mask_value
+from contactops.pii import mask_value
 
 
 @pytest.fixture(scope="module")

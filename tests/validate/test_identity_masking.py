@@ -6,8 +6,7 @@ from datetime import date
 
 import polars as pl
 
-from contactops.fields import mask_identifier
-from contactops.validate.masking import mask, mask_value
+from contactops.pii import mask_expr, mask_identifier, mask_value
 
 
 def test_issue_values_of_ids_and_birth_dates_are_masked() -> None:
@@ -15,6 +14,6 @@ def test_issue_values_of_ids_and_birth_dates_are_masked() -> None:
     assert mask_value("external_id", "1804974") == "*****74"
     assert mask_value("external_id_key", "crm.member_no:AB12345") == "crm.member_no:*****45"
     assert mask_value("external_id", "A12") == "***"
-    masked = pl.select(mask("external_id", pl.lit("6089216"))).item()
+    masked = pl.select(mask_expr("external_id", pl.lit("6089216"))).item()
     assert masked == "*****16"
     assert mask_identifier(None) is None

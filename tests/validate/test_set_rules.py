@@ -1,16 +1,15 @@
-"""Taxonomy, list, duplicate and load rules; masking; config errors; audience consent."""
+"""Taxonomy, list, duplicate and load rules; masking; config errors."""
 
 from __future__ import annotations
 
 import polars as pl
 import pytest
 from pydantic import ValidationError
-from tests.validate.conftest import GOOD, SETTINGS, normalized
+from tests.validate.conftest import GOOD, normalized
 
 from contactops.config.project import ProjectSettings, TaxonomySettings
 from contactops.config.validate import ValidateSettings
-from contactops.validate import check_audience_consent
-from contactops.validate.masking import mask_value
+from contactops.pii import mask_value
 from contactops.validate.set_rules import (
     check_duplicates,
     check_list_mixing,
@@ -68,15 +67,6 @@ def test_rejected_rows_threshold_per_source() -> None:
     result = check_loads(loads, ValidateSettings(), "r")
     status = dict(result.summary.select("source", "status").iter_rows())
     assert status == {"a": "warn", "b": "fail"}
-
-
-def test_audience_consent_gate() -> None:
-    members = normalized([dict(GOOD), {**GOOD, "email_consent": None}], SETTINGS)
-    result = check_audience_consent(members, ["email"], audience="spring", run_id="r")
-    assert result.issues["record_id"].to_list() == ["r1"]
-    assert not result.passed
-    ok = check_audience_consent(members.head(1), ["email"], audience="spring", run_id="r")
-    assert ok.passed
 
 
 @pytest.mark.parametrize(("field", "value", "masked"), [

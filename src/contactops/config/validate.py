@@ -62,7 +62,6 @@ RULE_CATALOGUE: dict[str, tuple[Severity, float, bool, str]] = {
                                "after dedupe"),
     "load_rejected_rows": ("error", 0.05, True, "a load rejected too many rows"),
     "schema": ("error", 0.0, False, "a table breaks its Pandera schema (types, formats)"),
-    "audience_consent": ("error", 0.0, False, "an audience member's consent is not known"),
 }
 
 

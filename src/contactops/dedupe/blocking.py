@@ -248,15 +248,3 @@ def candidate_pairs(features: pl.DataFrame, options: DedupeSettings) -> pl.DataF
         "block_rule": names.gather(first_rule),
         "rule_mask": mask,
     }, schema=schema)
-
-
-def block_counts(features: pl.DataFrame, options: DedupeSettings) -> pl.DataFrame:
-    """Comparisons each blocking pass makes (before the union), to tune rules."""
-    rows = []
-    for rule in options.blocking:
-        try:
-            n = rule_pairs(features, rule, options.max_block_size).height
-        except KeyError:
-            n = 0
-        rows.append({"rule": rule.name, "pairs": n})
-    return pl.DataFrame(rows, schema={"rule": pl.String, "pairs": pl.Int64})

@@ -20,7 +20,7 @@ import polars as pl
 
 from contactops.config.dedupe import DedupeSettings
 from contactops.dedupe.blocking import key_expr
-from contactops.fields import mask_value
+from contactops.pii import mask_value
 
 #: Largest blocks kept per pass (by pairs), and largest skipped blocks.
 TOP_BLOCKS = 10

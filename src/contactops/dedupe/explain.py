@@ -15,7 +15,7 @@ from contactops.config.dedupe import DedupeSettings
 from contactops.dedupe import blocking, compare, defaults, model
 from contactops.dedupe.contradictions import contradictions
 from contactops.dedupe.encode import Encoded
-from contactops.fields import IDENTIFYING_FIELDS, mask_identifier
+from contactops.pii import IDENTIFYING_FIELDS, mask_identifier
 
 
 def explain_pair(normalized: pl.DataFrame, record_a: str, record_b: str,

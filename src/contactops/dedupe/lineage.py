@@ -20,10 +20,6 @@ EVENT_SCHEMA = {
 }
 
 
-def empty_events() -> pl.DataFrame:
-    return pl.DataFrame(schema=EVENT_SCHEMA)
-
-
 def event(run_id: str, event_type: str, contact_id: str, record_ids: list[str], *,
           from_contact_ids: list[str] | None = None, rules: list[str] | None = None,
           detail: dict[str, object] | None = None) -> pl.DataFrame:

@@ -242,17 +242,6 @@ def train_em(gammas: pl.DataFrame, fields: list[MatchField], u: dict[str, list[f
                       trained_on=trained_on)
 
 
-def rule_columns(options: DedupeSettings) -> dict[str, set[str]]:
-    """Blocking rule name -> source columns it blocks on (transforms stripped)."""
-    derived = {"email_local": "email_key", "email_digits": "email_key"}
-    out = {}
-    for rule in options.blocking:
-        cols = {k.split(":")[0] for k in rule.keys}
-        out[rule.name] = cols | {derived[c] for c in cols if c in derived} | {
-            c for c, src in derived.items() if src in cols}
-    return out
-
-
 def train(features: pl.DataFrame, gammas: pl.DataFrame, options: DedupeSettings,
           encoded: Encoded | None = None) -> MatchModel:
     """u from random pairs, then m by per-rule EM on the candidate pairs."""
@@ -289,16 +278,3 @@ def score(gammas: pl.DataFrame, features: pl.DataFrame, model: MatchModel,
     prob = 1.0 / (1.0 + np.exp2(-np.clip(total, -60, 60)))
     return gammas.with_columns(*cols, match_weight=pl.Series(total, dtype=pl.Float32),
                                match_probability=pl.Series(prob, dtype=pl.Float64))
-
-
-def weight_table(model: MatchModel, fields: list[MatchField]) -> pl.DataFrame:
-    """One row per field and level: m, u and the match weight it adds."""
-    rows = []
-    for f in fields:
-        names = level_names(f)
-        w = model.weights(f.name)
-        for code, label in enumerate(names):
-            rows.append({"field": f.name, "level": code, "label": label,
-                         "m": model.m[f.name][code], "u": model.u[f.name][code],
-                         "weight": float(w[code])})
-    return pl.DataFrame(rows)

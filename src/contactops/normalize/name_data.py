@@ -120,9 +120,3 @@ def nickname_table() -> dict[str, str]:
             table[name] = min(candidates)
     table.update(NICKNAME_OVERRIDES)
     return table
-
-
-@lru_cache(maxsize=1)
-def given_names() -> frozenset[str]:
-    """Every given name or nickname the nickname list knows (lower case)."""
-    return frozenset(nickname_table())

@@ -11,7 +11,8 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from contactops.fields import CONTACT_FIELDS, mask_value
+from contactops.fields import CONTACT_FIELDS
+from contactops.pii import mask_value
 from contactops.report.diagnostics import match_diagnostics
 
 if TYPE_CHECKING:

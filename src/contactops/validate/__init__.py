@@ -1,6 +1,6 @@
 """Validate stage: rule catalogue, Pandera schemas and Great Expectations suites.
 
-    from contactops.validate import validate, check_audience_consent
+    from contactops.validate import validate
     result = validate(wh, project, project.pipeline.validate_, run_id="adhoc")
     print(result); result.issues; result.summary
 
@@ -14,8 +14,8 @@ from __future__ import annotations
 from importlib import import_module
 from typing import Any
 
-_EXPORTS = {"ValidationResult": "result", "check_audience_consent": "audience",
-            "persist": "stage", "run": "stage", "validate": "stage"}
+_EXPORTS = {"ValidationResult": "result", "persist": "stage", "run": "stage",
+            "validate": "stage"}
 __all__ = sorted(_EXPORTS)
 
 

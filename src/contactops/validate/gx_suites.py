@@ -218,7 +218,7 @@ def to_result(out: dict[str, Any], run_id: str) -> Any:
     """GX checkpoint results as summary rows (one per expectation) and issue rows."""
     import polars as pl
 
-    from contactops.validate.masking import mask_value
+    from contactops.pii import mask_value
     from contactops.validate.result import (
         ISSUE_SCHEMA,
         SUMMARY_SCHEMA,

@@ -17,7 +17,7 @@ import polars as pl  # noqa: TID253
 
 from contactops.config.validate import ValidateSettings
 from contactops.fields import ContactType, SourceKind
-from contactops.validate.masking import mask
+from contactops.pii import mask_expr
 from contactops.validate.result import ISSUE_SCHEMA, ValidationResult, conform
 from contactops.validate.rules import summary_rows
 
@@ -122,7 +122,7 @@ def check_schema(frame: pl.DataFrame, table: str, options: ValidateSettings,
         value = pl.lit(None, dtype=pl.String)
         for column in columns:
             value = pl.when(pl.col("column") == column).then(
-                mask(column, pl.col("failure_case"))).otherwise(value)
+                mask_expr(column, pl.col("failure_case"))).otherwise(value)
         issues = conform(cases.with_columns(pl.col("index").cast(pl.Int64)).join(
             keys, on="index", how="left").select(
             run_id=pl.lit(run_id), origin=pl.lit("pandera"), table_name=pl.lit(table),

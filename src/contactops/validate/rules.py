@@ -16,7 +16,7 @@ import polars as pl  # noqa: TID253 - the validate stage is Polars code, importe
 from contactops.config.validate import ResolvedRule, ValidateSettings
 from contactops.errors import UsageError
 from contactops.fields import SourceKind
-from contactops.validate.masking import mask
+from contactops.pii import mask_expr
 from contactops.validate.phone_regions import resolvable_regions
 from contactops.validate.result import (
     ALL_SOURCES,
@@ -86,27 +86,27 @@ def record_rules(options: ValidateSettings, schema: pl.Schema) -> list[RecordRul
     has_email, has_phone = c("email").is_not_null(), c("phone").is_not_null()
     rules += [
         RecordRule("email_invalid", "email", has_email & ~c("email_valid").fill_null(False),
-                   "not a valid email address", mask("email", c("email")), has_email),
+                   "not a valid email address", mask_expr("email", c("email")), has_email),
         # A role word at a disposable domain is a throwaway address, reported as disposable.
         RecordRule("email_role", "email", c("email_is_role").fill_null(False)
                    & ~c("email_is_disposable").fill_null(False),
-                   "role mailbox, not a person", mask("email", c("email")), has_email),
+                   "role mailbox, not a person", mask_expr("email", c("email")), has_email),
         RecordRule("email_disposable", "email", c("email_is_disposable").fill_null(False),
-                   "disposable email domain", mask("email", c("email")), has_email),
+                   "disposable email domain", mask_expr("email", c("email")), has_email),
         # A malformed address is reported as email_invalid, whatever its domain looks like.
         RecordRule("email_typo", "email", c("email_typo_suggestion").is_not_null()
                    & c("email_valid").fill_null(False),
                    pl.concat_str(pl.lit("domain looks like a typo of "),
                                  c("email_typo_suggestion")),
-                   mask("email", c("email")), has_email),
+                   mask_expr("email", c("email")), has_email),
         RecordRule("phone_invalid", "phone", has_phone & ~c("phone_valid").fill_null(False)
                    & c("_phone_fix_region").is_null(),
-                   "not a possible phone number", mask("phone", c("phone")), has_phone),
+                   "not a possible phone number", mask_expr("phone", c("phone")), has_phone),
         RecordRule("phone_needs_country", "phone", c("_phone_fix_region").is_not_null(),
                    pl.concat_str(pl.lit("invalid for its region but valid as a "),
                                  c("_phone_fix_region"),
                                  pl.lit(" number: set the record's country")),
-                   mask("phone", c("phone")), has_phone),
+                   mask_expr("phone", c("phone")), has_phone),
         _first_date("future", "lies in the future", "date_future"),
         RecordRule("consent_timestamp_future", "consent_timestamp",
                    c("consent_timestamp_future").fill_null(False),

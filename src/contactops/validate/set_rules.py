@@ -13,7 +13,7 @@ import polars as pl  # noqa: TID253 - the validate stage is Polars code, importe
 
 from contactops.config.project import ProjectSettings
 from contactops.config.validate import ValidateSettings
-from contactops.validate.masking import mask
+from contactops.pii import mask_expr
 from contactops.validate.result import ISSUE_SCHEMA, ValidationResult, conform, empty_summary
 from contactops.validate.rules import summary_rows
 
@@ -192,8 +192,8 @@ def check_duplicates(contact_keys: pl.DataFrame, options: ValidateSettings, run_
                      for cid in ids]
     issues = _frame(rows, run_id, table).with_columns(
         value=pl.when(pl.col("field").str.starts_with("email"))
-        .then(mask("email", pl.col("value")))
-        .when(pl.col("field").str.starts_with("phone")).then(mask("phone", pl.col("value")))
+        .then(mask_expr("email", pl.col("value")))
+        .when(pl.col("field").str.starts_with("phone")).then(mask_expr("phone", pl.col("value")))
         .otherwise(pl.col("value")))
     return ValidationResult(run_id, issues,
                             _one(rule, contact_keys["contact_id"].n_unique(), len(flagged),
