@@ -1,92 +1,121 @@
-"""Peak resident memory of this process, per stage, sampled from /proc by a thread."""
+"""Wall time and peak resident memory of a whole process tree, sampled from outside.
+
+``measure([...argv])`` starts a child process and, until it exits, samples every ~50 ms the
+RSS of that process and of all its descendants (a Great Expectations worker, a DuckDB helper,
+anything it spawns), with psutil. The tree's RSS is the sum over its processes, so pages two
+processes share (a forked child's copy-on-write pages) count once per process: an upper bound,
+and what the machine's OOM killer and a container's memory limit look at per process.
+A sample costs ~2 ms of CPU (psutil lists the children by reading /proc), ~4 % of one core.
+"""
 
 from __future__ import annotations
 
-import threading
+import subprocess
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
-_STATUS = Path("/proc/self/status")
+import psutil
 
-
-def rss_mb() -> float:
-    try:
-        for line in _STATUS.read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    import resource
-
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+MB = 2**20
 
 
-class PeakRss:
-    """``with PeakRss() as p: ...`` then ``p.peak_mb``; samples every 20 ms."""
+@dataclass(frozen=True)
+class Sample:
+    """One look at the tree: when (epoch seconds), its RSS and its root's, in MB."""
 
-    def __init__(self, interval: float = 0.02) -> None:
-        self.interval = interval
-        self.peak = 0.0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._sample, daemon=True)
+    at: float
+    tree_mb: float
+    root_mb: float
+    processes: int
 
-    def _sample(self) -> None:
-        while not self._stop.is_set():
-            self.peak = max(self.peak, rss_mb())
-            time.sleep(self.interval)
 
-    def reset(self) -> None:
-        self.peak = rss_mb()
+@dataclass(frozen=True)
+class Measured:
+    """A finished child process: exit code, epoch start/end, and its RSS timeline."""
+
+    argv: tuple[str, ...]
+    exit_code: int
+    started: float
+    ended: float
+    samples: tuple[Sample, ...]
+
+    @property
+    def wall(self) -> float:
+        return self.ended - self.started
 
     @property
     def peak_mb(self) -> int:
-        return round(max(self.peak, rss_mb()))
+        """Peak RSS of the whole tree (0 when the process ended before the first sample)."""
+        return round(max((s.tree_mb for s in self.samples), default=0.0))
 
-    def __enter__(self) -> PeakRss:
-        self.peak = rss_mb()
-        self._thread.start()
-        return self
+    @property
+    def root_peak_mb(self) -> int:
+        """Peak RSS of the root process alone, without its descendants."""
+        return round(max((s.root_mb for s in self.samples), default=0.0))
 
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
-
-
-class StageMeter:
-    """A pipeline Progress that records each stage's peak RSS (and can time extra steps)."""
-
-    def __init__(self) -> None:
-        self.peaks: dict[str, int] = {}
-        self._sampler = PeakRss()
-        self._sampler.__enter__()
-
-    def stage(self, name: str, total: int | None = None) -> None:
-        self._sampler.reset()
-
-    def advance(self, label: str = "") -> None:
-        return None
-
-    def done(self, result: Any) -> None:
-        self.peaks[result.stage] = self._sampler.peak_mb
-        self._sampler.reset()
-
-    @contextmanager
-    def measure(self, name: str) -> Iterator[_Step]:
-        step = _Step(name)
-        self._sampler.reset()
-        started = time.perf_counter()
-        yield step
-        step.seconds = round(time.perf_counter() - started, 3)
-        step.peak = self._sampler.peak_mb
+    def peak_between(self, start: float, end: float) -> int | None:
+        """Peak tree RSS of the samples taken in ``[start, end)``. A window shorter than the
+        sampling interval may hold none: then the larger of the two samples around it (the
+        memory the window started and ended near), or None when there is no sample at all."""
+        inside = [s.tree_mb for s in self.samples if start <= s.at < end]
+        if inside:
+            return round(max(inside))
+        before = [s for s in self.samples if s.at < start]
+        after = [s for s in self.samples if s.at >= end]
+        around = ([before[-1].tree_mb] if before else []) + ([after[0].tree_mb] if after else [])
+        return round(max(around)) if around else None
 
 
-class _Step:
-    def __init__(self, name: str) -> None:
-        self.name, self.seconds, self.peak = name, 0.0, 0
+def tree_rss(root: psutil.Process) -> tuple[int, int, int]:
+    """(bytes of the tree, bytes of the root, processes seen); a process that ends between
+    being listed and being read simply does not count."""
+    try:
+        processes = [root, *root.children(recursive=True)]
+    except psutil.Error:
+        processes = [root]
+    total = own = 0
+    for process in processes:
+        try:
+            rss = process.memory_info().rss
+        except psutil.Error:
+            continue
+        total += rss
+        if process.pid == root.pid:
+            own = rss
+    return total, own, len(processes)
 
-    def figures(self) -> dict[str, Any]:
-        return {"stage": self.name, "seconds": self.seconds, "peak_rss_mb": self.peak,
-                "rows_per_s": None}
+
+def measure(argv: Sequence[str], *, cwd: Path | None = None,
+            env: Mapping[str, str] | None = None, stdout: IO[Any] | None = None,
+            stderr: IO[Any] | None = None, interval: float = 0.05) -> Measured:
+    """Run ``argv`` to its end while sampling its process tree every ``interval`` seconds.
+
+    The wall time runs from just before the spawn to the reaping of the process, i.e. what
+    someone at a shell waits for (interpreter start-up and imports included)."""
+    samples: list[Sample] = []
+    started = time.time()
+    process = subprocess.Popen(list(argv), cwd=cwd, env=dict(env) if env is not None else None,
+                               stdout=stdout, stderr=stderr)
+    try:
+        root = psutil.Process(process.pid)
+        while True:
+            at = time.time()
+            total, own, count = tree_rss(root)
+            if total:  # an exited (zombie) root reads as nothing: not a sample
+                samples.append(Sample(at, total / MB, own / MB, count))
+            try:
+                process.wait(timeout=interval)
+                break
+            except subprocess.TimeoutExpired:
+                continue
+    except psutil.NoSuchProcess:  # ended before it could be looked at
+        process.wait()
+    except BaseException:
+        process.kill()
+        process.wait()
+        raise
+    ended = time.time()
+    return Measured(tuple(argv), process.returncode, started, ended, tuple(samples))
