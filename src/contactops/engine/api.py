@@ -47,6 +47,10 @@ class Engine(Protocol):
     def pl(self, sql: str, params: Params = None) -> pl.DataFrame:
         """A query's result as a Polars frame."""
 
+    def next_value(self, sequence: str) -> int:
+        """The next number of a counter the schema declares (``load_seq``); never reused,
+        even when the transaction that drew it rolls back."""
+
     # -- tables and frames -------------------------------------------------------------
     def table_exists(self, name: str, catalog: str | None = None) -> bool:
         """Whether a table or view ``name`` exists (in ``catalog``, default the warehouse)."""
@@ -77,5 +81,5 @@ class Engine(Protocol):
 
 #: The protocol's members, for structural checks and docs.
 MEMBERS = ("sql_dialect", "path", "read_only", "execute", "fetchall", "records", "scalar",
-           "pl", "table_exists", "columns", "registered", "replace_table", "append_frame",
-           "transaction", "catalog", "close")
+           "pl", "next_value", "table_exists", "columns", "registered", "replace_table",
+           "append_frame", "transaction", "catalog", "close")

@@ -147,6 +147,9 @@ class Warehouse:
         table = self._con.sql(self._statement(sql), params=params).to_arrow_table()
         return pl.from_arrow(table)  # type: ignore[return-value]
 
+    def next_value(self, sequence: str) -> int:
+        return int(self._con.execute(f"SELECT nextval({quote_literal(sequence)})").fetchall()[0][0])
+
     # -- tables and frames -------------------------------------------------------------
     def table_exists(self, name: str, catalog: str | None = None) -> bool:
         if catalog is None:
