@@ -172,6 +172,15 @@ def test_duckdb_runs_statements_unchanged(tmp_path: Path) -> None:
         assert wh.records(sql) == [{"n": 1}]
 
 
+def test_an_engine_of_another_dialect_transpiles_stage_sql(tmp_path: Path) -> None:
+    class SparkSpeaking(Warehouse):
+        sql_dialect = "spark"
+
+    with SparkSpeaking(tmp_path / "w.duckdb") as wh:
+        assert wh._statement("SELECT list_contains(tags, ?) FROM contacts") \
+            == "SELECT ARRAY_CONTAINS(tags, ?) FROM contacts"
+
+
 def test_catalog_attaches_another_file(tmp_path: Path) -> None:
     import polars as pl
 

@@ -22,7 +22,7 @@ import duckdb
 from contactops.engine.connect import connect
 from contactops.engine.faults import check_warehouse_path, explain_fault
 from contactops.engine.schema import create_schema
-from contactops.engine.sql import quote_identifier, quote_literal
+from contactops.engine.sql import SOURCE_DIALECT, quote_identifier, quote_literal, transpile
 from contactops.errors import ContactopsError, ResourceError, WarehouseBusy
 
 if TYPE_CHECKING:
@@ -120,8 +120,14 @@ class Warehouse:
 
     # -- statements --------------------------------------------------------------------
     def _statement(self, sql: str) -> str:
-        """SQL from outside the engine, in this engine's dialect (DuckDB: unchanged)."""
-        return sql
+        """SQL from outside the engine, in this engine's dialect (DuckDB: unchanged).
+
+        Stage SQL is written in DuckDB's dialect; an engine speaking another one transpiles
+        it here (cached per statement), which is all a second engine needs for stage SQL.
+        """
+        if self.sql_dialect == SOURCE_DIALECT:
+            return sql
+        return transpile(sql, write=self.sql_dialect)
 
     def execute(self, sql: str, params: list[Any] | dict[str, Any] | None = None) -> None:
         self._con.execute(self._statement(sql), params)
