@@ -49,12 +49,12 @@ CHILD = textwrap.dedent("""
             die()
         pl.DataFrame.write_csv = half_csv
     elif point == "mid-table":    # inside the transaction that creates the staged table
-        original = engine.Warehouse.execute
-        def killing_execute(self, sql, params=None):
-            original(self, sql, params)
-            if sql.startswith("CREATE OR REPLACE TABLE"):
+        original = engine.Warehouse.replace_table
+        def killing_replace(self, name, frame, catalog=None):
+            original(self, name, frame, catalog)
+            if "__staged_" in name:
                 die()
-        engine.Warehouse.execute = killing_execute
+        engine.Warehouse.replace_table = killing_replace
     else:
         manifest.step_hook = lambda step: die() if step == point else None
     project = load_project(".")

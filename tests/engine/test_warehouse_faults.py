@@ -92,15 +92,15 @@ class RollbackFails:
 
 def test_a_failing_rollback_keeps_the_first_error(tmp_path: Path) -> None:
     wh = Warehouse(tmp_path / "w.duckdb")
-    real = wh.con
-    wh.con = RollbackFails(real)  # type: ignore[assignment]
+    real = wh._con
+    wh._con = RollbackFails(real)  # type: ignore[assignment]
     try:
         with pytest.raises(duckdb.IOException, match="No space left on device"), \
                 wh.transaction():
             raise duckdb.IOException("Could not write file: No space left on device")
     finally:
         real.execute("ROLLBACK")
-        wh.con = real
+        wh._con = real
         wh.close()
 
 

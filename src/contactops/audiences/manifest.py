@@ -60,7 +60,10 @@ def commit(wh: Warehouse, publish_id: str) -> None:
     with wh.transaction():
         wh.execute("UPDATE publishes SET status = 'committed', published_at = now() "
                    "WHERE publish_id = ?", [publish_id])
-        wh.execute("INSERT OR REPLACE INTO audiences VALUES (?, ?, ?, ?, ?, ?, now())",
+        # delete + insert rather than DuckDB's INSERT OR REPLACE: every engine runs it
+        wh.execute("DELETE FROM audiences WHERE audience = ?", [row["audience"]])
+        wh.execute("INSERT INTO audiences (audience, channel, purpose, active, definition, "
+                   "definition_hash, updated_at) VALUES (?, ?, ?, ?, ?, ?, now())",
                    [row["audience"], definition.get("channel"), definition.get("purpose"),
                     definition.get("active", True), text, _sha(text)])
         wh.execute("INSERT INTO audit_log (run_id, action, target, detail) "

@@ -18,8 +18,7 @@ from __future__ import annotations
 import os
 import shutil
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -33,8 +32,6 @@ if TYPE_CHECKING:
     from contactops.config.audiences import TargetModel
     from contactops.config.loader import Project
     from contactops.engine.warehouse import Warehouse
-
-_ATTACHED = "_audience_target"
 
 
 class TargetError(ContactopsError):
@@ -184,34 +181,20 @@ class FileTarget(StagedTarget):
 
 
 class DuckdbTable(StagedTarget):
-    @contextmanager
-    def _db(self) -> Iterator[str]:
+    def _db(self) -> AbstractContextManager[str]:
         """The catalog the table lives in (the warehouse, or the attached file)."""
-        if self.spec.get("database") is None:
-            yield str(self.wh.scalar("SELECT current_database()"))
-            return
-        path = self.spec["database"].replace("'", "''")
-        Path(self.spec["database"]).parent.mkdir(parents=True, exist_ok=True)
-        self.wh.execute(f"ATTACH '{path}' AS {_ATTACHED}")
-        try:
-            yield _ATTACHED
-        finally:
-            self.wh.execute(f"DETACH {_ATTACHED}")
+        return self.wh.catalog(self.spec.get("database"))
 
     def _has(self, db: str, table: str) -> bool:
-        return bool(self.wh.scalar(
-            "SELECT count(*) FROM duckdb_tables() WHERE database_name = ? "
-            "AND schema_name = 'main' AND table_name = ?", [db, table]))
+        return self.wh.table_exists(table, catalog=db)
 
     def exists(self) -> bool:
         with self._db() as db:
             return self._has(db, self.spec["table"])
 
     def _stage(self, frame: pl.DataFrame) -> None:
-        with self._db() as db, self.wh.transaction(), \
-                self.wh.registered("_audience_export", frame):
-            self.wh.execute(f'CREATE OR REPLACE TABLE "{db}".main."{self.spec["staged"]}" '
-                            "AS SELECT * FROM _audience_export")
+        with self._db() as db, self.wh.transaction():
+            self.wh.replace_table(self.spec["staged"], frame, catalog=db)
 
     def _swap(self) -> None:
         table, staged, backup = self.spec["table"], self.spec["staged"], self.spec["backup"]

@@ -1,7 +1,8 @@
-"""The only package that imports duckdb: warehouse connection, schema, SQL helpers."""
+"""The only package that imports duckdb: the engine protocol, the DuckDB warehouse, SQL helpers."""
 
 from __future__ import annotations
 
+from contactops.engine.api import Engine
 from contactops.engine.warehouse import Warehouse
 
-__all__ = ["Warehouse"]
+__all__ = ["Engine", "Warehouse"]

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import duckdb
 
 from contactops.engine.connect import connect
+from contactops.engine.sql import quote_identifier, quote_literal
 
 if TYPE_CHECKING:
     import polars as pl
@@ -28,26 +29,22 @@ class CsvParse:
     errors: pl.DataFrame
 
 
-def _quote_sql(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 def read_csv_strict(path: Path, columns: list[str], *, delimiter: str, quote: str,
                     header: bool) -> CsvParse:
     import polars as pl
 
     con = connect()
     try:
-        spec = "{" + ", ".join(f"{_quote_sql(c)}: 'VARCHAR'" for c in columns) + "}"
+        spec = "{" + ", ".join(f"{quote_literal(c)}: 'VARCHAR'" for c in columns) + "}"
         options = (
-            f"delim={_quote_sql(delimiter)}, quote={_quote_sql(quote)}, "
-            f"escape={_quote_sql(quote)}, header=false, skip={1 if header else 0}, "
+            f"delim={quote_literal(delimiter)}, quote={quote_literal(quote)}, "
+            f"escape={quote_literal(quote)}, header=false, skip={1 if header else 0}, "
             f"auto_detect=false, columns={spec}, strict_mode=true, store_rejects=true, "
             "null_padding=false, all_varchar=true, max_line_size=10000000"
         )
-        select = ", ".join(f'"{c.replace(chr(34), chr(34) * 2)}"' for c in columns)
+        select = ", ".join(quote_identifier(c) for c in columns)
         sql = (f"SELECT row_number() OVER () AS {ORDINAL}, {select} "
-               f"FROM read_csv({_quote_sql(str(path))}, {options})")
+               f"FROM read_csv({quote_literal(str(path))}, {options})")
         rows = pl.from_arrow(con.sql(sql).to_arrow_table())
         errors = pl.from_arrow(con.sql(
             "SELECT line AS record, byte_position, error_type, column_name, csv_line, "

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import duckdb
 
 from contactops.engine.connect import connect
+from contactops.engine.sql import quote_identifier, quote_literal
 
 if TYPE_CHECKING:
     import polars as pl
@@ -24,10 +25,6 @@ _NESTED = ("STRUCT", "MAP", "UNION", "JSON")
 
 class DuckdbFileError(Exception):
     """The DuckDB file, table or query cannot be read; ``str()`` says why and how to fix it."""
-
-
-def quote_identifier(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def read_duckdb_file(path: Path, table: str | None = None, query: str | None = None, *,
@@ -50,7 +47,7 @@ def read_duckdb_file(path: Path, table: str | None = None, query: str | None = N
     con = connect()
     try:
         try:
-            con.execute(f"ATTACH {_literal(str(path))} AS {_ALIAS} (READ_ONLY)")
+            con.execute(f"ATTACH {quote_literal(str(path))} AS {_ALIAS} (READ_ONLY)")
             con.execute(f"USE {_ALIAS}")
         except duckdb.Error as exc:
             raise DuckdbFileError(f"cannot open {shown} as a DuckDB database: "
@@ -104,10 +101,6 @@ def _resolve_table(con: duckdb.DuckDBPyConnection, table: str, shown: str) -> st
     hint = f"; did you mean '{close[0]}'?" if close else ""
     raise DuckdbFileError(f"table '{table}' not found in {shown}; tables there: "
                           f"{', '.join(names) or '(none)'}{hint}")
-
-
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def _first_line(exc: BaseException) -> str:

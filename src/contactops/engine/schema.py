@@ -150,11 +150,11 @@ def create_schema(wh: Warehouse) -> None:
     if version == str(SCHEMA_VERSION):
         return
     with wh.transaction():
-        wh.con.execute(DDL)
+        wh._con.execute(DDL)
         # a warehouse made before a field existed gets its column (schema 4: street_number,
         # street_2, date_of_birth, external_id, external_id_kind)
         for name in CONTACT_FIELDS:
-            wh.con.execute(f"ALTER TABLE source_records ADD COLUMN IF NOT EXISTS {name} VARCHAR")
-        wh.con.execute(VIEWS)
-        wh.con.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)",
+            wh._con.execute(f"ALTER TABLE source_records ADD COLUMN IF NOT EXISTS {name} VARCHAR")
+        wh._con.execute(VIEWS)
+        wh._con.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)",
                        [str(SCHEMA_VERSION)])

@@ -1,8 +1,11 @@
-"""The DuckDB warehouse: connection, locking, transactions and frame exchange.
+"""The DuckDB warehouse: the DuckDB implementation of :class:`~contactops.engine.api.Engine`.
 
 This package is the only place that imports duckdb. Domain code hands it SQL strings or
-Polars frames; it hands back Polars frames (``to_arrow_table``/``.pl()``, never the streaming
-``.arrow()`` reader, which blocks the connection until consumed in DuckDB 2).
+Polars frames; it hands back rows or Polars frames (``to_arrow_table``/``.pl()``, never the
+streaming ``.arrow()`` reader, which blocks the connection until consumed in DuckDB 2). The
+connection is private: statements from outside the engine pass through :meth:`_statement`
+(the one place a non-DuckDB engine would transpile them); the engine's own bookkeeping
+(schema, information_schema lookups, frame exchange) talks to the connection directly.
 """
 
 from __future__ import annotations
@@ -19,16 +22,20 @@ import duckdb
 from contactops.engine.connect import connect
 from contactops.engine.faults import check_warehouse_path, explain_fault
 from contactops.engine.schema import create_schema
+from contactops.engine.sql import SOURCE_DIALECT, quote_identifier, quote_literal, transpile
 from contactops.errors import ContactopsError, ResourceError, WarehouseBusy
 
 if TYPE_CHECKING:
     import polars as pl
 
 _PID = re.compile(r"PID (\d+)")
+_FRAME = "_contactops_frame"
 
 
 class Warehouse:
     """One open DuckDB warehouse file (or ``:memory:``)."""
+
+    sql_dialect = "duckdb"
 
     def __init__(self, path: str | Path, *, read_only: bool = False,
                  lock_timeout: float = 30.0, create: bool = True,
@@ -45,7 +52,8 @@ class Warehouse:
                 raise ContactopsError(
                     f"warehouse {self.path} does not exist yet; run 'contactops run' first")
             check_warehouse_path(self.path, read_only=read_only, create_folder=create_folder)
-        self.con = self._connect(lock_timeout)
+        self._con = self._connect(lock_timeout)
+        self._attached = 0
         if not read_only:
             create_schema(self)
 
@@ -72,7 +80,7 @@ class Warehouse:
 
     # -- lifecycle ---------------------------------------------------------------------
     def close(self) -> None:
-        self.con.close()
+        self._con.close()
 
     def __enter__(self) -> Warehouse:
         return self
@@ -83,63 +91,108 @@ class Warehouse:
     @contextmanager
     def transaction(self) -> Iterator[Warehouse]:
         """All statements inside commit together or not at all (even on kill -9)."""
-        self.con.execute("BEGIN TRANSACTION")
+        self._con.execute("BEGIN TRANSACTION")
         try:
             yield self
         except BaseException:
             try:
-                self.con.execute("ROLLBACK")
+                self._con.execute("ROLLBACK")
             except duckdb.Error:
                 pass  # the failed write already ended the transaction; keep its error
             raise
         else:
-            self.con.execute("COMMIT")
+            self._con.execute("COMMIT")
+
+    @contextmanager
+    def catalog(self, database: str | Path | None = None) -> Iterator[str]:
+        """The warehouse's catalog name, or another DuckDB file ATTACHed for the block."""
+        if database is None:
+            yield str(self._con.execute("SELECT current_database()").fetchall()[0][0])
+            return
+        self._attached += 1
+        alias = f"_contactops_db{self._attached}"
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+        self._con.execute(f"ATTACH {quote_literal(str(database))} AS {alias}")
+        try:
+            yield alias
+        finally:
+            self._con.execute(f"DETACH {alias}")
 
     # -- statements --------------------------------------------------------------------
+    def _statement(self, sql: str) -> str:
+        """SQL from outside the engine, in this engine's dialect (DuckDB: unchanged).
+
+        Stage SQL is written in DuckDB's dialect; an engine speaking another one transpiles
+        it here (cached per statement), which is all a second engine needs for stage SQL.
+        """
+        if self.sql_dialect == SOURCE_DIALECT:
+            return sql
+        return transpile(sql, write=self.sql_dialect)
+
     def execute(self, sql: str, params: list[Any] | dict[str, Any] | None = None) -> None:
-        self.con.execute(sql, params)
+        self._con.execute(self._statement(sql), params)
 
-    def fetchall(self, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
-        return self.con.execute(sql, params).fetchall()
+    def fetchall(self, sql: str, params: list[Any] | dict[str, Any] | None = None
+                 ) -> list[tuple[Any, ...]]:
+        return self._con.execute(self._statement(sql), params).fetchall()
 
-    def scalar(self, sql: str, params: list[Any] | None = None) -> Any:
-        rows = self.con.execute(sql, params).fetchall()  # fetch all: DuckDB 2 keeps partials open
+    def records(self, sql: str, params: list[Any] | dict[str, Any] | None = None
+                ) -> list[dict[str, Any]]:
+        cursor = self._con.execute(self._statement(sql), params)
+        names = [d[0] for d in cursor.description or ()]
+        return [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
+
+    def scalar(self, sql: str, params: list[Any] | dict[str, Any] | None = None) -> Any:
+        # fetch all: DuckDB 2 keeps partially read results open
+        rows = self._con.execute(self._statement(sql), params).fetchall()
         return rows[0][0] if rows else None
 
-    def pl(self, sql: str, params: list[Any] | None = None) -> pl.DataFrame:
+    def pl(self, sql: str, params: list[Any] | dict[str, Any] | None = None) -> pl.DataFrame:
         import polars as pl
 
-        table = self.con.sql(sql, params=params).to_arrow_table()
+        table = self._con.sql(self._statement(sql), params=params).to_arrow_table()
         return pl.from_arrow(table)  # type: ignore[return-value]
 
-    def table_exists(self, name: str) -> bool:
-        return bool(self.scalar(
-            "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]))
+    def next_value(self, sequence: str) -> int:
+        return int(self._con.execute(f"SELECT nextval({quote_literal(sequence)})").fetchall()[0][0])
+
+    # -- tables and frames -------------------------------------------------------------
+    def table_exists(self, name: str, catalog: str | None = None) -> bool:
+        if catalog is None:
+            sql = "SELECT count(*) FROM information_schema.tables WHERE table_name = ?"
+            return bool(self._con.execute(sql, [name]).fetchall()[0][0])
+        return bool(self._con.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE database_name = ? "
+            "AND schema_name = 'main' AND table_name = ?", [catalog, name]).fetchall()[0][0])
 
     def columns(self, table: str) -> list[str]:
-        return [r[0] for r in self.fetchall(
+        return [r[0] for r in self._con.execute(
             "SELECT column_name FROM information_schema.columns WHERE table_name = ? "
-            "ORDER BY ordinal_position", [table])]
+            "ORDER BY ordinal_position", [table]).fetchall()]
 
     @contextmanager
     def registered(self, name: str, frame: Any) -> Iterator[str]:
         """Expose a Polars/Arrow frame to SQL as ``name`` for the duration of the block."""
-        self.con.register(name, frame)
+        self._con.register(name, frame)
         try:
             yield name
         finally:
-            self.con.unregister(name)
+            self._con.unregister(name)
 
-    def replace_table(self, name: str, frame: Any) -> int:
+    def replace_table(self, name: str, frame: Any, catalog: str | None = None) -> int:
         """Replace ``name`` with the rows of a Polars/Arrow frame; returns the row count."""
-        with self.registered("_contactops_frame", frame):
-            self.con.execute(f'CREATE OR REPLACE TABLE "{name}" AS SELECT * FROM _contactops_frame')
-        return int(self.scalar(f'SELECT count(*) FROM "{name}"'))
+        target = quote_identifier(name)
+        if catalog is not None:
+            target = f"{quote_identifier(catalog)}.main.{target}"
+        with self.registered(_FRAME, frame):
+            self._con.execute(f"CREATE OR REPLACE TABLE {target} AS SELECT * FROM {_FRAME}")
+        return int(self._con.execute(f"SELECT count(*) FROM {target}").fetchall()[0][0])
 
     def append_frame(self, table: str, frame: Any) -> None:
-        with self.registered("_contactops_frame", frame):
-            self.con.execute(f'INSERT INTO "{table}" BY NAME SELECT * FROM _contactops_frame')
-
+        """Insert a frame's rows into ``table``, matching columns by name."""
+        with self.registered(_FRAME, frame):
+            self._con.execute(
+                f"INSERT INTO {quote_identifier(table)} BY NAME SELECT * FROM {_FRAME}")
 
 def _open_error(target: str, exc: duckdb.Error) -> ContactopsError:
     """A DuckDB open failure in one line: the resource fault, a damaged file, or as is."""

@@ -32,9 +32,7 @@ def mask(field: str, value: Any) -> str | None:
 
 
 def rows(wh: Warehouse, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
-    cursor = wh.con.execute(sql, params)
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
+    return wh.records(sql, params)
 
 
 def imports(wh: Warehouse) -> dict[str, Any]:

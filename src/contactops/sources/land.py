@@ -110,7 +110,7 @@ def land(wh: Warehouse, source: Source, raw: RawBatch, mapped: MappedBatch, *, r
     id_col = "record_id" if keyed else "activity_id"
     fields = role_fields(source.role)
     with wh.transaction():
-        seq = int(wh.scalar("SELECT nextval('load_seq')"))
+        seq = wh.next_value("load_seq")
         load_id = f"{source.name}-{seq:06d}"
         info.load_id = load_id
         facts = {**raw.details, **(details or {}), "mapping": mapped.mapping, "key": mapped.key}

@@ -1,0 +1,85 @@
+"""The engine protocol: everything stages, the report and the core ask of a warehouse.
+
+Modelled on Splink's ``DatabaseAPI``: a small surface of statements in, rows or Polars frames
+out, with the engine's SQL dialect named by ``sql_dialect``. Callers write SQL once, in DuckDB's
+dialect (see :mod:`contactops.engine.sql`); an engine for another dialect transpiles it. There
+is no public connection: what a caller needs beyond SQL (exchanging frames, transactions,
+another database beside the warehouse) is a method here, so a second engine (Spark) implements
+this protocol and the stages stay as they are. :class:`~contactops.engine.warehouse.Warehouse`
+is the DuckDB implementation.
+"""
+
+from __future__ import annotations
+
+from contextlib import AbstractContextManager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+if TYPE_CHECKING:
+    import polars as pl
+
+Params = list[Any] | dict[str, Any] | None
+
+
+@runtime_checkable
+class Engine(Protocol):
+    """A warehouse: statements in, rows or Polars frames out."""
+
+    #: sqlglot's name for the SQL this engine runs (``duckdb``, ``spark``, ...).
+    sql_dialect: str
+    #: the warehouse file, or None for an in-memory warehouse.
+    path: Path | None
+    read_only: bool
+
+    # -- statements --------------------------------------------------------------------
+    def execute(self, sql: str, params: Params = None) -> None:
+        """Run a statement (or several, separated by ``;``, without parameters)."""
+
+    def fetchall(self, sql: str, params: Params = None) -> list[tuple[Any, ...]]:
+        """All rows of a query, as tuples."""
+
+    def records(self, sql: str, params: Params = None) -> list[dict[str, Any]]:
+        """All rows of a query, as dicts keyed by column name."""
+
+    def scalar(self, sql: str, params: Params = None) -> Any:
+        """The first column of the first row, or None when there is no row."""
+
+    def pl(self, sql: str, params: Params = None) -> pl.DataFrame:
+        """A query's result as a Polars frame."""
+
+    def next_value(self, sequence: str) -> int:
+        """The next number of a counter the schema declares (``load_seq``); never reused,
+        even when the transaction that drew it rolls back."""
+
+    # -- tables and frames -------------------------------------------------------------
+    def table_exists(self, name: str, catalog: str | None = None) -> bool:
+        """Whether a table or view ``name`` exists (in ``catalog``, default the warehouse)."""
+
+    def columns(self, table: str) -> list[str]:
+        """The column names of a table or view, in order."""
+
+    def registered(self, name: str, frame: Any) -> AbstractContextManager[str]:
+        """Expose a Polars/Arrow frame to SQL as ``name`` for the duration of the block."""
+
+    def replace_table(self, name: str, frame: Any, catalog: str | None = None) -> int:
+        """Replace table ``name`` with the rows of a frame; returns the row count."""
+
+    def append_frame(self, table: str, frame: Any) -> None:
+        """Insert a frame's rows into ``table``, matching columns by name."""
+
+    # -- scope -------------------------------------------------------------------------
+    def transaction(self) -> AbstractContextManager[Engine]:
+        """Statements inside commit together or not at all."""
+
+    def catalog(self, database: str | Path | None = None) -> AbstractContextManager[str]:
+        """The name SQL qualifies tables with: the warehouse's own catalog, or (given a
+        path) another database of this engine's kind opened beside it for the block."""
+
+    def close(self) -> None:
+        """Release the warehouse (its lock, its connection)."""
+
+
+#: The protocol's members, for structural checks and docs.
+MEMBERS = ("sql_dialect", "path", "read_only", "execute", "fetchall", "records", "scalar",
+           "pl", "next_value", "table_exists", "columns", "registered", "replace_table",
+           "append_frame", "transaction", "catalog", "close")
