@@ -117,21 +117,6 @@ def mask_value(field: str, value: object) -> str | None:
         return "*" * len(text) if len(text) <= 6 else text[:2] + "*" * (len(text) - 6) + text[-4:]
     return text[:1] + "***" if text else text
 
-#: Warehouse tables later stages own; reserved so no pipeline can shadow them.
-RESERVED_TABLES = (
-    "source_records",
-    "rejected_records",
-    "loads",
-    "runs",
-    "activities",
-    "normalized_records",
-    "normalization_changes",
-    "contacts",
-    "contact_links",
-    "match_reviews",
-    "validation_issues",
-    "audiences",
-    "audience_members",
-    "publishes",
-    "audit_log",
-)
+
+#: Channels a contact's consent is kept per (``consent_<channel>`` columns).
+CONSENT_CHANNELS = ("email", "sms", "phone")

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from contactops import catalog
 from contactops.config.dedupe import DedupeSettings
 from contactops.dedupe.core import DedupeResult, dedupe, needed_columns
 
@@ -21,24 +22,9 @@ if TYPE_CHECKING:
 
 __all__ = ["DedupeResult", "dedupe", "ensure_tables", "read_state", "run"]
 
-DDL = """
-CREATE TABLE IF NOT EXISTS match_decisions (
-  record_a VARCHAR NOT NULL,
-  record_b VARCHAR NOT NULL,
-  decision VARCHAR NOT NULL,     -- must_link | cannot_link
-  note VARCHAR,
-  decided_at TIMESTAMP DEFAULT current_timestamp
-);
-CREATE TABLE IF NOT EXISTS merge_events (
-  event_id VARCHAR, run_id VARCHAR, event_type VARCHAR, contact_id VARCHAR,
-  record_ids VARCHAR[], from_contact_ids VARCHAR[], rules VARCHAR[], detail VARCHAR,
-  created_at TIMESTAMP
-);
-"""
-
-
 def ensure_tables(wh: Warehouse) -> None:
-    wh.execute(DDL)
+    """``match_decisions`` and ``merge_events``, created on first use (see the catalog)."""
+    catalog.ensure_tables(wh, stage="dedupe")
 
 
 def read_state(wh: Warehouse) -> tuple[pl.DataFrame | None, pl.DataFrame | None]:

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from contactops.fields import CONSENT_CHANNELS
 from contactops.report.sections import as_json, not_run, rows
 
 if TYPE_CHECKING:
     from contactops.engine.warehouse import Warehouse
 
-CHANNELS = ("email", "sms", "phone")
+CHANNELS = CONSENT_CHANNELS
 TOP_TAGS = 25
 
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl  # noqa: TID253 - the validate stage is Polars code, imported lazily
 
+from contactops import catalog
 from contactops.config.validate import ValidateSettings
 from contactops.validate import gx_suites
 from contactops.validate.pandera_schemas import SCHEMAS, check_schema
@@ -29,8 +30,6 @@ from contactops.validate.set_rules import (
 if TYPE_CHECKING:
     from contactops.config.loader import Project
     from contactops.engine.warehouse import Warehouse
-
-_DUCK = {pl.String: "VARCHAR", pl.Int64: "BIGINT", pl.Float64: "DOUBLE"}
 
 
 #: normalized_records columns the rules and the Pandera schema read (others are not loaded)
@@ -149,11 +148,7 @@ def validate(wh: Warehouse, project: Project, options: ValidateSettings, run_id:
 
 
 def _ensure_tables(wh: Warehouse) -> None:
-    for table, schema in (("validation_issues", ISSUE_SCHEMA),
-                          ("validation_summary", SUMMARY_SCHEMA)):
-        cols = ", ".join(f"{name} {_DUCK.get(dtype, 'VARCHAR')}"
-                         for name, dtype in schema.items())
-        wh.execute(f"CREATE TABLE IF NOT EXISTS {table} ({cols})")
+    catalog.ensure_tables(wh, stage="validate")
 
 
 def persist(wh: Warehouse, result: ValidationResult) -> None:
