@@ -23,6 +23,8 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
+from contactops.catalog import T
+
 if TYPE_CHECKING:
     from contactops.engine.warehouse import Warehouse
 
@@ -110,12 +112,12 @@ def consent_times(wh: Warehouse, contact_ids: list[str], channel: str) -> pl.Dat
         if not times:
             return None
         stamp = f"coalesce({', '.join(times)})" if len(times) > 1 else times[0]
-        source = f'LEFT JOIN normalized_records n ON n.record_id = c."{record}"'
+        source = f'LEFT JOIN {T.normalized_records} n ON n.record_id = c."{record}"'
     else:
         return None
     ids = pl.DataFrame({"contact_id": contact_ids}, schema={"contact_id": pl.Utf8})
     with wh.registered("_shared_addresses", ids):
         return wh.pl(
             f"SELECT c.contact_id, CASE WHEN CAST({stamp} AS TIMESTAMP) <= now()::TIMESTAMP "
-            f"THEN CAST({stamp} AS TIMESTAMP) END AS consent_at FROM contacts c {source} "
+            f"THEN CAST({stamp} AS TIMESTAMP) END AS consent_at FROM {T.contacts} c {source} "
             "WHERE c.contact_id IN (SELECT contact_id FROM _shared_addresses)")

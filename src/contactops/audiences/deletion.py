@@ -21,6 +21,7 @@ from contactops.audiences.definitions import AudienceConfig
 from contactops.audiences.filters import FilterError, compile_filter
 from contactops.audiences.references import referenced_by
 from contactops.audiences.selection import fix_hint
+from contactops.catalog import T
 from contactops.engine.sqlerrors import KINDS, sql_error_kind
 from contactops.errors import GateFailed, UsageError
 
@@ -74,7 +75,7 @@ def select_contacts(wh: Warehouse, *, contact_ids: list[str] | None = None,
         conditions.append("(" + compile_filter(where, columns) + ")")
     try:
         found = [r[0] for r in wh.fetchall(
-            f"SELECT contact_id FROM contacts WHERE {' OR '.join(conditions)} ORDER BY 1",
+            f"SELECT contact_id FROM {T.contacts} WHERE {' OR '.join(conditions)} ORDER BY 1",
             params)]
     except Exception as exc:
         kind = sql_error_kind(exc)
@@ -133,13 +134,13 @@ def restore(wh: Warehouse, *, deletion_id: str | None = None,
     else:
         raise UsageError("say what to restore: a deletion id or --contact ID")
     ids = [r[0] for r in wh.fetchall(
-        f"SELECT DISTINCT contact_id FROM contact_deletions WHERE {cond} "
+        f"SELECT DISTINCT contact_id FROM {T.contact_deletions} WHERE {cond} "
         "AND restored_at IS NULL ORDER BY 1", params)]
     if not ids:
         raise UsageError(f"nothing to restore for {deletion_id or ', '.join(contact_ids or [])}"
                          " (not deleted, already restored, or erased)")
     with wh.transaction():
-        wh.execute(f"UPDATE contact_deletions SET restored_at = now(), restore_reason = ? "
+        wh.execute(f"UPDATE {T.contact_deletions} SET restored_at = now(), restore_reason = ? "
                    f"WHERE {cond} AND restored_at IS NULL", [reason, *params])
         _audit(wh, run_id, "restore", deletion_id or ",".join(ids),
                {"contacts": ids, "reason": reason})
@@ -157,19 +158,19 @@ def erase(wh: Warehouse, cfg: AudienceConfig, contact_ids: list[str], *, reason:
     ids = pl.DataFrame({"contact_id": contact_ids}, schema={"contact_id": pl.Utf8})
     removed: dict[str, int] = {}
     with wh.transaction(), wh.registered("_erase_ids", ids):
-        people = wh.pl("SELECT * FROM contacts WHERE contact_id IN "
+        people = wh.pl(f"SELECT * FROM {T.contacts} WHERE contact_id IN "
                        "(SELECT contact_id FROM _erase_ids)")
         keys = [v for col in ("email", "email_key", "phone_e164") if col in people.columns
                 for v in people[col].drop_nulls().to_list()]
         records: list[str] = []
         if wh.table_exists("contact_links"):
             records = [r[0] for r in wh.fetchall(
-                "SELECT record_id FROM contact_links WHERE contact_id IN "
+                f"SELECT record_id FROM {T.contact_links} WHERE contact_id IN "
                 "(SELECT contact_id FROM _erase_ids)")]
         emails = [k.strip().lower() for k in keys if "@" in k]
         if emails and wh.table_exists("source_records"):
             records += [r[0] for r in wh.fetchall(
-                "SELECT DISTINCT record_id FROM source_records "
+                f"SELECT DISTINCT record_id FROM {T.source_records} "
                 "WHERE list_contains(?, lower(trim(email)))", [emails])]
         suppression.add_suppressions(wh, "erased", keys, salt=salt, source="erase",
                                      reason=reason)
@@ -183,7 +184,7 @@ def erase(wh: Warehouse, cfg: AudienceConfig, contact_ids: list[str], *, reason:
         # the match diagnostics keep raw block keys (an email, a phone) for --show-pii; an
         # erased person's key must not outlive the erasure, so they go until the next dedupe
         if wh.table_exists("match_model") and "diagnostics_json" in wh.columns("match_model"):
-            wh.execute("UPDATE match_model SET diagnostics_json = NULL")
+            wh.execute(f"UPDATE {T.match_model} SET diagnostics_json = NULL")
         _audit(wh, run_id, "erase", ",".join(contact_ids),
                {"contacts": contact_ids, "reason": reason, "removed_rows": removed,
                 "suppression_hashes": len(set(keys))})
@@ -210,5 +211,5 @@ def _count_delete(wh: Warehouse, table: str, where: str, params: list[Any]) -> i
 
 def _audit(wh: Warehouse, run_id: str | None, action: str, target: str,
            detail: dict[str, Any]) -> None:
-    wh.execute("INSERT INTO audit_log (run_id, action, target, detail) VALUES (?, ?, ?, ?)",
+    wh.execute(f"INSERT INTO {T.audit_log} (run_id, action, target, detail) VALUES (?, ?, ?, ?)",
                [run_id, action, target, json.dumps(detail, default=str)])

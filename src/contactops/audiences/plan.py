@@ -16,6 +16,7 @@ import polars as pl
 from contactops.audiences import addresses, manifest, plan_hash, selection, suppression, tables
 from contactops.audiences.definitions import AudienceConfig, export_columns
 from contactops.audiences.gate import REASONS, GateContext, apply_gate
+from contactops.catalog import T
 from contactops.errors import UsageError
 
 if TYPE_CHECKING:
@@ -229,21 +230,21 @@ def _issue_rows(wh: Warehouse, contact_ids: list[str]) -> pl.DataFrame:
         return empty
     cols = wh.columns("validation_issues")
     links = "record_id" in cols and wh.table_exists("contact_links")
-    join = "LEFT JOIN contact_links l ON l.record_id = v.record_id" if links else ""
+    join = f"LEFT JOIN {T.contact_links} l ON l.record_id = v.record_id" if links else ""
     if "contact_id" in cols:
         key = "coalesce(v.contact_id, l.contact_id)" if links else "v.contact_id"
     elif links:
         key = "l.contact_id"
     else:
         return empty
-    latest = ("WHERE v.run_id = (SELECT max(run_id) FROM validation_issues)"
+    latest = (f"WHERE v.run_id = (SELECT max(run_id) FROM {T.validation_issues})"
               if "run_id" in cols else "WHERE TRUE")
     field_col = "v.field" if "field" in cols else "NULL"
     ids = pl.DataFrame({"contact_id": contact_ids}, schema={"contact_id": pl.Utf8})
     with wh.registered("_plan_members", ids):
         return wh.pl(
             f"SELECT {key} AS contact_id, v.severity, v.rule, {field_col} AS field "
-            f"FROM validation_issues v {join} {latest} "
+            f"FROM {T.validation_issues} v {join} {latest} "
             f"AND {key} IN (SELECT contact_id FROM _plan_members)")
 
 

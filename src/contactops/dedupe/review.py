@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Literal
 
 import polars as pl
 
+from contactops.catalog import T
 from contactops.dedupe import lineage
 from contactops.dedupe.ids import new_id
 from contactops.errors import UsageError
@@ -35,7 +36,8 @@ def review_queue(wh: Warehouse, limit: int | None = None) -> pl.DataFrame:
     _ensure(wh)
     if not wh.table_exists("match_reviews"):
         raise UsageError("no match_reviews yet: run the pipeline's dedupe stage first")
-    sql = ("SELECT r.* FROM match_reviews r WHERE NOT EXISTS (SELECT 1 FROM match_decisions d"
+    sql = (f"SELECT r.* FROM {T.match_reviews} r WHERE NOT EXISTS "
+           f"(SELECT 1 FROM {T.match_decisions} d"
            " WHERE least(d.record_a, d.record_b) = least(r.record_a, r.record_b)"
            " AND greatest(d.record_a, d.record_b) = greatest(r.record_a, r.record_b))"
            " ORDER BY match_probability DESC")
@@ -71,10 +73,10 @@ def decide(wh: Warehouse, record_a: str, record_b: str, decision: Decision,
     _known(wh, [record_a, record_b])
     contact = None
     if wh.table_exists("contact_links"):
-        contact = wh.scalar("SELECT contact_id FROM contact_links WHERE record_id = ?",
+        contact = wh.scalar(f"SELECT contact_id FROM {T.contact_links} WHERE record_id = ?",
                             [record_a])
     with wh.transaction():
-        wh.execute("INSERT INTO match_decisions (record_a, record_b, decision, note) "
+        wh.execute(f"INSERT INTO {T.match_decisions} (record_a, record_b, decision, note) "
                    "VALUES (?, ?, ?, ?)", [record_a, record_b, decision, note])
         wh.append_frame("merge_events", lineage.event(
             run_id, "decision", contact or "", [record_a, record_b],
@@ -87,7 +89,7 @@ def unmerge(wh: Warehouse, contact_id: str, reason: str | None = None,
     _ensure(wh)
     if not wh.table_exists("contact_links"):
         raise UsageError("no contacts yet: run the pipeline's dedupe stage first")
-    members = wh.pl("SELECT record_id FROM contact_links WHERE contact_id = ? "
+    members = wh.pl(f"SELECT record_id FROM {T.contact_links} WHERE contact_id = ? "
                     "ORDER BY record_id", [contact_id])["record_id"].to_list()
     if not members:
         raise UsageError(f"unknown contact id '{contact_id}'")
@@ -101,9 +103,9 @@ def unmerge(wh: Warehouse, contact_id: str, reason: str | None = None,
     with wh.transaction():
         wh.append_frame("match_decisions", pairs)
         with wh.registered("_unmerge_map", mapping):
-            wh.execute("UPDATE contact_links SET contact_id = m.new_contact_id, "
+            wh.execute(f"UPDATE {T.contact_links} SET contact_id = m.new_contact_id, "
                        "link_type = 'unmerged', rule = 'decision:unmerge' "
-                       "FROM _unmerge_map m WHERE contact_links.record_id = m.record_id")
+                       f"FROM _unmerge_map m WHERE {T.contact_links}.record_id = m.record_id")
         if wh.table_exists("contacts"):
             _rebuild_contacts(wh, contact_id, mapping)
         wh.append_frame("merge_events", lineage.event(
@@ -119,14 +121,14 @@ def _rebuild_contacts(wh: Warehouse, contact_id: str, mapping: pl.DataFrame) -> 
 
     if not wh.table_exists("normalized_records"):
         return
-    records = wh.pl("SELECT * FROM normalized_records WHERE record_id IN (SELECT unnest(?))",
+    records = wh.pl(f"SELECT * FROM {T.normalized_records} WHERE record_id IN (SELECT unnest(?))",
                     [mapping["record_id"].to_list()])
     records = records.join(mapping.rename({"new_contact_id": "contact_id"}), on="record_id")
     contacts, provenance = golden_records(records, DedupeSettings())
     existing = wh.columns("contacts")
     contacts = contacts.select([c for c in existing if c in contacts.columns])
-    wh.execute("DELETE FROM contacts WHERE contact_id = ?", [contact_id])
+    wh.execute(f"DELETE FROM {T.contacts} WHERE contact_id = ?", [contact_id])
     wh.append_frame("contacts", contacts)
     if wh.table_exists("contact_provenance"):
-        wh.execute("DELETE FROM contact_provenance WHERE contact_id = ?", [contact_id])
+        wh.execute(f"DELETE FROM {T.contact_provenance} WHERE contact_id = ?", [contact_id])
         wh.append_frame("contact_provenance", provenance)

@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from contactops import catalog
+from contactops.catalog import T
+from contactops.catalog.queries import read_table
 from contactops.config.dedupe import DedupeSettings
 from contactops.dedupe.core import DedupeResult, dedupe, needed_columns
 
@@ -29,15 +31,14 @@ def ensure_tables(wh: Warehouse) -> None:
 
 def read_state(wh: Warehouse) -> tuple[pl.DataFrame | None, pl.DataFrame | None]:
     """Last run's contact_links and every decision, latest decision per pair winning."""
-    links = (wh.pl("SELECT record_id, contact_id FROM contact_links")
-             if wh.table_exists("contact_links") else None)
+    links = read_table(wh, T.contact_links, ["record_id", "contact_id"])
     decisions = None
     if wh.table_exists("match_decisions"):
         decisions = wh.pl(
             "SELECT record_a, record_b, decision FROM ("
             " SELECT *, row_number() OVER (PARTITION BY least(record_a, record_b),"
             " greatest(record_a, record_b) ORDER BY decided_at DESC) AS rn"
-            " FROM match_decisions) WHERE rn = 1")
+            f" FROM {T.match_decisions}) WHERE rn = 1")
     return links, decisions
 
 
@@ -94,5 +95,5 @@ def load_model(wh: Warehouse) -> Any:
 
     if not wh.table_exists("match_model"):
         raise UsageError("no match model yet: run the pipeline's dedupe stage first")
-    return MatchModel.from_json(json.loads(wh.scalar("SELECT model_json FROM match_model")))
+    return MatchModel.from_json(json.loads(wh.scalar(f"SELECT model_json FROM {T.match_model}")))
 

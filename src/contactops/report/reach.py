@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from contactops.catalog import T
 from contactops.fields import CONSENT_CHANNELS
 from contactops.report.sections import as_json, not_run, rows
 
@@ -112,7 +113,7 @@ def audiences(wh: Warehouse, plans: list[dict[str, Any]] | None) -> dict[str, An
         published = rows(wh, f"""
             SELECT audience, publish_id, mode, published_at, published_by, members, added,
                    removed, excluded, exclusions
-            FROM publishes {committed}
+            FROM {T.publishes} {committed}
             QUALIFY row_number() OVER (PARTITION BY audience, mode
                                                       ORDER BY published_at DESC) = 1
             ORDER BY audience, mode""")
@@ -143,12 +144,12 @@ def changes(wh: Warehouse, run: dict[str, Any] | None) -> dict[str, Any]:
     """Loads this run brought, stage counts and failing rules compared with the run before."""
     if run is None:
         return not_run("ingest", "runs")
-    prev = rows(wh, "SELECT run_id, status, started_at, stages FROM runs WHERE started_at < ?"
+    prev = rows(wh, f"SELECT run_id, status, started_at, stages FROM {T.runs} WHERE started_at < ?"
                     " AND status <> 'running' AND coalesce(sample_rows, 0) = "
                     "coalesce(?, 0) ORDER BY started_at DESC LIMIT 1",
                 [run["started_at"], run.get("sample_rows")])
     loads = rows(wh, "SELECT load_id, source, rows_read, rows_accepted, rows_rejected, status "
-                     "FROM loads WHERE run_id = ? ORDER BY load_seq", [run["run_id"]])
+                     f"FROM {T.loads} WHERE run_id = ? ORDER BY load_seq", [run["run_id"]])
     out: dict[str, Any] = {"status": "ok", "previous_run_id": None, "new_loads": loads,
                            "counts": [], "rules_newly_failing": [], "rules_resolved": []}
     if not prev:
@@ -162,7 +163,7 @@ def changes(wh: Warehouse, run: dict[str, Any] | None) -> dict[str, Any]:
                      or k in ("ingest.rows_read", "ingest.rows_rejected", "ingest.loaded")]
     if wh.table_exists("validation_summary"):
         failing = {rid: {(r[0], r[1]) for r in wh.fetchall(
-            "SELECT rule, coalesce(source, '*') FROM validation_summary WHERE run_id = ? "
+            f"SELECT rule, coalesce(source, '*') FROM {T.validation_summary} WHERE run_id = ? "
             "AND status = 'fail'", [rid])} for rid in (run["run_id"], prev[0]["run_id"])}
         cur, old = failing[run["run_id"]], failing[prev[0]["run_id"]]
         out["rules_newly_failing"] = [{"rule": r, "source": s} for r, s in sorted(cur - old)]

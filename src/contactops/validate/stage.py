@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import polars as pl  # noqa: TID253 - the validate stage is Polars code, imported lazily
 
 from contactops import catalog
+from contactops.catalog import T
 from contactops.config.validate import ValidateSettings
 from contactops.validate import gx_suites
 from contactops.validate.pandera_schemas import SCHEMAS, check_schema
@@ -61,7 +62,7 @@ def _contact_keys(wh: Warehouse, contacts: pl.DataFrame,
     if records is not None and wh.table_exists("contact_links") and \
             {"contact_id", "record_id"} <= set(wh.columns("contact_links")):
         links = wh.pl("SELECT DISTINCT CAST(contact_id AS VARCHAR) AS contact_id, record_id "
-                      "FROM contact_links")
+                      f"FROM {T.contact_links}")
         keys = [c for c in ("email_key", "phone_e164", "email_is_role") if c in records.columns]
         return links.join(records.select("record_id", *keys), on="record_id", how="inner")
     return contacts
@@ -155,8 +156,8 @@ def persist(wh: Warehouse, result: ValidationResult) -> None:
     """Replace validation_issues with this run's issues; add its summary rows."""
     _ensure_tables(wh)
     with wh.transaction():
-        wh.execute("DELETE FROM validation_issues")
-        wh.execute("DELETE FROM validation_summary WHERE run_id = ?", [result.run_id])
+        wh.execute(f"DELETE FROM {T.validation_issues}")
+        wh.execute(f"DELETE FROM {T.validation_summary} WHERE run_id = ?", [result.run_id])
         if result.issues.height:
             wh.append_frame("validation_issues", result.issues.select(list(ISSUE_SCHEMA)))
         if result.summary.height:
