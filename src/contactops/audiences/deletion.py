@@ -21,18 +21,13 @@ from contactops.audiences.definitions import AudienceConfig
 from contactops.audiences.filters import FilterError, compile_filter
 from contactops.audiences.references import referenced_by
 from contactops.audiences.selection import fix_hint
-from contactops.catalog import T
+from contactops.catalog import T, Table, personal_tables
+from contactops.catalog.queries import delete_rows
 from contactops.engine.sqlerrors import KINDS, sql_error_kind
 from contactops.errors import GateFailed, UsageError
 
 if TYPE_CHECKING:
     from contactops.engine.warehouse import Warehouse
-
-#: Tables holding personal data by record; erase deletes the person's rows from each.
-RECORD_TABLES = ("source_records", "normalized_records", "normalization_changes",
-                 "contact_links", "validation_issues")
-CONTACT_TABLES = ("contacts", "contact_links", "validation_issues")
-
 
 @dataclass
 class DeletionResult:
@@ -176,11 +171,13 @@ def erase(wh: Warehouse, cfg: AudienceConfig, contact_ids: list[str], *, reason:
                                      reason=reason)
         recs = pl.DataFrame({"record_id": sorted(set(records))}, schema={"record_id": pl.Utf8})
         with wh.registered("_erase_records", recs):
-            for table in dict.fromkeys((*CONTACT_TABLES, *RECORD_TABLES)):
-                removed[table] = removed.get(table, 0) + _delete_rows(wh, table)
-            if emails and wh.table_exists("activities"):
-                removed["activities"] = _count_delete(
-                    wh, "activities", "list_contains(?, lower(trim(email)))", [emails])
+            # every table holding the person's data by record or by contact (the catalog's
+            # lineage), then their activities by email
+            for table in personal_tables():
+                removed[table.name] = _delete_rows(wh, table)
+            if emails and wh.table_exists(T.activities.name):
+                removed[T.activities.name] = delete_rows(
+                    wh, T.activities, "list_contains(?, lower(trim(email)))", [emails])
         # the match diagnostics keep raw block keys (an email, a phone) for --show-pii; an
         # erased person's key must not outlive the erasure, so they go until the next dedupe
         if wh.table_exists("match_model") and "diagnostics_json" in wh.columns("match_model"):
@@ -191,22 +188,18 @@ def erase(wh: Warehouse, cfg: AudienceConfig, contact_ids: list[str], *, reason:
     return DeletionResult("erase", list(contact_ids), removed_rows=removed)
 
 
-def _delete_rows(wh: Warehouse, table: str) -> int:
-    if not wh.table_exists(table):
+def _delete_rows(wh: Warehouse, table: Table) -> int:
+    """Delete the erased people's rows of ``table``: by its contact and/or record column
+    (those the warehouse has: a table from an older version may lack one)."""
+    if not wh.table_exists(table.name):
         return 0
-    cols = wh.columns(table)
+    cols = wh.columns(table.name)
     conds = []
-    if "contact_id" in cols:
-        conds.append("contact_id IN (SELECT contact_id FROM _erase_ids)")
-    if "record_id" in cols:
-        conds.append("record_id IN (SELECT record_id FROM _erase_records)")
-    return _count_delete(wh, table, " OR ".join(conds), []) if conds else 0
-
-
-def _count_delete(wh: Warehouse, table: str, where: str, params: list[Any]) -> int:
-    before = int(wh.scalar(f'SELECT count(*) FROM "{table}"'))
-    wh.execute(f'DELETE FROM "{table}" WHERE {where}', params)
-    return before - int(wh.scalar(f'SELECT count(*) FROM "{table}"'))
+    if table.by_contact in cols:
+        conds.append(f"{table.by_contact} IN (SELECT contact_id FROM _erase_ids)")
+    if table.by_record in cols:
+        conds.append(f"{table.by_record} IN (SELECT record_id FROM _erase_records)")
+    return delete_rows(wh, table, " OR ".join(conds)) if conds else 0
 
 
 def _audit(wh: Warehouse, run_id: str | None, action: str, target: str,
