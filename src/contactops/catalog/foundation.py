@@ -21,13 +21,13 @@ _RECORD_KEYS = (
     C("row_number", "BIGINT", doc="1-based data row in the source (header excluded)"),
 )
 
-META = Table("meta", "engine", "key/value settings of the warehouse (schema version)",
+META = Table("meta", "engine", "key/value setting of the warehouse, e.g. schema_version",
              key=("key",), public=False, primary_key=True,
              columns=(C("key", doc="setting"), C("value")))
 
 RUNS = Table("runs", "pipeline", "`contactops run`", key=("run_id",), primary_key=True, columns=(
     C("run_id"), C("pipeline"),
-    C("status", doc="running | success | gate_failed | failed"),
+    C("status", doc="running | success | gate_failed | failed | interrupted"),
     C("exit_code", "INTEGER"),
     C("sample_rows", "BIGINT", doc="NULL for a full run"),
     C("started_at", "TIMESTAMP"), C("finished_at", "TIMESTAMP"),
