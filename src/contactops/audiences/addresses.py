@@ -101,12 +101,12 @@ def consent_times(wh: Warehouse, contact_ids: list[str], channel: str) -> pl.Dat
     """
     if not contact_ids:
         return None
-    columns = wh.columns("contacts")
+    columns = wh.columns(T.contacts.name)
     direct, record = f"consent_{channel}_at", f"consent_{channel}_record"
     if direct in columns:
         stamp, source = f'c."{direct}"', ""
-    elif record in columns and wh.table_exists("normalized_records"):
-        known = set(wh.columns("normalized_records"))
+    elif record in columns and wh.table_exists(T.normalized_records.name):
+        known = set(wh.columns(T.normalized_records.name))
         times = [f'n."{c}"' for c in ("consent_timestamp", "updated_at", "created_at")
                  if c in known]
         if not times:

@@ -22,7 +22,7 @@ from contactops.audiences.filters import FilterError, compile_filter
 from contactops.audiences.references import referenced_by
 from contactops.audiences.selection import fix_hint
 from contactops.catalog import T, Table, personal_tables
-from contactops.catalog.queries import delete_rows
+from contactops.catalog.queries import delete_rows, has_columns
 from contactops.engine.sqlerrors import KINDS, sql_error_kind
 from contactops.errors import GateFailed, UsageError
 
@@ -58,7 +58,7 @@ def select_contacts(wh: Warehouse, *, contact_ids: list[str] | None = None,
     """Contact ids chosen by id, list membership and/or a (restricted) filter."""
     if not (contact_ids or list_name or where):
         raise UsageError("say which contacts: give contact ids, --list NAME or --filter SQL")
-    columns = wh.columns("contacts")
+    columns = wh.columns(T.contacts.name)
     conditions, params = [], []
     if contact_ids:
         conditions.append("list_contains(?, contact_id)")
@@ -111,7 +111,7 @@ def delete(wh: Warehouse, cfg: AudienceConfig, contact_ids: list[str], *, reason
                                 "referenced_by": pl.Utf8})
     with wh.transaction():
         if ids:
-            wh.append_frame("contact_deletions", rows)
+            wh.append_frame(T.contact_deletions.name, rows)
         _audit(wh, run_id, "delete", deletion_id, {"contacts": ids, "reason": reason,
                                                    "forced": force, "referenced": refs})
     return DeletionResult("delete", ids, deletion_id, force, refs)
@@ -158,12 +158,12 @@ def erase(wh: Warehouse, cfg: AudienceConfig, contact_ids: list[str], *, reason:
         keys = [v for col in ("email", "email_key", "phone_e164") if col in people.columns
                 for v in people[col].drop_nulls().to_list()]
         records: list[str] = []
-        if wh.table_exists("contact_links"):
+        if wh.table_exists(T.contact_links.name):
             records = [r[0] for r in wh.fetchall(
                 f"SELECT record_id FROM {T.contact_links} WHERE contact_id IN "
                 "(SELECT contact_id FROM _erase_ids)")]
         emails = [k.strip().lower() for k in keys if "@" in k]
-        if emails and wh.table_exists("source_records"):
+        if emails and wh.table_exists(T.source_records.name):
             records += [r[0] for r in wh.fetchall(
                 f"SELECT DISTINCT record_id FROM {T.source_records} "
                 "WHERE list_contains(?, lower(trim(email)))", [emails])]
@@ -180,7 +180,7 @@ def erase(wh: Warehouse, cfg: AudienceConfig, contact_ids: list[str], *, reason:
                     wh, T.activities, "list_contains(?, lower(trim(email)))", [emails])
         # the match diagnostics keep raw block keys (an email, a phone) for --show-pii; an
         # erased person's key must not outlive the erasure, so they go until the next dedupe
-        if wh.table_exists("match_model") and "diagnostics_json" in wh.columns("match_model"):
+        if has_columns(wh, T.match_model, "diagnostics_json"):
             wh.execute(f"UPDATE {T.match_model} SET diagnostics_json = NULL")
         _audit(wh, run_id, "erase", ",".join(contact_ids),
                {"contacts": contact_ids, "reason": reason, "removed_rows": removed,

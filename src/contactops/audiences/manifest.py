@@ -116,7 +116,7 @@ def resolve(wh: Warehouse, publish_id: str, staged: list[StagedTarget], status: 
 
 def interrupted(wh: Warehouse) -> list[tuple[str, str, str, str]]:
     """``publish_id, audience, status, targets`` of every publish still in progress."""
-    if not wh.table_exists("publishes") or "status" not in wh.columns("publishes"):
+    if not wh.table_exists(T.publishes.name) or "status" not in wh.columns(T.publishes.name):
         return []
     return [tuple(r) for r in wh.fetchall(  # type: ignore[misc]
         f"SELECT publish_id, audience, status, targets FROM {T.publishes} "

@@ -135,7 +135,7 @@ def _begin(wh: Warehouse, cfg: AudienceConfig, plan: Plan, publish_id: str,
              json.dumps(plan.exclusions), json.dumps(_issue_counts(plan)),
              json.dumps(specs), plan.content_hash, plan.plan_hash,
              plan.previous_publish_id, definition])
-        wh.append_frame("audience_members", members)
+        wh.append_frame(T.audience_members.name, members)
 
 
 def history(wh: Warehouse, audience: str | None = None, limit: int = 20) -> pl.DataFrame:

@@ -91,7 +91,7 @@ def detect_kind(wh: Warehouse, cfg: AudienceConfig, name: str) -> str:
         return "list"
     if name in taxonomy.tags:
         return "tag"
-    if wh.table_exists("contacts"):
+    if wh.table_exists(T.contacts.name):
         if wh.scalar(f"SELECT count(*) FROM {T.contacts} WHERE contact_id = ?", [name]):
             return "contact"
         for kind, column in (("list", "lists"), ("tag", "tags")):
@@ -108,7 +108,7 @@ def impact(wh: Warehouse, cfg: AudienceConfig, name: str, kind: str | None = Non
     if kind not in KINDS:
         raise UsageError(f"unknown kind '{kind}'; use one of {', '.join(KINDS)}")
     result = Impact(kind, name, relies=_relying_on(cfg, kind, name))
-    has_contacts = wh.table_exists("contacts")
+    has_contacts = wh.table_exists(T.contacts.name)
     if kind in ("list", "tag") and has_contacts:
         column = "lists" if kind == "list" else "tags"
         result.contacts = int(wh.scalar(
@@ -138,7 +138,7 @@ def referenced_by(wh: Warehouse, cfg: AudienceConfig,
             "(SELECT contact_id FROM _impact_ids) AND p.publish_id IN (SELECT arg_max("
             f"publish_id, published_at) FROM {T.publishes} WHERE mode = 'production' "
             f"AND {tables.committed(wh)} GROUP BY audience)"
-        ) if wh.table_exists("publishes") else None
+        ) if wh.table_exists(T.publishes.name) else None
     for row in labels.iter_rows(named=True):
         cid = row["contact_id"]
         out[cid] += _relying_on(cfg, "contact", cid)

@@ -110,7 +110,7 @@ def sync_files(wh: Warehouse, project: Project, settings: SuppressionSettings) -
 
 
 def load(wh: Warehouse) -> pl.DataFrame:
-    if not wh.table_exists("suppressions"):
+    if not wh.table_exists(T.suppressions.name):
         return empty()
     return wh.pl("SELECT kind, channel, value, hashed, salt_id, source, reason "
                  f"FROM {T.suppressions}")

@@ -50,3 +50,8 @@ def read_table(wh: Any, table: Table, columns: Sequence[str] | None = None) -> A
     if not wh.table_exists(table.name):
         return None
     return wh.pl(f"SELECT {', '.join(columns) if columns else '*'} FROM {table}")
+
+
+def has_columns(wh: Any, table: Table, *columns: str) -> bool:
+    """``table`` exists and has every one of ``columns`` (an older warehouse may lack one)."""
+    return wh.table_exists(table.name) and set(columns) <= set(wh.columns(table.name))

@@ -62,7 +62,7 @@ def read_consent(wh: Warehouse, contact_id: str) -> pl.DataFrame:
     contact = rows[0]
     ids = [contact[c] for c in (f"consent_{ch}_record" for ch in CHANNELS)
            if contact.get(c) is not None]
-    have = set(wh.columns("normalized_records"))
+    have = set(wh.columns(T.normalized_records.name))
     cols = ", ".join(f'"{c}"' for c in ("record_id", "source", "consent_timestamp",
                                          "updated_at") if c in have)
     records = wh.pl(f"SELECT {cols} FROM {T.normalized_records} "  # noqa: S608 - known columns

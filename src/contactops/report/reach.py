@@ -95,8 +95,8 @@ def taxonomy(wh: Warehouse) -> dict[str, Any]:
             f"SELECT count(DISTINCT v) FROM (SELECT unnest({column}) AS v FROM {table})")) \
             if column in have else 0
     out["unknown_tags"], out["unknown_lists"] = [], []
-    if wh.table_exists("normalized_records"):
-        norm = set(wh.columns("normalized_records"))
+    if wh.table_exists(T.normalized_records.name):
+        norm = set(wh.columns(T.normalized_records.name))
         for column in ("unknown_tags", "unknown_lists"):
             if column in norm:
                 out[column] = _unnest_counts(wh, "normalized_records", column)
@@ -106,9 +106,9 @@ def taxonomy(wh: Warehouse) -> dict[str, Any]:
 def audiences(wh: Warehouse, plans: list[dict[str, Any]] | None) -> dict[str, Any]:
     """Last publish per audience and, when given, the plans (diff, exclusions, blockers)."""
     published: list[dict[str, Any]] = []
-    if wh.table_exists("publishes"):
+    if wh.table_exists(T.publishes.name):
         # interrupted (staging/swapping) and rolled-back publishes were never published
-        committed = ("WHERE status = 'committed'" if "status" in wh.columns("publishes")
+        committed = ("WHERE status = 'committed'" if "status" in wh.columns(T.publishes.name)
                      else "")
         published = rows(wh, f"""
             SELECT audience, publish_id, mode, published_at, published_by, members, added,
@@ -121,7 +121,7 @@ def audiences(wh: Warehouse, plans: list[dict[str, Any]] | None) -> dict[str, An
             p["published_at"] = str(p["published_at"])
             p["exclusions"] = as_json(p["exclusions"]) or {}
     if not published and not plans:
-        if not wh.table_exists("publishes"):
+        if not wh.table_exists(T.publishes.name):
             return {"status": "not_run",
                     "note": "nothing published yet: 'contactops plan NAME', then "
                             "'contactops publish NAME' (audiences in config/audiences.yaml)"}
@@ -161,7 +161,7 @@ def changes(wh: Warehouse, run: dict[str, Any] | None) -> dict[str, Any]:
                       "delta": (now[k] - before[k]) if k in now and k in before else None}
                      for k in sorted(set(before) | set(now)) if not k.startswith("ingest.")
                      or k in ("ingest.rows_read", "ingest.rows_rejected", "ingest.loaded")]
-    if wh.table_exists("validation_summary"):
+    if wh.table_exists(T.validation_summary.name):
         failing = {rid: {(r[0], r[1]) for r in wh.fetchall(
             f"SELECT rule, coalesce(source, '*') FROM {T.validation_summary} WHERE run_id = ? "
             "AND status = 'fail'", [rid])} for rid in (run["run_id"], prev[0]["run_id"])}

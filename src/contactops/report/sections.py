@@ -12,6 +12,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from contactops.catalog import T
+from contactops.catalog.queries import has_columns
 from contactops.fields import CONTACT_FIELDS, mask_value
 from contactops.report.diagnostics import match_diagnostics
 
@@ -39,7 +40,7 @@ def rows(wh: Warehouse, sql: str, params: list[Any] | None = None) -> list[dict[
 
 def imports(wh: Warehouse) -> dict[str, Any]:
     """Per source: rows read / accepted / rejected (current loads), reasons, fill rates."""
-    if not wh.table_exists("current_loads"):
+    if not wh.table_exists(T.current_loads.name):
         return not_run("ingest", "loads")
     loads = rows(wh, "SELECT source, any_value(source_kind) AS kind, any_value(role) AS role, "
                      "string_agg(load_id, ', ' ORDER BY load_seq) AS load_ids, "
@@ -48,7 +49,7 @@ def imports(wh: Warehouse) -> dict[str, Any]:
                      f"FROM {T.current_loads} GROUP BY source ORDER BY source")
     reasons: dict[str, dict[str, int]] = {}
     examples: dict[str, list[dict[str, Any]]] = {}
-    if wh.table_exists("rejected_records"):
+    if wh.table_exists(T.rejected_records.name):
         for r in rows(wh, "SELECT r.source, r.reason_code, count(*)::BIGINT AS n FROM "
                           f"{T.rejected_records} r JOIN {T.current_loads} l USING (load_id) "
                           "GROUP BY ALL ORDER BY n DESC"):
@@ -73,9 +74,9 @@ def imports(wh: Warehouse) -> dict[str, Any]:
 
 def _fill_rates(wh: Warehouse) -> dict[str, dict[str, float]]:
     """Share of current records per source with a non-blank value, per canonical field."""
-    if not wh.table_exists("current_source_records"):
+    if not wh.table_exists(T.current_source_records.name):
         return {}
-    present = set(wh.columns("current_source_records"))
+    present = set(wh.columns(T.current_source_records.name))
     fields = [f for f in CONTACT_FIELDS if f in present]
     parts = ", ".join(f"avg(CASE WHEN nullif(trim(CAST(\"{f}\" AS VARCHAR)), '') IS NULL "
                       f"THEN 0 ELSE 1 END) AS \"{f}\"" for f in fields)
@@ -87,15 +88,15 @@ def _fill_rates(wh: Warehouse) -> dict[str, dict[str, float]]:
 
 
 def normalization(wh: Warehouse) -> dict[str, Any]:
-    if not wh.table_exists("normalization_changes"):
+    if not wh.table_exists(T.normalization_changes.name):
         return not_run("normalize", "normalization_changes")
     by_rule = rows(wh, "SELECT field, rule, count(*)::BIGINT AS changes, "
                        "count(DISTINCT record_id)::BIGINT AS records "
                        f"FROM {T.normalization_changes} GROUP BY ALL ORDER BY changes DESC, field")
     records = (wh.scalar(f"SELECT count(*) FROM {T.normalized_records}")
-               if wh.table_exists("normalized_records") else 0)
+               if wh.table_exists(T.normalized_records.name) else 0)
     flags: list[dict[str, Any]] = []
-    if wh.table_exists("normalized_records") and "flags" in wh.columns("normalized_records"):
+    if has_columns(wh, T.normalized_records, "flags"):
         flags = rows(wh, "SELECT flag, count(*)::BIGINT AS records FROM (SELECT "
                          f"unnest(flags) AS flag FROM {T.normalized_records}) GROUP BY flag "
                          "ORDER BY records DESC, flag")
@@ -105,7 +106,7 @@ def normalization(wh: Warehouse) -> dict[str, Any]:
 
 
 def dedupe(wh: Warehouse, show_pii: bool = False) -> dict[str, Any]:
-    if not (wh.table_exists("contacts") and wh.table_exists("contact_links")):
+    if not (wh.table_exists(T.contacts.name) and wh.table_exists(T.contact_links.name)):
         return not_run("dedupe", "contacts")
     contacts = int(wh.scalar(f"SELECT count(*) FROM {T.contacts}"))
     links = rows(wh, "SELECT link_type, coalesce(rule, '-') AS rule, count(*)::BIGINT AS "
@@ -115,18 +116,18 @@ def dedupe(wh: Warehouse, show_pii: bool = False) -> dict[str, Any]:
                       f"records FROM (SELECT contact_id, count(*) AS n FROM {T.contact_links} "
                       "GROUP BY 1 HAVING count(*) > 1)")[0]
     events: dict[str, int] = {}
-    if wh.table_exists("merge_events"):
+    if wh.table_exists(T.merge_events.name):
         events = {r["event_type"]: r["n"] for r in rows(
             wh, f"SELECT event_type, count(*)::BIGINT AS n FROM {T.merge_events} GROUP BY 1")}
     reviews = None
-    if wh.table_exists("match_reviews"):
+    if wh.table_exists(T.match_reviews.name):
         decided = (f"SELECT 1 FROM {T.match_decisions} d WHERE least(d.record_a, d.record_b) = "
                    "least(r.record_a, r.record_b) AND greatest(d.record_a, d.record_b) = "
                    "greatest(r.record_a, r.record_b)")
-        where = f"WHERE NOT EXISTS ({decided})" if wh.table_exists("match_decisions") else ""
+        where = f"WHERE NOT EXISTS ({decided})" if wh.table_exists(T.match_decisions.name) else ""
         reviews = int(wh.scalar(f"SELECT count(*) FROM {T.match_reviews} r {where}"))
     cannot_match = None
-    if wh.table_exists("match_model") and "cannot_match" in wh.columns("match_model"):
+    if wh.table_exists(T.match_model.name) and "cannot_match" in wh.columns(T.match_model.name):
         cannot_match = wh.scalar(f"SELECT cannot_match FROM {T.match_model} LIMIT 1")
     return {"status": "ok", "cannot_match": cannot_match, "records": records, "contacts": contacts,
             "merged_contacts": merged["contacts"], "records_in_merged": merged["records"],
@@ -137,8 +138,8 @@ def dedupe(wh: Warehouse, show_pii: bool = False) -> dict[str, Any]:
 
 def _examples(wh: Warehouse, show_pii: bool) -> list[dict[str, Any]]:
     """The largest merged clusters, with each record's source, values and link rule."""
-    have = set(wh.columns("normalized_records")) if wh.table_exists("normalized_records") \
-        else set()
+    have = (set(wh.columns(T.normalized_records.name))
+            if wh.table_exists(T.normalized_records.name) else set())
     shown = [c for c in ("full_name", "first_name", "last_name", "email", "phone_e164",
                          "company", "date_of_birth", "external_id") if c in have]
     cols = "".join(f", n.{c}" for c in shown)
@@ -171,7 +172,7 @@ def _examples(wh: Warehouse, show_pii: bool) -> list[dict[str, Any]]:
 
 def validation(wh: Warehouse, run_id: str | None) -> dict[str, Any]:
     """Rule summary of ``run_id`` (else the latest validated run), issues by rule/source."""
-    if not wh.table_exists("validation_summary"):
+    if not wh.table_exists(T.validation_summary.name):
         return not_run("validate", "validation_summary")
     runs = [r[0] for r in wh.fetchall(f"SELECT DISTINCT run_id FROM {T.validation_summary} "
                                       "ORDER BY run_id DESC")]
@@ -185,7 +186,7 @@ def validation(wh: Warehouse, run_id: str | None) -> dict[str, Any]:
     for r in summary:
         by_status[r["status"]] = by_status.get(r["status"], 0) + 1
     issues: dict[str, Any] = {"by_severity": {}, "by_source": []}
-    if wh.table_exists("validation_issues"):
+    if wh.table_exists(T.validation_issues.name):
         issues["by_severity"] = {r["severity"]: r["n"] for r in rows(
             wh, f"SELECT severity, count(*)::BIGINT AS n FROM {T.validation_issues} GROUP BY 1")}
         issues["by_source"] = rows(

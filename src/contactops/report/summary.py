@@ -70,7 +70,7 @@ def build_summary(warehouse: str | Path, run_id: str | None = None, *,
 
 
 def _run(wh: Any, run_id: str | None) -> dict[str, Any] | None:
-    if not wh.table_exists("runs"):
+    if not wh.table_exists(T.runs.name):
         if run_id:
             raise UsageError(f"no run '{run_id}': the warehouse has no runs yet")
         return None

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 def shrinks(wh: Warehouse, run: dict[str, Any] | None) -> list[dict[str, Any]]:
     """Decisions of ``run``, and retirements made outside any run since the run before it."""
-    if run is None or not wh.table_exists("audit_log"):
+    if run is None or not wh.table_exists(T.audit_log.name):
         return []
     found = wh.fetchall(
         f"SELECT detail FROM {T.audit_log} WHERE action = 'volume_gate' AND (run_id = ? OR "

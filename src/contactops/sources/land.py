@@ -146,7 +146,7 @@ def land(wh: Warehouse, source: Source, raw: RawBatch, mapped: MappedBatch, *, r
             frame = frame.with_columns(pl.lit(load_id).alias("load_id"),
                                        pl.lit(source.name).alias("source"),
                                        pl.lit(raw.location).alias("file"))
-            wh.append_frame("rejected_records", frame)
+            wh.append_frame(T.rejected_records.name, frame)
         accepted = int(wh.scalar(f"SELECT count(*) FROM {table} WHERE load_id = ?", [load_id]))
         rejected = int(wh.scalar(f"SELECT count(*) FROM {T.rejected_records} WHERE load_id = ?",
                                  [load_id]))

@@ -186,14 +186,14 @@ def impact(wh: Warehouse, lost_sql: str, params: list[Any]
 
     Contacts come from the last dedupe's ``contact_links``; members from each audience's
     latest production publish. None contacts when dedupe has not run."""
-    if not (wh.table_exists("contact_links")
-            and {"record_id", "contact_id"} <= set(wh.columns("contact_links"))):
+    if not (wh.table_exists(T.contact_links.name)
+            and {"record_id", "contact_id"} <= set(wh.columns(T.contact_links.name))):
         return None, {}
     losing = (f"SELECT contact_id FROM {T.contact_links} GROUP BY contact_id HAVING "
               f"bool_and(record_id IN ({lost_sql}))")
     contacts = int(wh.scalar(f"SELECT count(*) FROM ({losing})", params) or 0)
-    if not contacts or not (wh.table_exists("publishes")
-                            and wh.table_exists("audience_members")):
+    if not contacts or not (wh.table_exists(T.publishes.name)
+                            and wh.table_exists(T.audience_members.name)):
         return contacts, {}
     rows = wh.fetchall(
         "WITH latest AS (SELECT audience, publish_id FROM (SELECT audience, publish_id, "
