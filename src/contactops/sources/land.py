@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from contactops.catalog import T
+from contactops.catalog.queries import count_rows
 from contactops.errors import AccountingError
 from contactops.sources.base import REJECT_COLUMNS, ROW, RawBatch, Reject, reader_notes
 from contactops.sources.mapping import CONTENT, KEY, OCCURRENCE, MappedBatch, role_fields
@@ -108,8 +109,8 @@ def land(wh: Warehouse, source: Source, raw: RawBatch, mapped: MappedBatch, *, r
                     rows_read=raw.rows_read, mapping=mapped.mapping, key=mapped.key,
                     notes=reader_notes(raw.details))
     keyed = source.role != "activity"  # a reference row is keyed like a contact row
-    table = {"contacts": "source_records", "activity": "activities",
-             "reference": "reference_records"}[source.role]
+    table = {"contacts": T.source_records, "activity": T.activities,
+             "reference": T.reference_records}[source.role]
     id_col = "record_id" if keyed else "activity_id"
     fields = role_fields(source.role)
     with wh.transaction():
@@ -147,9 +148,8 @@ def land(wh: Warehouse, source: Source, raw: RawBatch, mapped: MappedBatch, *, r
                                        pl.lit(source.name).alias("source"),
                                        pl.lit(raw.location).alias("file"))
             wh.append_frame(T.rejected_records.name, frame)
-        accepted = int(wh.scalar(f"SELECT count(*) FROM {table} WHERE load_id = ?", [load_id]))
-        rejected = int(wh.scalar(f"SELECT count(*) FROM {T.rejected_records} WHERE load_id = ?",
-                                 [load_id]))
+        accepted = count_rows(wh, table, "load_id = ?", [load_id])
+        rejected = count_rows(wh, T.rejected_records, "load_id = ?", [load_id])
         if accepted + rejected != info.rows_read:
             raise AccountingError(
                 f"source '{source.name}' ({raw.location}): read {info.rows_read} rows but "

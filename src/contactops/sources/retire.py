@@ -63,7 +63,7 @@ def assess_removed(wh: Warehouse, source: str, pipeline_file: str | None = None)
                     ids[-1], pipeline_file=pipeline_file)
     table, id_col = ROLE_TABLES[str(loads[0][1])]
     shrink.contacts_losing = 0  # activities and reference rows are no contact's records
-    if table == T.source_records.name:
+    if table is T.source_records:
         marks = ", ".join("?" for _ in ids)
         shrink.contacts_losing, shrink.audiences = impact(
             wh, f"SELECT {id_col} FROM {table} WHERE load_id IN ({marks})", ids)

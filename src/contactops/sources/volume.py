@@ -26,9 +26,9 @@ if TYPE_CHECKING:
     from contactops.engine.warehouse import Warehouse
 
 #: Table and id column of each source role.
-ROLE_TABLES = {"contacts": ("source_records", "record_id"),
-               "activity": ("activities", "activity_id"),
-               "reference": ("reference_records", "record_id")}
+ROLE_TABLES = {"contacts": (T.source_records, "record_id"),
+               "activity": (T.activities, "activity_id"),
+               "reference": (T.reference_records, "record_id")}
 
 
 @dataclass
