@@ -130,3 +130,16 @@ def test_lineage_cascades() -> None:
     assert {t.name for t in personal_tables()} == {
         "source_records", "normalized_records", "normalization_changes", "contacts",
         "contact_links", "contact_provenance", "validation_issues"}
+
+
+def test_a_publish_target_cannot_replace_a_warehouse_table() -> None:
+    from contactops.audiences.targets import TargetError, spec_for
+    from contactops.config.audiences import DuckdbTarget
+
+    target = DuckdbTarget(type="duckdb", table="{audience}")
+    ok = spec_for("wh", target, audience="vip-list", project=None,  # type: ignore[arg-type]
+                  publish_id="pub-1-abc")
+    assert ok["table"] == "vip_list"
+    with pytest.raises(TargetError, match="'contacts', a warehouse table"):
+        spec_for("wh", target, audience="contacts", project=None,  # type: ignore[arg-type]
+                 publish_id="pub-1-abc")
