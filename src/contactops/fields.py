@@ -85,21 +85,5 @@ ACTIVITY_FIELDS: dict[str, str] = {
 #: Fields whose several mapped raw columns are concatenated instead of refused.
 MULTI_VALUED_FIELDS = frozenset({"tags", "lists", "notes"})
 
-#: Warehouse tables later stages own; reserved so no pipeline can shadow them.
-RESERVED_TABLES = (
-    "source_records",
-    "rejected_records",
-    "loads",
-    "runs",
-    "activities",
-    "normalized_records",
-    "normalization_changes",
-    "contacts",
-    "contact_links",
-    "match_reviews",
-    "validation_issues",
-    "audiences",
-    "audience_members",
-    "publishes",
-    "audit_log",
-)
+#: Channels a contact's consent is kept per (``consent_<channel>`` columns).
+CONSENT_CHANNELS = ("email", "sms", "phone")

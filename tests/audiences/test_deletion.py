@@ -159,3 +159,20 @@ def test_delete_filter_failing_in_the_engine_is_a_usage_error(project_dir, where
     message = str(caught.value)
     assert f"--filter {where!r}" in message and fix in message
     assert "nothing was deleted" in message
+
+
+def test_erase_follows_the_catalog_lineage_to_contact_provenance(project_dir) -> None:
+    """contact_provenance holds the person's field values: erase removes them too."""
+    root = project_dir()
+    seed_warehouse(root, ROWS)
+    wh, cfg = _open(root)
+    with wh:
+        wh.replace_table("contact_provenance", pl.DataFrame(
+            {"contact_id": ["a", "a", "b"], "field": ["email", "phone", "email"],
+             "rule": ["most_recent"] * 3, "record_id": ["r1", "r1", "r2"],
+             "source": ["crm"] * 3,
+             "value": ["a@example.org", "+4420", "b@example.org"]}))
+        result = deletion.erase(wh, cfg, ["a"], reason="GDPR request 8")
+        assert result.removed_rows["contact_provenance"] == 2
+        left = wh.pl("SELECT contact_id, value FROM contact_provenance")
+        assert left.to_dicts() == [{"contact_id": "b", "value": "b@example.org"}]

@@ -23,6 +23,8 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
+from contactops.catalog import T
+
 if TYPE_CHECKING:
     from contactops.engine.warehouse import Warehouse
 
@@ -99,23 +101,23 @@ def consent_times(wh: Warehouse, contact_ids: list[str], channel: str) -> pl.Dat
     """
     if not contact_ids:
         return None
-    columns = wh.columns("contacts")
+    columns = wh.columns(T.contacts.name)
     direct, record = f"consent_{channel}_at", f"consent_{channel}_record"
     if direct in columns:
         stamp, source = f'c."{direct}"', ""
-    elif record in columns and wh.table_exists("normalized_records"):
-        known = set(wh.columns("normalized_records"))
+    elif record in columns and wh.table_exists(T.normalized_records.name):
+        known = set(wh.columns(T.normalized_records.name))
         times = [f'n."{c}"' for c in ("consent_timestamp", "updated_at", "created_at")
                  if c in known]
         if not times:
             return None
         stamp = f"coalesce({', '.join(times)})" if len(times) > 1 else times[0]
-        source = f'LEFT JOIN normalized_records n ON n.record_id = c."{record}"'
+        source = f'LEFT JOIN {T.normalized_records} n ON n.record_id = c."{record}"'
     else:
         return None
     ids = pl.DataFrame({"contact_id": contact_ids}, schema={"contact_id": pl.Utf8})
     with wh.registered("_shared_addresses", ids):
         return wh.pl(
             f"SELECT c.contact_id, CASE WHEN CAST({stamp} AS TIMESTAMP) <= now()::TIMESTAMP "
-            f"THEN CAST({stamp} AS TIMESTAMP) END AS consent_at FROM contacts c {source} "
+            f"THEN CAST({stamp} AS TIMESTAMP) END AS consent_at FROM {T.contacts} c {source} "
             "WHERE c.contact_id IN (SELECT contact_id FROM _shared_addresses)")

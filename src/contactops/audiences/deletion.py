@@ -21,17 +21,13 @@ from contactops.audiences.definitions import AudienceConfig
 from contactops.audiences.filters import FilterError, compile_filter
 from contactops.audiences.references import referenced_by
 from contactops.audiences.selection import fix_hint
+from contactops.catalog import T, Table, personal_tables
+from contactops.catalog.queries import delete_rows, has_columns
 from contactops.engine.sqlerrors import KINDS, sql_error_kind
 from contactops.errors import GateFailed, UsageError
 
 if TYPE_CHECKING:
     from contactops.engine.warehouse import Warehouse
-
-#: Tables holding personal data by record; erase deletes the person's rows from each.
-RECORD_TABLES = ("source_records", "normalized_records", "normalization_changes",
-                 "contact_links", "validation_issues")
-CONTACT_TABLES = ("contacts", "contact_links", "validation_issues")
-
 
 @dataclass
 class DeletionResult:
@@ -62,7 +58,7 @@ def select_contacts(wh: Warehouse, *, contact_ids: list[str] | None = None,
     """Contact ids chosen by id, list membership and/or a (restricted) filter."""
     if not (contact_ids or list_name or where):
         raise UsageError("say which contacts: give contact ids, --list NAME or --filter SQL")
-    columns = wh.columns("contacts")
+    columns = wh.columns(T.contacts.name)
     conditions, params = [], []
     if contact_ids:
         conditions.append("list_contains(?, contact_id)")
@@ -74,7 +70,7 @@ def select_contacts(wh: Warehouse, *, contact_ids: list[str] | None = None,
         conditions.append("(" + compile_filter(where, columns) + ")")
     try:
         found = [r[0] for r in wh.fetchall(
-            f"SELECT contact_id FROM contacts WHERE {' OR '.join(conditions)} ORDER BY 1",
+            f"SELECT contact_id FROM {T.contacts} WHERE {' OR '.join(conditions)} ORDER BY 1",
             params)]
     except Exception as exc:
         kind = sql_error_kind(exc)
@@ -115,7 +111,7 @@ def delete(wh: Warehouse, cfg: AudienceConfig, contact_ids: list[str], *, reason
                                 "referenced_by": pl.Utf8})
     with wh.transaction():
         if ids:
-            wh.append_frame("contact_deletions", rows)
+            wh.append_frame(T.contact_deletions.name, rows)
         _audit(wh, run_id, "delete", deletion_id, {"contacts": ids, "reason": reason,
                                                    "forced": force, "referenced": refs})
     return DeletionResult("delete", ids, deletion_id, force, refs)
@@ -133,13 +129,13 @@ def restore(wh: Warehouse, *, deletion_id: str | None = None,
     else:
         raise UsageError("say what to restore: a deletion id or --contact ID")
     ids = [r[0] for r in wh.fetchall(
-        f"SELECT DISTINCT contact_id FROM contact_deletions WHERE {cond} "
+        f"SELECT DISTINCT contact_id FROM {T.contact_deletions} WHERE {cond} "
         "AND restored_at IS NULL ORDER BY 1", params)]
     if not ids:
         raise UsageError(f"nothing to restore for {deletion_id or ', '.join(contact_ids or [])}"
                          " (not deleted, already restored, or erased)")
     with wh.transaction():
-        wh.execute(f"UPDATE contact_deletions SET restored_at = now(), restore_reason = ? "
+        wh.execute(f"UPDATE {T.contact_deletions} SET restored_at = now(), restore_reason = ? "
                    f"WHERE {cond} AND restored_at IS NULL", [reason, *params])
         _audit(wh, run_id, "restore", deletion_id or ",".join(ids),
                {"contacts": ids, "reason": reason})
@@ -157,58 +153,56 @@ def erase(wh: Warehouse, cfg: AudienceConfig, contact_ids: list[str], *, reason:
     ids = pl.DataFrame({"contact_id": contact_ids}, schema={"contact_id": pl.Utf8})
     removed: dict[str, int] = {}
     with wh.transaction(), wh.registered("_erase_ids", ids):
-        people = wh.pl("SELECT * FROM contacts WHERE contact_id IN "
+        people = wh.pl(f"SELECT * FROM {T.contacts} WHERE contact_id IN "
                        "(SELECT contact_id FROM _erase_ids)")
         keys = [v for col in ("email", "email_key", "phone_e164") if col in people.columns
                 for v in people[col].drop_nulls().to_list()]
         records: list[str] = []
-        if wh.table_exists("contact_links"):
+        if wh.table_exists(T.contact_links.name):
             records = [r[0] for r in wh.fetchall(
-                "SELECT record_id FROM contact_links WHERE contact_id IN "
+                f"SELECT record_id FROM {T.contact_links} WHERE contact_id IN "
                 "(SELECT contact_id FROM _erase_ids)")]
         emails = [k.strip().lower() for k in keys if "@" in k]
-        if emails and wh.table_exists("source_records"):
+        if emails and wh.table_exists(T.source_records.name):
             records += [r[0] for r in wh.fetchall(
-                "SELECT DISTINCT record_id FROM source_records "
+                f"SELECT DISTINCT record_id FROM {T.source_records} "
                 "WHERE list_contains(?, lower(trim(email)))", [emails])]
         suppression.add_suppressions(wh, "erased", keys, salt=salt, source="erase",
                                      reason=reason)
         recs = pl.DataFrame({"record_id": sorted(set(records))}, schema={"record_id": pl.Utf8})
         with wh.registered("_erase_records", recs):
-            for table in dict.fromkeys((*CONTACT_TABLES, *RECORD_TABLES)):
-                removed[table] = removed.get(table, 0) + _delete_rows(wh, table)
-            if emails and wh.table_exists("activities"):
-                removed["activities"] = _count_delete(
-                    wh, "activities", "list_contains(?, lower(trim(email)))", [emails])
+            # every table holding the person's data by record or by contact (the catalog's
+            # lineage), then their activities by email
+            for table in personal_tables():
+                removed[table.name] = _delete_rows(wh, table)
+            if emails and wh.table_exists(T.activities.name):
+                removed[T.activities.name] = delete_rows(
+                    wh, T.activities, "list_contains(?, lower(trim(email)))", [emails])
         # the match diagnostics keep raw block keys (an email, a phone) for --show-pii; an
         # erased person's key must not outlive the erasure, so they go until the next dedupe
-        if wh.table_exists("match_model") and "diagnostics_json" in wh.columns("match_model"):
-            wh.execute("UPDATE match_model SET diagnostics_json = NULL")
+        if has_columns(wh, T.match_model, "diagnostics_json"):
+            wh.execute(f"UPDATE {T.match_model} SET diagnostics_json = NULL")
         _audit(wh, run_id, "erase", ",".join(contact_ids),
                {"contacts": contact_ids, "reason": reason, "removed_rows": removed,
                 "suppression_hashes": len(set(keys))})
     return DeletionResult("erase", list(contact_ids), removed_rows=removed)
 
 
-def _delete_rows(wh: Warehouse, table: str) -> int:
-    if not wh.table_exists(table):
+def _delete_rows(wh: Warehouse, table: Table) -> int:
+    """Delete the erased people's rows of ``table``: by its contact and/or record column
+    (those the warehouse has: a table from an older version may lack one)."""
+    if not wh.table_exists(table.name):
         return 0
-    cols = wh.columns(table)
+    cols = wh.columns(table.name)
     conds = []
-    if "contact_id" in cols:
-        conds.append("contact_id IN (SELECT contact_id FROM _erase_ids)")
-    if "record_id" in cols:
-        conds.append("record_id IN (SELECT record_id FROM _erase_records)")
-    return _count_delete(wh, table, " OR ".join(conds), []) if conds else 0
-
-
-def _count_delete(wh: Warehouse, table: str, where: str, params: list[Any]) -> int:
-    before = int(wh.scalar(f'SELECT count(*) FROM "{table}"'))
-    wh.execute(f'DELETE FROM "{table}" WHERE {where}', params)
-    return before - int(wh.scalar(f'SELECT count(*) FROM "{table}"'))
+    if table.by_contact in cols:
+        conds.append(f"{table.by_contact} IN (SELECT contact_id FROM _erase_ids)")
+    if table.by_record in cols:
+        conds.append(f"{table.by_record} IN (SELECT record_id FROM _erase_records)")
+    return delete_rows(wh, table, " OR ".join(conds)) if conds else 0
 
 
 def _audit(wh: Warehouse, run_id: str | None, action: str, target: str,
            detail: dict[str, Any]) -> None:
-    wh.execute("INSERT INTO audit_log (run_id, action, target, detail) VALUES (?, ?, ?, ?)",
+    wh.execute(f"INSERT INTO {T.audit_log} (run_id, action, target, detail) VALUES (?, ?, ?, ?)",
                [run_id, action, target, json.dumps(detail, default=str)])

@@ -26,6 +26,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from contactops.audiences.targets import StagedTarget, staged_target
+from contactops.catalog import T
 from contactops.config.audiences import PostgresTarget
 
 if TYPE_CHECKING:
@@ -49,24 +50,26 @@ def targets_of(wh: Warehouse, cfg: AudienceConfig, specs: list[dict[str, Any]]
 
 def set_status(wh: Warehouse, publish_id: str, status: str) -> None:
     with wh.transaction():
-        wh.execute("UPDATE publishes SET status = ? WHERE publish_id = ?", [status, publish_id])
+        wh.execute(f"UPDATE {T.publishes} SET status = ? WHERE publish_id = ?",
+                   [status, publish_id])
 
 
 def commit(wh: Warehouse, publish_id: str) -> None:
     """Mark the publish committed, with its ``audiences`` row and audit entry, atomically."""
-    row = wh.pl("SELECT * FROM publishes WHERE publish_id = ?", [publish_id]).row(0, named=True)
+    row = wh.pl(f"SELECT * FROM {T.publishes} WHERE publish_id = ?",
+                [publish_id]).row(0, named=True)
     definition = json.loads(row["definition"])
     text = json.dumps(definition, sort_keys=True)
     with wh.transaction():
-        wh.execute("UPDATE publishes SET status = 'committed', published_at = now() "
+        wh.execute(f"UPDATE {T.publishes} SET status = 'committed', published_at = now() "
                    "WHERE publish_id = ?", [publish_id])
         # delete + insert rather than DuckDB's INSERT OR REPLACE: every engine runs it
-        wh.execute("DELETE FROM audiences WHERE audience = ?", [row["audience"]])
-        wh.execute("INSERT INTO audiences (audience, channel, purpose, active, definition, "
+        wh.execute(f"DELETE FROM {T.audiences} WHERE audience = ?", [row["audience"]])
+        wh.execute(f"INSERT INTO {T.audiences} (audience, channel, purpose, active, definition, "
                    "definition_hash, updated_at) VALUES (?, ?, ?, ?, ?, ?, now())",
                    [row["audience"], definition.get("channel"), definition.get("purpose"),
                     definition.get("active", True), text, _sha(text)])
-        wh.execute("INSERT INTO audit_log (run_id, action, target, detail) "
+        wh.execute(f"INSERT INTO {T.audit_log} (run_id, action, target, detail) "
                    "VALUES (?, 'publish', ?, ?)",
                    [row["run_id"], row["audience"], json.dumps(
                        {"publish_id": publish_id, "mode": row["mode"],
@@ -88,13 +91,13 @@ def roll_back(wh: Warehouse, publish_id: str, staged: list[StagedTarget], status
     for target in staged:
         target.roll_back(status == "rolling_back" and target.swapped())
         step(f"restored:{target.name}")
-    row = wh.fetchall("SELECT audience, run_id FROM publishes WHERE publish_id = ?",
+    row = wh.fetchall(f"SELECT audience, run_id FROM {T.publishes} WHERE publish_id = ?",
                       [publish_id])[0]
     with wh.transaction():
-        wh.execute("UPDATE publishes SET status = 'rolled_back' WHERE publish_id = ?",
+        wh.execute(f"UPDATE {T.publishes} SET status = 'rolled_back' WHERE publish_id = ?",
                    [publish_id])
-        wh.execute("DELETE FROM audience_members WHERE publish_id = ?", [publish_id])
-        wh.execute("INSERT INTO audit_log (run_id, action, target, detail) "
+        wh.execute(f"DELETE FROM {T.audience_members} WHERE publish_id = ?", [publish_id])
+        wh.execute(f"INSERT INTO {T.audit_log} (run_id, action, target, detail) "
                    "VALUES (?, 'publish_rolled_back', ?, ?)",
                    [row[1], row[0], json.dumps({"publish_id": publish_id, "why": why})])
 
@@ -116,10 +119,10 @@ def resolve(wh: Warehouse, publish_id: str, staged: list[StagedTarget], status: 
 
 def interrupted(wh: Warehouse) -> list[tuple[str, str, str, str]]:
     """``publish_id, audience, status, targets`` of every publish still in progress."""
-    if not wh.table_exists("publishes") or "status" not in wh.columns("publishes"):
+    if not wh.table_exists(T.publishes.name) or "status" not in wh.columns(T.publishes.name):
         return []
     return [tuple(r) for r in wh.fetchall(  # type: ignore[misc]
-        "SELECT publish_id, audience, status, targets FROM publishes "
+        f"SELECT publish_id, audience, status, targets FROM {T.publishes} "
         "WHERE status IN ('staging', 'swapping', 'rolling_back') ORDER BY publish_id")]
 
 

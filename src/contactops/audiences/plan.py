@@ -16,6 +16,7 @@ import polars as pl
 from contactops.audiences import addresses, manifest, plan_hash, selection, suppression, tables
 from contactops.audiences.definitions import AudienceConfig, export_columns
 from contactops.audiences.gate import REASONS, GateContext, apply_gate
+from contactops.catalog import T
 from contactops.errors import UsageError
 
 if TYPE_CHECKING:
@@ -93,10 +94,10 @@ class Plan:
 
 
 def contacts_columns(wh: Warehouse) -> list[str]:
-    if not wh.table_exists("contacts"):
+    if not wh.table_exists(T.contacts.name):
         raise UsageError("the warehouse has no 'contacts' table yet; run the pipeline through "
                          "the dedupe stage first ('contactops run pipelines/….yaml')")
-    return wh.columns("contacts")
+    return wh.columns(T.contacts.name)
 
 
 def make_plan(wh: Warehouse, cfg: AudienceConfig, name: str, *, test: bool = False,
@@ -225,25 +226,25 @@ def _issue_rows(wh: Warehouse, contact_ids: list[str]) -> pl.DataFrame:
     """Validation issues of the latest validation run on these contacts, one row each."""
     empty = pl.DataFrame(schema={"contact_id": pl.Utf8, "severity": pl.Utf8,
                                  "rule": pl.Utf8, "field": pl.Utf8})
-    if not contact_ids or not wh.table_exists("validation_issues"):
+    if not contact_ids or not wh.table_exists(T.validation_issues.name):
         return empty
-    cols = wh.columns("validation_issues")
-    links = "record_id" in cols and wh.table_exists("contact_links")
-    join = "LEFT JOIN contact_links l ON l.record_id = v.record_id" if links else ""
+    cols = wh.columns(T.validation_issues.name)
+    links = "record_id" in cols and wh.table_exists(T.contact_links.name)
+    join = f"LEFT JOIN {T.contact_links} l ON l.record_id = v.record_id" if links else ""
     if "contact_id" in cols:
         key = "coalesce(v.contact_id, l.contact_id)" if links else "v.contact_id"
     elif links:
         key = "l.contact_id"
     else:
         return empty
-    latest = ("WHERE v.run_id = (SELECT max(run_id) FROM validation_issues)"
+    latest = (f"WHERE v.run_id = (SELECT max(run_id) FROM {T.validation_issues})"
               if "run_id" in cols else "WHERE TRUE")
     field_col = "v.field" if "field" in cols else "NULL"
     ids = pl.DataFrame({"contact_id": contact_ids}, schema={"contact_id": pl.Utf8})
     with wh.registered("_plan_members", ids):
         return wh.pl(
             f"SELECT {key} AS contact_id, v.severity, v.rule, {field_col} AS field "
-            f"FROM validation_issues v {join} {latest} "
+            f"FROM {T.validation_issues} v {join} {latest} "
             f"AND {key} IN (SELECT contact_id FROM _plan_members)")
 
 

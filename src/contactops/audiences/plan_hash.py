@@ -19,6 +19,8 @@ import hashlib
 import json
 from typing import TYPE_CHECKING, Any
 
+from contactops.catalog import T
+
 if TYPE_CHECKING:
     import polars as pl
 
@@ -79,6 +81,6 @@ def restamp(wh: Warehouse, publish_id: str | None, content: str, planned: str) -
     """Give a publish matched through first-scheme hashes the same plan's ``v2`` hashes
     (the rows, definition and targets are the same: only their encoding changes)."""
     if publish_id is not None:
-        wh.execute("UPDATE publishes SET content_hash = ?, plan_hash = ? "
+        wh.execute(f"UPDATE {T.publishes} SET content_hash = ?, plan_hash = ? "
                    "WHERE publish_id = ? AND plan_hash NOT LIKE ?",
                    [content, planned, publish_id, f"{SCHEME}:%"])

@@ -22,6 +22,7 @@ import polars as pl
 
 from contactops.audiences import manifest, plan_hash, tables, targets
 from contactops.audiences.manifest import step
+from contactops.catalog import T
 from contactops.errors import GateFailed
 
 if TYPE_CHECKING:
@@ -125,7 +126,7 @@ def _begin(wh: Warehouse, cfg: AudienceConfig, plan: Plan, publish_id: str,
                                    "publish_id": pl.Utf8})
     with wh.transaction():
         wh.execute(
-            "INSERT INTO publishes (publish_id, audience, run_id, mode, published_at, "
+            f"INSERT INTO {T.publishes} (publish_id, audience, run_id, mode, published_at, "
             "published_by, members, added, removed, excluded, exclusions, issues, targets, "
             "content_hash, plan_hash, previous_publish_id, status, definition) "
             "VALUES (?, ?, ?, ?, now(), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'staging', ?)",
@@ -134,14 +135,14 @@ def _begin(wh: Warehouse, cfg: AudienceConfig, plan: Plan, publish_id: str,
              json.dumps(plan.exclusions), json.dumps(_issue_counts(plan)),
              json.dumps(specs), plan.content_hash, plan.plan_hash,
              plan.previous_publish_id, definition])
-        wh.append_frame("audience_members", members)
+        wh.append_frame(T.audience_members.name, members)
 
 
 def history(wh: Warehouse, audience: str | None = None, limit: int = 20) -> pl.DataFrame:
     tables.ensure_tables(wh)
     where, params = ("AND audience = ?", [audience]) if audience else ("", [])
     return wh.pl(f"SELECT publish_id, audience, mode, published_at, published_by, members, "
-                 f"added, removed, excluded, exclusions, content_hash FROM publishes "
+                 f"added, removed, excluded, exclusions, content_hash FROM {T.publishes} "
                  f"WHERE {tables.committed(wh)} {where} "
                  f"ORDER BY published_at DESC LIMIT {int(limit)}", params)
 

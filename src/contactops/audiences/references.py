@@ -15,6 +15,7 @@ import polars as pl
 
 from contactops.audiences import tables
 from contactops.audiences.definitions import AudienceConfig
+from contactops.catalog import T
 from contactops.errors import UsageError
 
 if TYPE_CHECKING:
@@ -90,11 +91,11 @@ def detect_kind(wh: Warehouse, cfg: AudienceConfig, name: str) -> str:
         return "list"
     if name in taxonomy.tags:
         return "tag"
-    if wh.table_exists("contacts"):
-        if wh.scalar("SELECT count(*) FROM contacts WHERE contact_id = ?", [name]):
+    if wh.table_exists(T.contacts.name):
+        if wh.scalar(f"SELECT count(*) FROM {T.contacts} WHERE contact_id = ?", [name]):
             return "contact"
         for kind, column in (("list", "lists"), ("tag", "tags")):
-            if wh.scalar(f"SELECT count(*) FROM contacts WHERE list_contains({column}, ?)",
+            if wh.scalar(f"SELECT count(*) FROM {T.contacts} WHERE list_contains({column}, ?)",
                          [name]):
                 return kind
     raise UsageError(f"'{name}' is not a known audience, list, tag or contact id; "
@@ -107,11 +108,11 @@ def impact(wh: Warehouse, cfg: AudienceConfig, name: str, kind: str | None = Non
     if kind not in KINDS:
         raise UsageError(f"unknown kind '{kind}'; use one of {', '.join(KINDS)}")
     result = Impact(kind, name, relies=_relying_on(cfg, kind, name))
-    has_contacts = wh.table_exists("contacts")
+    has_contacts = wh.table_exists(T.contacts.name)
     if kind in ("list", "tag") and has_contacts:
         column = "lists" if kind == "list" else "tags"
         result.contacts = int(wh.scalar(
-            f"SELECT count(*) FROM contacts WHERE list_contains({column}, ?)", [name]))
+            f"SELECT count(*) FROM {T.contacts} WHERE list_contains({column}, ?)", [name]))
     elif kind == "audience":
         last = tables.last_publish(wh, name)
         result.contacts = int(last["members"]) if last else None
@@ -129,15 +130,15 @@ def referenced_by(wh: Warehouse, cfg: AudienceConfig,
         return out
     ids = pl.DataFrame({"contact_id": contact_ids}, schema={"contact_id": pl.Utf8})
     with wh.registered("_impact_ids", ids):
-        labels = wh.pl("SELECT contact_id, lists, tags FROM contacts "
+        labels = wh.pl(f"SELECT contact_id, lists, tags FROM {T.contacts} "
                        "WHERE contact_id IN (SELECT contact_id FROM _impact_ids)")
         published = wh.pl(
-            "SELECT m.contact_id, p.audience FROM audience_members m JOIN publishes p "
+            f"SELECT m.contact_id, p.audience FROM {T.audience_members} m JOIN {T.publishes} p "
             "USING (publish_id) WHERE p.mode = 'production' AND m.contact_id IN "
             "(SELECT contact_id FROM _impact_ids) AND p.publish_id IN (SELECT arg_max("
-            "publish_id, published_at) FROM publishes WHERE mode = 'production' "
+            f"publish_id, published_at) FROM {T.publishes} WHERE mode = 'production' "
             f"AND {tables.committed(wh)} GROUP BY audience)"
-        ) if wh.table_exists("publishes") else None
+        ) if wh.table_exists(T.publishes.name) else None
     for row in labels.iter_rows(named=True):
         cid = row["contact_id"]
         out[cid] += _relying_on(cfg, "contact", cid)

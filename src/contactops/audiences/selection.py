@@ -21,6 +21,7 @@ import polars as pl
 
 from contactops.audiences.definitions import AudienceConfig, filter_location, selection_sql
 from contactops.audiences.filters import compile_filter
+from contactops.catalog import T
 from contactops.engine.sqlerrors import KINDS, sql_error_kind
 from contactops.errors import ConfigError, ConfigIssue, UsageError
 
@@ -32,8 +33,8 @@ def candidates(wh: Warehouse, cfg: AudienceConfig, name: str, columns: list[str]
                ) -> pl.DataFrame:
     """The ``contacts`` rows audience ``name`` selects (before the consent gate)."""
     where = selection_sql(cfg.audience(name), columns, name)
-    for sql in (f"SELECT * FROM contacts WHERE {where} LIMIT 0",
-                f"SELECT * FROM contacts WHERE {where}"):
+    for sql in (f"SELECT * FROM {T.contacts} WHERE {where} LIMIT 0",
+                f"SELECT * FROM {T.contacts} WHERE {where}"):
         try:
             frame = wh.pl(sql)
         except Exception as exc:
@@ -62,7 +63,7 @@ def _explain(wh: Warehouse, cfg: AudienceConfig, name: str, columns: list[str], 
 
 def _filter_fails(wh: Warehouse, filter_sql: str) -> bool:
     try:
-        wh.fetchall(f"SELECT count(*) FROM contacts WHERE {filter_sql}")
+        wh.fetchall(f"SELECT count(*) FROM {T.contacts} WHERE {filter_sql}")
     except Exception as exc:
         if sql_error_kind(exc) is None:
             raise
@@ -72,7 +73,7 @@ def _filter_fails(wh: Warehouse, filter_sql: str) -> bool:
 
 def fix_hint(wh: Warehouse, text: str, detail: str, name: str = "NAME") -> str:
     """How to fix a filter the engine refused with ``detail``."""
-    schema = wh.pl("SELECT * FROM contacts LIMIT 0").schema
+    schema = wh.pl(f"SELECT * FROM {T.contacts} LIMIT 0").schema
     lists = [c for c, t in schema.items() if isinstance(t, pl.List)
              and re.search(rf"\b{re.escape(c)}\b", text, re.IGNORECASE)]
     if lists and "[]" in detail:

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from contactops.audiences.tables import ensure_tables
+from contactops.catalog import T
 from contactops.errors import UsageError
 
 if TYPE_CHECKING:
@@ -80,13 +81,13 @@ def add_suppressions(wh: Warehouse, kind: str, values: Iterable[str], *, channel
                          schema=SCHEMA)
     if frame.is_empty():
         return 0
-    before = int(wh.scalar("SELECT count(*) FROM suppressions"))
+    before = int(wh.scalar(f"SELECT count(*) FROM {T.suppressions}"))
     with wh.registered("_new_suppressions", frame):
-        wh.execute("INSERT INTO suppressions (kind, channel, value, hashed, salt_id, source, "
+        wh.execute(f"INSERT INTO {T.suppressions} (kind, channel, value, hashed, salt_id, source, "
                    "reason) SELECT n.* FROM _new_suppressions n WHERE NOT EXISTS (SELECT 1 "
-                   "FROM suppressions s WHERE s.kind = n.kind AND s.channel = n.channel "
+                   f"FROM {T.suppressions} s WHERE s.kind = n.kind AND s.channel = n.channel "
                    "AND s.value = n.value)")
-    return int(wh.scalar("SELECT count(*) FROM suppressions")) - before
+    return int(wh.scalar(f"SELECT count(*) FROM {T.suppressions}")) - before
 
 
 def sync_files(wh: Warehouse, project: Project, settings: SuppressionSettings) -> int:
@@ -109,10 +110,10 @@ def sync_files(wh: Warehouse, project: Project, settings: SuppressionSettings) -
 
 
 def load(wh: Warehouse) -> pl.DataFrame:
-    if not wh.table_exists("suppressions"):
+    if not wh.table_exists(T.suppressions.name):
         return empty()
     return wh.pl("SELECT kind, channel, value, hashed, salt_id, source, reason "
-                 "FROM suppressions")
+                 f"FROM {T.suppressions}")
 
 
 def check_salt(suppressions: pl.DataFrame, salt: Salt | None, salt_env: str) -> None:

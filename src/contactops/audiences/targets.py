@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from contactops.audiences.formula import neutralize
+from contactops.catalog import NAMES
 from contactops.config.audiences import CsvTarget, DuckdbTarget, ParquetTarget
 from contactops.errors import ContactopsError
 
@@ -74,6 +75,10 @@ def spec_for(name: str, target: TargetModel, *, audience: str, project: Project,
                     backup=str(path.with_name(f".{path.name}.{publish_id}.backup")))
         return spec
     table = _table(target, audience)
+    if isinstance(target, DuckdbTarget) and not target.path and table in NAMES:
+        raise TargetError(f"target '{name}' would publish audience '{audience}' to table "
+                          f"'{table}', a warehouse table (see docs/warehouse.md) it would "
+                          "replace; name another table, e.g. 'audience_{audience}'")
     spec.update(table=table, staged=f"{table}__staged_{suffix}",
                 backup=f"{table}__backup_{suffix}")
     if isinstance(target, DuckdbTarget):

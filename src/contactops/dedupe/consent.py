@@ -21,7 +21,9 @@ from datetime import UTC, datetime
 
 import polars as pl
 
-CHANNELS = ("email", "sms", "phone")
+from contactops.fields import CONSENT_CHANNELS
+
+CHANNELS = CONSENT_CHANNELS
 _FAR_FUTURE = pl.datetime(9999, 1, 1)
 _FAR_PAST = pl.datetime(1, 1, 1)
 _STATED = ("opted_out", "opted_in", "pending")

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
+from contactops.catalog import T
 from contactops.dedupe.consent import CHANNELS, REASONS
 
 if TYPE_CHECKING:
@@ -55,16 +56,16 @@ def _text(value: Any) -> str | None:
 
 def read_consent(wh: Warehouse, contact_id: str) -> pl.DataFrame:
     """:func:`consent_decisions` of one contact; KeyError when there is no such contact."""
-    rows = wh.pl("SELECT * FROM contacts WHERE contact_id = ?", [contact_id]).to_dicts()
+    rows = wh.pl(f"SELECT * FROM {T.contacts} WHERE contact_id = ?", [contact_id]).to_dicts()
     if not rows:
         raise KeyError(f"no contact with id '{contact_id}' in the contacts table")
     contact = rows[0]
     ids = [contact[c] for c in (f"consent_{ch}_record" for ch in CHANNELS)
            if contact.get(c) is not None]
-    have = set(wh.columns("normalized_records"))
+    have = set(wh.columns(T.normalized_records.name))
     cols = ", ".join(f'"{c}"' for c in ("record_id", "source", "consent_timestamp",
                                          "updated_at") if c in have)
-    records = wh.pl(f"SELECT {cols} FROM normalized_records "  # noqa: S608 - known columns
+    records = wh.pl(f"SELECT {cols} FROM {T.normalized_records} "  # noqa: S608 - known columns
                     "WHERE record_id IN (SELECT unnest(?))", [ids])
     return consent_decisions(contact, records)
 

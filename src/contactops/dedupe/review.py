@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Literal
 
 import polars as pl
 
+from contactops.catalog import T
 from contactops.dedupe import lineage
 from contactops.dedupe.ids import new_id
 from contactops.errors import UsageError
@@ -33,9 +34,10 @@ def _ensure(wh: Warehouse) -> None:
 def review_queue(wh: Warehouse, limit: int | None = None) -> pl.DataFrame:
     """Open review pairs (no decision yet), most likely matches first."""
     _ensure(wh)
-    if not wh.table_exists("match_reviews"):
+    if not wh.table_exists(T.match_reviews.name):
         raise UsageError("no match_reviews yet: run the pipeline's dedupe stage first")
-    sql = ("SELECT r.* FROM match_reviews r WHERE NOT EXISTS (SELECT 1 FROM match_decisions d"
+    sql = (f"SELECT r.* FROM {T.match_reviews} r WHERE NOT EXISTS "
+           f"(SELECT 1 FROM {T.match_decisions} d"
            " WHERE least(d.record_a, d.record_b) = least(r.record_a, r.record_b)"
            " AND greatest(d.record_a, d.record_b) = greatest(r.record_a, r.record_b))"
            " ORDER BY match_probability DESC")
@@ -52,8 +54,8 @@ def export_reviews(wh: Warehouse, path: str | Path) -> int:
 
 
 def _known(wh: Warehouse, record_ids: list[str]) -> None:
-    table = "contact_links" if wh.table_exists("contact_links") else "normalized_records"
-    if not wh.table_exists(table):
+    table = T.contact_links if wh.table_exists(T.contact_links.name) else T.normalized_records
+    if not wh.table_exists(table.name):
         raise UsageError("no records yet: run the pipeline first")
     found = set(wh.pl(f"SELECT record_id FROM {table} WHERE record_id IN "
                       f"(SELECT unnest(?))", [record_ids])["record_id"].to_list())
@@ -70,13 +72,13 @@ def decide(wh: Warehouse, record_a: str, record_b: str, decision: Decision,
     _ensure(wh)
     _known(wh, [record_a, record_b])
     contact = None
-    if wh.table_exists("contact_links"):
-        contact = wh.scalar("SELECT contact_id FROM contact_links WHERE record_id = ?",
+    if wh.table_exists(T.contact_links.name):
+        contact = wh.scalar(f"SELECT contact_id FROM {T.contact_links} WHERE record_id = ?",
                             [record_a])
     with wh.transaction():
-        wh.execute("INSERT INTO match_decisions (record_a, record_b, decision, note) "
+        wh.execute(f"INSERT INTO {T.match_decisions} (record_a, record_b, decision, note) "
                    "VALUES (?, ?, ?, ?)", [record_a, record_b, decision, note])
-        wh.append_frame("merge_events", lineage.event(
+        wh.append_frame(T.merge_events.name, lineage.event(
             run_id, "decision", contact or "", [record_a, record_b],
             rules=[f"decision:{decision}"], detail={"note": note}))
 
@@ -85,9 +87,9 @@ def unmerge(wh: Warehouse, contact_id: str, reason: str | None = None,
             run_id: str = "manual") -> list[str]:
     """Split a contact into one contact per record; returns the new contact ids."""
     _ensure(wh)
-    if not wh.table_exists("contact_links"):
+    if not wh.table_exists(T.contact_links.name):
         raise UsageError("no contacts yet: run the pipeline's dedupe stage first")
-    members = wh.pl("SELECT record_id FROM contact_links WHERE contact_id = ? "
+    members = wh.pl(f"SELECT record_id FROM {T.contact_links} WHERE contact_id = ? "
                     "ORDER BY record_id", [contact_id])["record_id"].to_list()
     if not members:
         raise UsageError(f"unknown contact id '{contact_id}'")
@@ -99,14 +101,14 @@ def unmerge(wh: Warehouse, contact_id: str, reason: str | None = None,
                          schema=["record_a", "record_b", "decision", "note"], orient="row")
     mapping = pl.DataFrame({"record_id": members, "new_contact_id": new_ids})
     with wh.transaction():
-        wh.append_frame("match_decisions", pairs)
+        wh.append_frame(T.match_decisions.name, pairs)
         with wh.registered("_unmerge_map", mapping):
-            wh.execute("UPDATE contact_links SET contact_id = m.new_contact_id, "
+            wh.execute(f"UPDATE {T.contact_links} SET contact_id = m.new_contact_id, "
                        "link_type = 'unmerged', rule = 'decision:unmerge' "
-                       "FROM _unmerge_map m WHERE contact_links.record_id = m.record_id")
-        if wh.table_exists("contacts"):
+                       f"FROM _unmerge_map m WHERE {T.contact_links}.record_id = m.record_id")
+        if wh.table_exists(T.contacts.name):
             _rebuild_contacts(wh, contact_id, mapping)
-        wh.append_frame("merge_events", lineage.event(
+        wh.append_frame(T.merge_events.name, lineage.event(
             run_id, "unmerge", contact_id, members, from_contact_ids=new_ids,
             rules=["decision:unmerge"], detail={"reason": reason}))
     return new_ids
@@ -117,16 +119,16 @@ def _rebuild_contacts(wh: Warehouse, contact_id: str, mapping: pl.DataFrame) -> 
     from contactops.config.dedupe import DedupeSettings
     from contactops.dedupe.survivorship import golden_records
 
-    if not wh.table_exists("normalized_records"):
+    if not wh.table_exists(T.normalized_records.name):
         return
-    records = wh.pl("SELECT * FROM normalized_records WHERE record_id IN (SELECT unnest(?))",
+    records = wh.pl(f"SELECT * FROM {T.normalized_records} WHERE record_id IN (SELECT unnest(?))",
                     [mapping["record_id"].to_list()])
     records = records.join(mapping.rename({"new_contact_id": "contact_id"}), on="record_id")
     contacts, provenance = golden_records(records, DedupeSettings())
-    existing = wh.columns("contacts")
+    existing = wh.columns(T.contacts.name)
     contacts = contacts.select([c for c in existing if c in contacts.columns])
-    wh.execute("DELETE FROM contacts WHERE contact_id = ?", [contact_id])
-    wh.append_frame("contacts", contacts)
-    if wh.table_exists("contact_provenance"):
-        wh.execute("DELETE FROM contact_provenance WHERE contact_id = ?", [contact_id])
-        wh.append_frame("contact_provenance", provenance)
+    wh.execute(f"DELETE FROM {T.contacts} WHERE contact_id = ?", [contact_id])
+    wh.append_frame(T.contacts.name, contacts)
+    if wh.table_exists(T.contact_provenance.name):
+        wh.execute(f"DELETE FROM {T.contact_provenance} WHERE contact_id = ?", [contact_id])
+        wh.append_frame(T.contact_provenance.name, provenance)

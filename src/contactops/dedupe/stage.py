@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from contactops import catalog
 from contactops.catalog import T
+from contactops.catalog.queries import read_table
 from contactops.contract import StageInfo
 from contactops.dedupe.core import DedupeResult, dedupe, needed_columns
 
@@ -21,30 +23,14 @@ if TYPE_CHECKING:
 
 __all__ = ["DedupeResult", "dedupe", "ensure_tables", "read_state", "run"]
 
-DDL = """
-CREATE TABLE IF NOT EXISTS match_decisions (
-  record_a VARCHAR NOT NULL,
-  record_b VARCHAR NOT NULL,
-  decision VARCHAR NOT NULL,     -- must_link | cannot_link
-  note VARCHAR,
-  decided_at TIMESTAMP DEFAULT current_timestamp
-);
-CREATE TABLE IF NOT EXISTS merge_events (
-  event_id VARCHAR, run_id VARCHAR, event_type VARCHAR, contact_id VARCHAR,
-  record_ids VARCHAR[], from_contact_ids VARCHAR[], rules VARCHAR[], detail VARCHAR,
-  created_at TIMESTAMP
-);
-"""
-
-
 def ensure_tables(wh: Warehouse) -> None:
-    wh.execute(DDL)
+    """``match_decisions`` and ``merge_events``, created on first use (see the catalog)."""
+    catalog.ensure_tables(wh, stage="dedupe")
 
 
 def read_state(wh: Warehouse) -> tuple[pl.DataFrame | None, pl.DataFrame | None]:
     """Last run's contact_links and every decision, latest decision per pair winning."""
-    links = (wh.pl(f"SELECT record_id, contact_id FROM {T.contact_links}")
-             if wh.table_exists(T.contact_links.name) else None)
+    links = read_table(wh, T.contact_links, ["record_id", "contact_id"])
     decisions = None
     if wh.table_exists(T.match_decisions.name):
         decisions = wh.pl(

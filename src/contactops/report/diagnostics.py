@@ -12,6 +12,8 @@ import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from contactops.catalog import T
+
 if TYPE_CHECKING:
     import polars as pl
 
@@ -32,8 +34,8 @@ def match_diagnostics(wh: Warehouse, show_pii: bool = False) -> dict[str, Any]:
     """``status``: ``ok``; ``no_pairs`` when blocking found nothing to compare (``note``
     says why); ``not_recorded`` when the last dedupe run predates diagnostics."""
     text = None
-    if wh.table_exists("match_model") and "diagnostics_json" in wh.columns("match_model"):
-        text = wh.scalar("SELECT diagnostics_json FROM match_model LIMIT 1")
+    if wh.table_exists(T.match_model.name) and "diagnostics_json" in wh.columns(T.match_model.name):
+        text = wh.scalar(f"SELECT diagnostics_json FROM {T.match_model} LIMIT 1")
     found = json.loads(text) if text else {}
     if not found:
         return {"status": "not_recorded", "note": "no match diagnostics recorded: run the "

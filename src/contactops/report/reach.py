@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from contactops.catalog import T
+from contactops.fields import CONSENT_CHANNELS
 from contactops.report.sections import as_json, not_run, rows
 
 if TYPE_CHECKING:
     from contactops.engine.warehouse import Warehouse
 
-CHANNELS = ("email", "sms", "phone")
+CHANNELS = CONSENT_CHANNELS
 TOP_TAGS = 25
 
 
@@ -93,8 +95,8 @@ def taxonomy(wh: Warehouse) -> dict[str, Any]:
             f"SELECT count(DISTINCT v) FROM (SELECT unnest({column}) AS v FROM {table})")) \
             if column in have else 0
     out["unknown_tags"], out["unknown_lists"] = [], []
-    if wh.table_exists("normalized_records"):
-        norm = set(wh.columns("normalized_records"))
+    if wh.table_exists(T.normalized_records.name):
+        norm = set(wh.columns(T.normalized_records.name))
         for column in ("unknown_tags", "unknown_lists"):
             if column in norm:
                 out[column] = _unnest_counts(wh, "normalized_records", column)
@@ -104,14 +106,14 @@ def taxonomy(wh: Warehouse) -> dict[str, Any]:
 def audiences(wh: Warehouse, plans: list[dict[str, Any]] | None) -> dict[str, Any]:
     """Last publish per audience and, when given, the plans (diff, exclusions, blockers)."""
     published: list[dict[str, Any]] = []
-    if wh.table_exists("publishes"):
+    if wh.table_exists(T.publishes.name):
         # interrupted (staging/swapping) and rolled-back publishes were never published
-        committed = ("WHERE status = 'committed'" if "status" in wh.columns("publishes")
+        committed = ("WHERE status = 'committed'" if "status" in wh.columns(T.publishes.name)
                      else "")
         published = rows(wh, f"""
             SELECT audience, publish_id, mode, published_at, published_by, members, added,
                    removed, excluded, exclusions
-            FROM publishes {committed}
+            FROM {T.publishes} {committed}
             QUALIFY row_number() OVER (PARTITION BY audience, mode
                                                       ORDER BY published_at DESC) = 1
             ORDER BY audience, mode""")
@@ -119,7 +121,7 @@ def audiences(wh: Warehouse, plans: list[dict[str, Any]] | None) -> dict[str, An
             p["published_at"] = str(p["published_at"])
             p["exclusions"] = as_json(p["exclusions"]) or {}
     if not published and not plans:
-        if not wh.table_exists("publishes"):
+        if not wh.table_exists(T.publishes.name):
             return {"status": "not_run",
                     "note": "nothing published yet: 'contactops plan NAME', then "
                             "'contactops publish NAME' (audiences in config/audiences.yaml)"}
@@ -142,12 +144,12 @@ def changes(wh: Warehouse, run: dict[str, Any] | None) -> dict[str, Any]:
     """Loads this run brought, stage counts and failing rules compared with the run before."""
     if run is None:
         return not_run("ingest", "runs")
-    prev = rows(wh, "SELECT run_id, status, started_at, stages FROM runs WHERE started_at < ?"
+    prev = rows(wh, f"SELECT run_id, status, started_at, stages FROM {T.runs} WHERE started_at < ?"
                     " AND status <> 'running' AND coalesce(sample_rows, 0) = "
                     "coalesce(?, 0) ORDER BY started_at DESC LIMIT 1",
                 [run["started_at"], run.get("sample_rows")])
     loads = rows(wh, "SELECT load_id, source, rows_read, rows_accepted, rows_rejected, status "
-                     "FROM loads WHERE run_id = ? ORDER BY load_seq", [run["run_id"]])
+                     f"FROM {T.loads} WHERE run_id = ? ORDER BY load_seq", [run["run_id"]])
     out: dict[str, Any] = {"status": "ok", "previous_run_id": None, "new_loads": loads,
                            "counts": [], "rules_newly_failing": [], "rules_resolved": []}
     if not prev:
@@ -159,9 +161,9 @@ def changes(wh: Warehouse, run: dict[str, Any] | None) -> dict[str, Any]:
                       "delta": (now[k] - before[k]) if k in now and k in before else None}
                      for k in sorted(set(before) | set(now)) if not k.startswith("ingest.")
                      or k in ("ingest.rows_read", "ingest.rows_rejected", "ingest.loaded")]
-    if wh.table_exists("validation_summary"):
+    if wh.table_exists(T.validation_summary.name):
         failing = {rid: {(r[0], r[1]) for r in wh.fetchall(
-            "SELECT rule, coalesce(source, '*') FROM validation_summary WHERE run_id = ? "
+            f"SELECT rule, coalesce(source, '*') FROM {T.validation_summary} WHERE run_id = ? "
             "AND status = 'fail'", [rid])} for rid in (run["run_id"], prev[0]["run_id"])}
         cur, old = failing[run["run_id"]], failing[prev[0]["run_id"]]
         out["rules_newly_failing"] = [{"rule": r, "source": s} for r, s in sorted(cur - old)]

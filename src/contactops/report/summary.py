@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from contactops.catalog import T
 from contactops.errors import UsageError
 from contactops.report import reach, sections, volume
 
@@ -69,21 +70,21 @@ def build_summary(warehouse: str | Path, run_id: str | None = None, *,
 
 
 def _run(wh: Any, run_id: str | None) -> dict[str, Any] | None:
-    if not wh.table_exists("runs"):
+    if not wh.table_exists(T.runs.name):
         if run_id:
             raise UsageError(f"no run '{run_id}': the warehouse has no runs yet")
         return None
     cols = ("run_id, pipeline, status, exit_code, sample_rows, started_at, finished_at, "
             "stages, error")
     if run_id:
-        found = sections.rows(wh, f"SELECT {cols} FROM runs WHERE run_id = ?", [run_id])
+        found = sections.rows(wh, f"SELECT {cols} FROM {T.runs} WHERE run_id = ?", [run_id])
         if not found:
             known = [r[0] for r in wh.fetchall(
-                "SELECT run_id FROM runs ORDER BY started_at DESC LIMIT 5")]
+                f"SELECT run_id FROM {T.runs} ORDER BY started_at DESC LIMIT 5")]
             raise UsageError(f"no run '{run_id}' in {wh.path}; latest runs: "
                              f"{', '.join(known) or 'none'} (see 'contactops runs')")
     else:
-        found = sections.rows(wh, f"SELECT {cols} FROM runs WHERE status <> 'running' "
+        found = sections.rows(wh, f"SELECT {cols} FROM {T.runs} WHERE status <> 'running' "
                                   "ORDER BY started_at DESC LIMIT 1")
     if not found:
         return None

@@ -10,18 +10,20 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
+from contactops.catalog import T
+
 if TYPE_CHECKING:
     from contactops.engine.warehouse import Warehouse
 
 
 def shrinks(wh: Warehouse, run: dict[str, Any] | None) -> list[dict[str, Any]]:
     """Decisions of ``run``, and retirements made outside any run since the run before it."""
-    if run is None or not wh.table_exists("audit_log"):
+    if run is None or not wh.table_exists(T.audit_log.name):
         return []
     found = wh.fetchall(
-        "SELECT detail FROM audit_log WHERE action = 'volume_gate' AND (run_id = ? OR "
+        f"SELECT detail FROM {T.audit_log} WHERE action = 'volume_gate' AND (run_id = ? OR "
         "(run_id IS NULL AND logged_at <= ? AND logged_at > coalesce((SELECT max(started_at) "
-        "FROM runs WHERE started_at < ?), TIMESTAMP '1970-01-01'))) ORDER BY logged_at",
+        f"FROM {T.runs} WHERE started_at < ?), TIMESTAMP '1970-01-01'))) ORDER BY logged_at",
         [run["run_id"], run["started_at"], run["started_at"]])
     return [json.loads(r[0]) for r in found]
 

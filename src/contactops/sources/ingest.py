@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from contactops.catalog import T
 from contactops.config.yamlfile import display_path
 from contactops.sources.base import ROW, RawBatch, file_sha256
 from contactops.sources.land import LoadInfo, already_loaded, land
@@ -66,7 +67,7 @@ def _known(wh: Warehouse, source: str, location: str, loaded: tuple[str, str],
         return LoadInfo(source=source, load_id=load_id, location=location, skipped=True,
                         skip_reason=reason)
     read, accepted, rejected = wh.fetchall(
-        "SELECT rows_read, rows_accepted, rows_rejected FROM loads WHERE load_id = ?",
+        f"SELECT rows_read, rows_accepted, rows_rejected FROM {T.loads} WHERE load_id = ?",
         [load_id])[0]
     info = LoadInfo(source=source, load_id=load_id, location=location, rows_read=read,
                     rows_accepted=accepted, rows_rejected=rejected)
@@ -74,7 +75,7 @@ def _known(wh: Warehouse, source: str, location: str, loaded: tuple[str, str],
     with wh.transaction():
         info.shrink = check.check(wh, load_id, accepted, rejected) if check else None
         if info.shrink is None:  # no current version left to compare, or within the limit
-            wh.execute("UPDATE loads SET status = 'loaded', run_id = ? WHERE load_id = ?",
+            wh.execute(f"UPDATE {T.loads} SET status = 'loaded', run_id = ? WHERE load_id = ?",
                        [run_id, load_id])
     return info
 

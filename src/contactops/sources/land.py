@@ -11,6 +11,8 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from contactops.catalog import T
+from contactops.catalog.queries import count_rows
 from contactops.errors import AccountingError
 from contactops.sources.base import REJECT_COLUMNS, ROW, RawBatch, Reject, reader_notes
 from contactops.sources.mapping import CONTENT, KEY, OCCURRENCE, MappedBatch, role_fields
@@ -77,18 +79,20 @@ def already_loaded(wh: Warehouse, source: str, content_hash: str) -> tuple[str, 
     is the newest version and the volume gate blocked it ("blocked": the gate decides again
     on the stored load, so a nightly run does not land the same rows night after night)."""
     current = wh.scalar(
-        "SELECT load_id FROM current_loads WHERE source = ? AND content_hash = ? "
+        f"SELECT load_id FROM {T.current_loads} WHERE source = ? AND content_hash = ? "
         "ORDER BY load_seq DESC LIMIT 1", [source, content_hash])
     if current:
         return current, "unchanged"
     undone = wh.scalar(
-        "SELECT load_id FROM loads WHERE source = ? AND content_hash = ? AND status = 'undone' "
+        f"SELECT load_id FROM {T.loads} WHERE source = ? AND content_hash = ? "
+        "AND status = 'undone' "
         "ORDER BY load_seq DESC LIMIT 1", [source, content_hash])
     if undone:
         return undone, "undone"
     blocked = wh.scalar(
-        "SELECT load_id FROM loads WHERE source = ? AND content_hash = ? AND status = 'blocked' "
-        "AND load_seq > (SELECT coalesce(max(load_seq), 0) FROM loads WHERE source = ? "
+        f"SELECT load_id FROM {T.loads} WHERE source = ? AND content_hash = ? "
+        "AND status = 'blocked' "
+        f"AND load_seq > (SELECT coalesce(max(load_seq), 0) FROM {T.loads} WHERE source = ? "
         "AND status = 'loaded') ORDER BY load_seq DESC LIMIT 1", [source, content_hash, source])
     return (blocked, "blocked") if blocked else None
 
@@ -105,8 +109,8 @@ def land(wh: Warehouse, source: Source, raw: RawBatch, mapped: MappedBatch, *, r
                     rows_read=raw.rows_read, mapping=mapped.mapping, key=mapped.key,
                     notes=reader_notes(raw.details))
     keyed = source.role != "activity"  # a reference row is keyed like a contact row
-    table = {"contacts": "source_records", "activity": "activities",
-             "reference": "reference_records"}[source.role]
+    table = {"contacts": T.source_records, "activity": T.activities,
+             "reference": T.reference_records}[source.role]
     id_col = "record_id" if keyed else "activity_id"
     fields = role_fields(source.role)
     with wh.transaction():
@@ -115,7 +119,7 @@ def land(wh: Warehouse, source: Source, raw: RawBatch, mapped: MappedBatch, *, r
         info.load_id = load_id
         facts = {**raw.details, **(details or {}), "mapping": mapped.mapping, "key": mapped.key}
         wh.execute(
-            "INSERT INTO loads (load_id, load_seq, run_id, source, source_type, source_kind, "
+            f"INSERT INTO {T.loads} (load_id, load_seq, run_id, source, source_type, source_kind, "
             "role, mode, file, content_hash, details, rows_read, status, loaded_at) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'loaded', now())",
             [load_id, seq, run_id, source.name, source.type, str(source.kind), source.role,
@@ -143,16 +147,15 @@ def land(wh: Warehouse, source: Source, raw: RawBatch, mapped: MappedBatch, *, r
             frame = frame.with_columns(pl.lit(load_id).alias("load_id"),
                                        pl.lit(source.name).alias("source"),
                                        pl.lit(raw.location).alias("file"))
-            wh.append_frame("rejected_records", frame)
-        accepted = int(wh.scalar(f"SELECT count(*) FROM {table} WHERE load_id = ?", [load_id]))
-        rejected = int(wh.scalar("SELECT count(*) FROM rejected_records WHERE load_id = ?",
-                                 [load_id]))
+            wh.append_frame(T.rejected_records.name, frame)
+        accepted = count_rows(wh, table, "load_id = ?", [load_id])
+        rejected = count_rows(wh, T.rejected_records, "load_id = ?", [load_id])
         if accepted + rejected != info.rows_read:
             raise AccountingError(
                 f"source '{source.name}' ({raw.location}): read {info.rows_read} rows but "
                 f"stored {accepted} accepted + {rejected} rejected; the load was rolled back. "
                 "This is a contactops bug: please report it with the file")
-        wh.execute("UPDATE loads SET rows_accepted = ?, rows_rejected = ? WHERE load_id = ?",
+        wh.execute(f"UPDATE {T.loads} SET rows_accepted = ?, rows_rejected = ? WHERE load_id = ?",
                    [accepted, rejected, load_id])
         if gate is not None:
             info.shrink = gate.check(wh, load_id, accepted, rejected)

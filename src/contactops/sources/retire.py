@@ -12,8 +12,10 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
+from contactops.catalog import T
+from contactops.catalog.queries import count_rows
 from contactops.errors import UsageError
-from contactops.sources.loads import DERIVED_BY_RECORD
+from contactops.sources.loads import remove_derived
 from contactops.sources.volume import ROLE_TABLES, Shrink, audit, impact
 
 if TYPE_CHECKING:
@@ -32,7 +34,7 @@ def list_sources(wh: Warehouse, declared: set[str] | None = None) -> pl.DataFram
         "AS current_records, arg_max(l.load_id, l.load_seq) AS last_load, "
         "max(l.loaded_at) AS last_loaded_at, "
         "bool_or(l.status = 'retired') AND count(c.load_id) = 0 AS retired "
-        "FROM loads l LEFT JOIN current_loads c USING (load_id) "
+        f"FROM {T.loads} l LEFT JOIN {T.current_loads} c USING (load_id) "
         "GROUP BY l.source ORDER BY l.source")
     if declared is None:
         return frame
@@ -45,14 +47,14 @@ def removed_sources(wh: Warehouse, pipeline: str, declared: set[str]) -> list[st
     """Sources with live records, last loaded by runs of ``pipeline``, that it no longer
     declares. A source another pipeline loads into the same warehouse is not ours to judge."""
     rows = wh.fetchall(
-        "SELECT DISTINCT c.source FROM current_loads c JOIN runs r USING (run_id) "
+        f"SELECT DISTINCT c.source FROM {T.current_loads} c JOIN {T.runs} r USING (run_id) "
         "WHERE r.pipeline = ? ORDER BY 1", [pipeline])
     return [r[0] for r in rows if r[0] not in declared]
 
 
 def assess_removed(wh: Warehouse, source: str, pipeline_file: str | None = None) -> Shrink:
     """What dropping every live record of ``source`` would cost (status ``blocked``)."""
-    loads = wh.fetchall("SELECT load_id, role, rows_accepted FROM current_loads "
+    loads = wh.fetchall(f"SELECT load_id, role, rows_accepted FROM {T.current_loads} "
                         "WHERE source = ? ORDER BY load_seq", [source])
     if not loads:
         raise UsageError(_not_live(wh, source))
@@ -61,7 +63,7 @@ def assess_removed(wh: Warehouse, source: str, pipeline_file: str | None = None)
                     ids[-1], pipeline_file=pipeline_file)
     table, id_col = ROLE_TABLES[str(loads[0][1])]
     shrink.contacts_losing = 0  # activities and reference rows are no contact's records
-    if table == "source_records":
+    if table is T.source_records:
         marks = ", ".join("?" for _ in ids)
         shrink.contacts_losing, shrink.audiences = impact(
             wh, f"SELECT {id_col} FROM {table} WHERE load_id IN ({marks})", ids)
@@ -88,20 +90,15 @@ def retire_source(wh: Warehouse, source: str, reason: str, *, run_id: str | None
         # every live or waiting version: retiring only the current one would bring the
         # version before it back
         ids = [r[0] for r in wh.fetchall(
-            "SELECT load_id FROM loads WHERE source = ? AND status IN ('loaded', 'blocked') "
+            f"SELECT load_id FROM {T.loads} WHERE source = ? "
+            "AND status IN ('loaded', 'blocked') "
             "ORDER BY load_seq", [source])]
         marks = ", ".join("?" for _ in ids)
-        wh.execute(f"UPDATE loads SET status = 'retired', undone_at = now(), undo_reason = ? "
+        wh.execute(f"UPDATE {T.loads} SET status = 'retired', undone_at = now(), undo_reason = ? "
                    f"WHERE load_id IN ({marks})", [reason, *ids])
-        removed: dict[str, int] = {}
-        for table in DERIVED_BY_RECORD:
-            if wh.table_exists(table) and "record_id" in wh.columns(table):
-                before = int(wh.scalar(f"SELECT count(*) FROM {table}"))
-                wh.execute(f"DELETE FROM {table} WHERE record_id NOT IN "
-                           "(SELECT record_id FROM current_source_records)")
-                removed[table] = before - int(wh.scalar(f"SELECT count(*) FROM {table}"))
+        removed = remove_derived(wh)
         audit(wh, shrink, run_id)
-        wh.execute("INSERT INTO audit_log (run_id, action, target, detail) "
+        wh.execute(f"INSERT INTO {T.audit_log} (run_id, action, target, detail) "
                    "VALUES (?, 'retire_source', ?, ?)",
                    [run_id, source, json.dumps({"loads": ids, "reason": reason,
                                                 "derived_rows_removed": removed,
@@ -110,8 +107,9 @@ def retire_source(wh: Warehouse, source: str, reason: str, *, run_id: str | None
 
 
 def _not_live(wh: Warehouse, source: str) -> str:
-    live = [r[0] for r in wh.fetchall("SELECT DISTINCT source FROM current_loads ORDER BY 1")]
-    if wh.scalar("SELECT count(*) FROM loads WHERE source = ?", [source]):
+    live = [r[0] for r in wh.fetchall(
+        f"SELECT DISTINCT source FROM {T.current_loads} ORDER BY 1")]
+    if count_rows(wh, T.loads, "source = ?", [source]):
         return (f"source '{source}' has no current records (already retired or undone); "
                 f"sources with current records: {', '.join(live) or 'none'}")
     import difflib

@@ -18,15 +18,17 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from contactops.catalog import T
+
 if TYPE_CHECKING:
     from contactops.config.pipeline import Source
     from contactops.config.project import ProjectSettings
     from contactops.engine.warehouse import Warehouse
 
 #: Table and id column of each source role.
-ROLE_TABLES = {"contacts": ("source_records", "record_id"),
-               "activity": ("activities", "activity_id"),
-               "reference": ("reference_records", "record_id")}
+ROLE_TABLES = {"contacts": (T.source_records, "record_id"),
+               "activity": (T.activities, "activity_id"),
+               "reference": (T.reference_records, "record_id")}
 
 
 @dataclass
@@ -110,7 +112,7 @@ class Version:
 def current_version(wh: Warehouse, source: str) -> Version | None:
     rows = wh.fetchall(
         "SELECT load_id, rows_accepted, json_extract_string(details, '$.sample_rows') "
-        "FROM current_loads WHERE source = ? ORDER BY load_seq", [source])
+        f"FROM {T.current_loads} WHERE source = ? ORDER BY load_seq", [source])
     if not rows:
         return None
     sample = rows[-1][2]
@@ -170,9 +172,9 @@ class VolumeGate:
         else:  # activities and reference rows are no contact's records
             shrink.contacts_losing = 0
         if shrink.status == "blocked":
-            wh.execute("UPDATE loads SET status = 'blocked' WHERE load_id = ?", [load_id])
-        elif wh.scalar("SELECT status FROM loads WHERE load_id = ?", [load_id]) == "blocked":
-            wh.execute("UPDATE loads SET status = 'loaded', run_id = ? WHERE load_id = ?",
+            wh.execute(f"UPDATE {T.loads} SET status = 'blocked' WHERE load_id = ?", [load_id])
+        elif wh.scalar(f"SELECT status FROM {T.loads} WHERE load_id = ?", [load_id]) == "blocked":
+            wh.execute(f"UPDATE {T.loads} SET status = 'loaded', run_id = ? WHERE load_id = ?",
                        [self.run_id, load_id])
         audit(wh, shrink, self.run_id)
         return shrink
@@ -184,27 +186,27 @@ def impact(wh: Warehouse, lost_sql: str, params: list[Any]
 
     Contacts come from the last dedupe's ``contact_links``; members from each audience's
     latest production publish. None contacts when dedupe has not run."""
-    if not (wh.table_exists("contact_links")
-            and {"record_id", "contact_id"} <= set(wh.columns("contact_links"))):
+    if not (wh.table_exists(T.contact_links.name)
+            and {"record_id", "contact_id"} <= set(wh.columns(T.contact_links.name))):
         return None, {}
-    losing = (f"SELECT contact_id FROM contact_links GROUP BY contact_id HAVING "
+    losing = (f"SELECT contact_id FROM {T.contact_links} GROUP BY contact_id HAVING "
               f"bool_and(record_id IN ({lost_sql}))")
     contacts = int(wh.scalar(f"SELECT count(*) FROM ({losing})", params) or 0)
-    if not contacts or not (wh.table_exists("publishes")
-                            and wh.table_exists("audience_members")):
+    if not contacts or not (wh.table_exists(T.publishes.name)
+                            and wh.table_exists(T.audience_members.name)):
         return contacts, {}
     rows = wh.fetchall(
         "WITH latest AS (SELECT audience, publish_id FROM (SELECT audience, publish_id, "
         "row_number() OVER (PARTITION BY audience ORDER BY published_at DESC, publish_id DESC)"
-        " AS rn FROM publishes WHERE mode = 'production') WHERE rn = 1) "
-        "SELECT m.audience, count(DISTINCT m.contact_id) FROM audience_members m "
+        f" AS rn FROM {T.publishes} WHERE mode = 'production') WHERE rn = 1) "
+        f"SELECT m.audience, count(DISTINCT m.contact_id) FROM {T.audience_members} m "
         f"JOIN latest l USING (audience, publish_id) WHERE m.contact_id IN ({losing}) "
         "GROUP BY 1 ORDER BY 1", params)
     return contacts, {str(r[0]): int(r[1]) for r in rows}
 
 
 def audit(wh: Warehouse, shrink: Shrink, run_id: str | None) -> None:
-    wh.execute("INSERT INTO audit_log (run_id, action, target, detail) "
+    wh.execute(f"INSERT INTO {T.audit_log} (run_id, action, target, detail) "
                "VALUES (?, 'volume_gate', ?, ?)",
                [run_id, shrink.source, json.dumps(shrink.asdict(), default=str)])
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl  # noqa: TID253 - the validate stage is Polars code, imported lazily
 
+from contactops import catalog
 from contactops.catalog import T
 from contactops.config.validate import ValidateSettings
 from contactops.contract import StageInfo
@@ -32,8 +33,6 @@ if TYPE_CHECKING:
     from contactops.config.loader import Project
     from contactops.contract import StageContext
     from contactops.engine.warehouse import Warehouse
-
-_DUCK = {pl.String: "VARCHAR", pl.Int64: "BIGINT", pl.Float64: "DOUBLE"}
 
 
 #: normalized_records columns the rules and the Pandera schema read (others are not loaded)
@@ -152,11 +151,7 @@ def validate(wh: Warehouse, project: Project, options: ValidateSettings, run_id:
 
 
 def _ensure_tables(wh: Warehouse) -> None:
-    for table, schema in (("validation_issues", ISSUE_SCHEMA),
-                          ("validation_summary", SUMMARY_SCHEMA)):
-        cols = ", ".join(f"{name} {_DUCK.get(dtype, 'VARCHAR')}"
-                         for name, dtype in schema.items())
-        wh.execute(f"CREATE TABLE IF NOT EXISTS {table} ({cols})")
+    catalog.ensure_tables(wh, stage="validate")
 
 
 def persist(wh: Warehouse, result: ValidationResult) -> None:
