@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-import polars as pl  # noqa: TID253 - a benchmark script, not the CLI
+import polars as pl
 
 
 def pair_count(frame: pl.DataFrame, *keys: str) -> int:

@@ -34,7 +34,7 @@ import polars as pl
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from baselines import pairwise_scores  # noqa: E402
+from baselines import pairwise_scores
 
 OUT = Path(__file__).resolve().parent / "out"
 MAPPING = {"given_name": "first_name", "surname": "last_name", "street_number": "street_number",

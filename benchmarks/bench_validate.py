@@ -17,7 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
-import polars as pl  # noqa: TID253 - a benchmark script, not the CLI
+import polars as pl
 
 from contactops.config.loader import Project
 from contactops.config.normalize import NormalizeSettings

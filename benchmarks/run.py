@@ -46,12 +46,12 @@ import polars as pl
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from baselines import (  # noqa: E402
+from baselines import (
     exact_email_phone,
     pairwise_scores,
     scan_floor,
 )
-from processes import MemoryLimit, run_cli  # noqa: E402
+from processes import MemoryLimit, run_cli
 
 OUT = Path(__file__).resolve().parent / "out"
 SPLINK = Path(__file__).resolve().parent / "splink_tuned.py"

@@ -39,7 +39,7 @@ import polars as pl
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from baselines import pairwise_scores, splink_untuned  # noqa: E402
+from baselines import pairwise_scores, splink_untuned
 
 #: Raw headers of the generator's single layout (and FEBRL's) -> the columns used here.
 HEADERS: dict[str, str] = {

@@ -17,7 +17,7 @@ from .conftest import AUDIENCES_YAML, contact, seed_warehouse
 def test_publish_to_postgres_replaces_table_in_one_transaction(project_dir, pg_schema, pg_dsn,
                                                                 monkeypatch) -> None:
     schema, conn = pg_schema
-    DSN = pg_dsn  # noqa: N806
+    DSN = pg_dsn
     monkeypatch.setenv("AUD_PG_DSN", DSN)
     yaml = AUDIENCES_YAML.replace("targets:\n  news_csv:", f"""targets:
   pg:

@@ -65,7 +65,7 @@ def read_consent(wh: Warehouse, contact_id: str) -> pl.DataFrame:
     have = set(wh.columns(T.normalized_records.name))
     cols = ", ".join(f'"{c}"' for c in ("record_id", "source", "consent_timestamp",
                                          "updated_at") if c in have)
-    records = wh.pl(f"SELECT {cols} FROM {T.normalized_records} "  # noqa: S608 - known columns
+    records = wh.pl(f"SELECT {cols} FROM {T.normalized_records} "
                     "WHERE record_id IN (SELECT unnest(?))", [ids])
     return consent_decisions(contact, records)
 

@@ -4,7 +4,6 @@ Regenerate with country_data.country_table_from_phonenumbers(); kept static beca
 importing that data takes seconds.
 """
 
-# ruff: noqa: E501
 COUNTRY_NAMES: dict[str, str] = {
     "aalandinseln": "AX", "ad": "AD", "ae": "AE", "af": "AF", "afeganistão": "AF",
     "afganistan": "AF", "afganistán": "AF", "afghanistan": "AF", "afriquedusud": "ZA", "ag": "AG",

@@ -63,7 +63,7 @@ def _decisions(wh: Warehouse, table: str, have: set[str]) -> dict[str, Any]:
 
     def contacts_with(reason: str) -> int:
         hit = " OR ".join(f"{c} = '{reason}'" for c in reasons)
-        return int(wh.scalar(f"SELECT count(*) FROM {table} WHERE {hit}"))  # noqa: S608
+        return int(wh.scalar(f"SELECT count(*) FROM {table} WHERE {hit}"))
 
     return {"decisions": decisions, "kept_over_edit": contacts_with("opt_out_kept_over_edit"),
             "overridden": contacts_with("opt_in_later_consent")}

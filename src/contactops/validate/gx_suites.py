@@ -127,7 +127,7 @@ class GxWorker:
         env = {**os.environ, "GX_ANALYTICS_ENABLED": "False", "TQDM_DISABLE": "1"}
         log_dir = context_dir / "gx" / "uncommitted"
         log_dir.mkdir(parents=True, exist_ok=True)
-        log = open(log_dir / "gx_worker.log", "wb")  # noqa: SIM115 - the child owns it
+        log = open(log_dir / "gx_worker.log", "wb")
         process = subprocess.Popen(
             [sys.executable, "-m", "contactops.validate.gx_worker"], stdin=subprocess.PIPE,
             stdout=subprocess.DEVNULL, stderr=log, env=env)

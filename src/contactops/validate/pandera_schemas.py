@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import pandera.polars as pa  # noqa: TID253 - imported only when the stage runs
-import polars as pl  # noqa: TID253
+import pandera.polars as pa
+import polars as pl
 
 from contactops.config.validate import ValidateSettings
 from contactops.fields import ContactType, SourceKind

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-import polars as pl  # noqa: TID253 - the validate stage is Polars code, imported lazily
+import polars as pl
 
 MAX_REGIONS = 8
 MIN_SHARE = 0.01

@@ -12,7 +12,7 @@ import html
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-import polars as pl  # noqa: TID253 - the validate stage is Polars code, imported lazily
+import polars as pl
 
 from contactops.contract import StageResult
 

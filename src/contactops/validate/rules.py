@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import polars as pl  # noqa: TID253 - the validate stage is Polars code, imported lazily
+import polars as pl
 
 from contactops.config.validate import ResolvedRule, ValidateSettings
 from contactops.errors import UsageError

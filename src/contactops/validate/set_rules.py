@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import polars as pl  # noqa: TID253 - the validate stage is Polars code, imported lazily
+import polars as pl
 
 from contactops.config.project import ProjectSettings
 from contactops.config.validate import ValidateSettings

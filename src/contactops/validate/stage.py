@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any
 
-import polars as pl  # noqa: TID253 - the validate stage is Polars code, imported lazily
+import polars as pl
 
 from contactops import catalog
 from contactops.catalog import T
