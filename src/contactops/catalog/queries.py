@@ -35,12 +35,10 @@ def delete_by_load(wh: Any, table: Table, load_id: str) -> int:
 
 
 def delete_orphans(wh: Any, table: Table) -> int:
-    """Delete the rows of a table derived by record whose record is no longer current
-    (nothing when the table does not exist yet); returns how many went."""
+    """Delete the rows of a table derived by record whose record is no longer current;
+    returns how many went."""
     column = table.by_record
     assert column, f"{table} does not derive from records"
-    if not wh.table_exists(table.name) or column not in wh.columns(table.name):
-        return 0
     return delete_rows(wh, table, f"{column} NOT IN "
                                   f"(SELECT record_id FROM {T.current_source_records})")
 

@@ -6,7 +6,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from contactops.catalog import T, derived_by_record, landed_by_load
-from contactops.catalog.queries import delete_by_load, delete_orphans
+from contactops.catalog.queries import delete_by_load, delete_orphans, has_columns
 from contactops.errors import UsageError
 
 if TYPE_CHECKING:
@@ -51,6 +51,6 @@ def remove_derived(wh: Warehouse) -> dict[str, int]:
     catalog declares ``by_record``, once it exists); rows removed by table."""
     removed: dict[str, int] = {}
     for table in derived_by_record():
-        if wh.table_exists(table.name) and table.by_record in wh.columns(table.name):
+        if has_columns(wh, table, str(table.by_record)):
             removed[table.name] = delete_orphans(wh, table)
     return removed
