@@ -56,6 +56,15 @@ class DedupeResult(StageResult):
     cannot_match: str | None = None
     diagnostics: dict[str, Any] = field(default_factory=dict)
     seconds: float = 0.0
+    released: dict[str, Any] | None = None  # the counts, once release() dropped the frames
+
+    def release(self) -> None:
+        """Empty the frames once the warehouse holds them, keeping the counts: a run keeps
+        every stage's result to its end, and at 1M records the pairs, contacts and links
+        would otherwise stay in memory through the validate stage."""
+        self.released = self.match_counts()
+        for name in ("contacts", "links", "reviews", "provenance", "events", "pairs"):
+            setattr(self, name, getattr(self, name).clear())
 
     @property
     def counts(self) -> dict[str, Any]:
@@ -63,6 +72,8 @@ class DedupeResult(StageResult):
         return {**self.match_counts(), **diagnostics.run_counts(self.diagnostics)}
 
     def match_counts(self) -> dict[str, Any]:
+        if self.released is not None:
+            return dict(self.released)
         return {"records": self.links.height, "contacts": self.contacts.height,
                 "candidate_pairs": self.pairs.height,
                 "linked_by_key": int((self.links["link_type"] == "key").sum()),
@@ -85,8 +96,10 @@ class DedupeResult(StageResult):
 
     def __str__(self) -> str:
         c = self.match_counts()
+        where = ("tables in the warehouse: contacts, contact_links, match_reviews"
+                 if self.released is not None else ".contacts, .links, .reviews, .pairs")
         return (f"DedupeResult({c['records']} records -> {c['contacts']} contacts; "
-                f"{c['reviews']} pairs to review; .contacts, .links, .reviews, .pairs)")
+                f"{c['reviews']} pairs to review; {where})")
 
     def _repr_html_(self) -> str:
         rows = "".join(f"<tr><td>{k}</td><td>{v}</td></tr>"

@@ -66,6 +66,7 @@ def run(ctx: StageContext) -> DedupeResult | StageInfo:
     result = dedupe(normalized, options, previous, decisions, run_id=ctx.run_id,
                     root=ctx.project.root)
     write(wh, result)
+    result.release()  # written: the run keeps only the counts
     return result
 
 
