@@ -15,6 +15,7 @@ from contactops.config.consent import (  # noqa: F401 - re-exported
     DEFAULT_CONSENT_VOCABULARY,
     ConsentSettings,
 )
+from contactops.config.memory import validate_setting
 
 DEFAULT_LIFECYCLE_ALIASES: dict[str, list[str]] = {
     "subscriber": ["subscriber", "newsletter", "subscribed"],
@@ -68,6 +69,16 @@ class ProjectSettings(Frozen):
         0.2, ge=0, le=1, description="volume gate: a snapshot source whose new version has "
         "more than this share fewer records than the current one stops the run (0.2 = 20%; "
         "1 turns the gate off); a source's own max_shrink overrides it")
+
+    memory_limit: str | None = Field(
+        None, description="memory one contactops process may use: a size such as 6GB or "
+        "512MiB, or a share of the machine such as 50% (default: half of the machine's "
+        "memory; --memory-limit and CONTACTOPS_MEMORY_LIMIT also set it)")
+
+    @field_validator("memory_limit", mode="before")
+    @classmethod
+    def _memory(cls, value: object) -> str | None:
+        return validate_setting(value)
 
     @field_validator("default_country")
     @classmethod
