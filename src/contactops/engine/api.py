@@ -11,6 +11,7 @@ is the DuckDB implementation.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
@@ -30,6 +31,8 @@ class Engine(Protocol):
     #: the warehouse file, or None for an in-memory warehouse.
     path: Path | None
     read_only: bool
+    #: bytes the engine may hold in memory before it spills to disk (None: its default).
+    memory_limit: int | None
 
     # -- statements --------------------------------------------------------------------
     def execute(self, sql: str, params: Params = None) -> None:
@@ -46,6 +49,12 @@ class Engine(Protocol):
 
     def pl(self, sql: str, params: Params = None) -> pl.DataFrame:
         """A query's result as a Polars frame."""
+
+    def batches(self, sql: str, rows: int, params: Params = None) -> Iterator[pl.DataFrame]:
+        """A query's result as Polars frames of ``rows`` rows each (the last may be shorter;
+        an empty result gives one empty frame with its columns), streamed so that only one
+        batch is in memory. The engine stays usable for writes between batches. A query
+        that needs a stable chunking orders its rows (``ORDER BY``)."""
 
     def next_value(self, sequence: str) -> int:
         """The next number of a counter the schema declares (``load_seq``); never reused,
@@ -80,6 +89,6 @@ class Engine(Protocol):
 
 
 #: The protocol's members, for structural checks and docs.
-MEMBERS = ("sql_dialect", "path", "read_only", "execute", "fetchall", "records", "scalar",
-           "pl", "next_value", "table_exists", "columns", "registered", "replace_table",
-           "append_frame", "transaction", "catalog", "close")
+MEMBERS = ("sql_dialect", "path", "read_only", "memory_limit", "execute", "fetchall",
+           "records", "scalar", "pl", "batches", "next_value", "table_exists", "columns",
+           "registered", "replace_table", "append_frame", "transaction", "catalog", "close")

@@ -10,8 +10,12 @@ connection is private: statements from outside the engine pass through :meth:`_s
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
+import tempfile
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -39,20 +43,28 @@ class Warehouse:
 
     def __init__(self, path: str | Path, *, read_only: bool = False,
                  lock_timeout: float = 30.0, create: bool = True,
-                 create_folder: bool = True) -> None:
+                 create_folder: bool = True, memory_limit: int | None = None) -> None:
         """Open (or create) the warehouse; a path that is not one is refused untouched.
 
         ``create_folder=False`` refuses a missing folder instead of creating it (for a path
         the user typed, where a missing folder is more likely a typo than a first run).
+        ``memory_limit`` (bytes) caps DuckDB's memory; past it, DuckDB spills to a
+        per-process folder beside the warehouse, which :meth:`close` removes.
         """
         self.path = Path(path) if str(path) != ":memory:" else None
         self.read_only = read_only
+        self.memory_limit = memory_limit
         if self.path is not None:
             if not self.path.exists() and (read_only or not create):
                 raise ContactopsError(
                     f"warehouse {self.path} does not exist yet; run 'contactops run' first")
             check_warehouse_path(self.path, read_only=read_only, create_folder=create_folder)
-        self._con = self._connect(lock_timeout)
+        self._spill = _temp_directory(self.path)
+        try:
+            self._con = self._connect(lock_timeout)
+        except BaseException:
+            _remove_temp_directory(self._spill)
+            raise
         self._attached = 0
         if not read_only:
             create_schema(self)
@@ -63,7 +75,9 @@ class Warehouse:
         delay = 0.05
         while True:
             try:
-                return connect(target, read_only=self.read_only)
+                return connect(target, read_only=self.read_only,
+                               memory_limit=self.memory_limit,
+                               temp_directory=self._spill)
             except duckdb.IOException as exc:
                 if "lock" not in str(exc).lower():
                     raise _open_error(target, exc) from None
@@ -81,6 +95,7 @@ class Warehouse:
     # -- lifecycle ---------------------------------------------------------------------
     def close(self) -> None:
         self._con.close()
+        _remove_temp_directory(self._spill)
 
     def __enter__(self) -> Warehouse:
         return self
@@ -153,6 +168,38 @@ class Warehouse:
         table = self._con.sql(self._statement(sql), params=params).to_arrow_table()
         return pl.from_arrow(table)  # type: ignore[return-value]
 
+    def batches(self, sql: str, rows: int, params: list[Any] | dict[str, Any] | None = None
+                ) -> Iterator[pl.DataFrame]:
+        """A query's result as Polars frames of ``rows`` rows (the last one may be shorter;
+        an empty result gives one empty frame, with the result's columns).
+
+        The result streams from its own cursor, so the warehouse can write (and run other
+        queries) between batches; only one batch is held in Python at a time. The cursor
+        reads the data as committed when the query started. Stop early and it is closed.
+        """
+        import pyarrow as pa
+
+        if rows < 1:
+            raise ValueError("batches() needs a positive number of rows per batch")
+        cursor = self._con.cursor()
+        try:
+            reader = cursor.sql(self._statement(sql), params=params).to_arrow_reader(rows)
+            pending: list[pa.RecordBatch] = []
+            held, sent = 0, 0
+            for batch in reader:
+                while batch.num_rows:
+                    take = min(rows - held, batch.num_rows)
+                    pending.append(batch.slice(0, take))
+                    held += take
+                    batch = batch.slice(take)
+                    if held == rows:
+                        yield _frame(pending, reader.schema)
+                        pending, held, sent = [], 0, sent + 1
+            if held or not sent:  # the rest; an empty result still gives its columns
+                yield _frame(pending, reader.schema)
+        finally:
+            cursor.close()
+
     def next_value(self, sequence: str) -> int:
         return int(self._con.execute(f"SELECT nextval({quote_literal(sequence)})").fetchall()[0][0])
 
@@ -193,6 +240,38 @@ class Warehouse:
         with self.registered(_FRAME, frame):
             self._con.execute(
                 f"INSERT INTO {quote_identifier(table)} BY NAME SELECT * FROM {_FRAME}")
+
+def _frame(batches: list[Any], schema: Any) -> pl.DataFrame:
+    import polars as pl
+    import pyarrow as pa
+
+    return pl.from_arrow(pa.Table.from_batches(batches, schema=schema))  # type: ignore[return-value]
+
+
+def _temp_directory(path: Path | None) -> Path:
+    """Where DuckDB spills: ``<warehouse>.tmp/<pid>`` (one folder per process, so a reader
+    and the run never share one), or a fresh temporary folder for an in-memory warehouse.
+    DuckDB creates it only when it spills."""
+    if path is None:
+        name = f"contactops-{os.getpid()}-{uuid.uuid4().hex[:8]}.spill"
+        return Path(tempfile.gettempdir()) / name
+    folder = path.with_name(path.name + ".tmp")
+    try:
+        folder.mkdir(exist_ok=True)  # DuckDB makes the last folder only
+    except OSError:
+        pass  # a read-only location: DuckDB says so if it ever needs to spill
+    return folder / str(os.getpid())
+
+
+def _remove_temp_directory(folder: Path) -> None:
+    """Remove the spill folder, and ``<warehouse>.tmp`` when no other process uses it."""
+    shutil.rmtree(folder, ignore_errors=True)
+    if folder.parent.name.endswith(".tmp"):
+        try:
+            folder.parent.rmdir()
+        except OSError:
+            pass  # another process's spill folder is still there, or it was never made
+
 
 def _open_error(target: str, exc: duckdb.Error) -> ContactopsError:
     """A DuckDB open failure in one line: the resource fault, a damaged file, or as is."""
