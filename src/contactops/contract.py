@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 if TYPE_CHECKING:
     from contactops.config.loader import Project
+    from contactops.config.memory import MemoryLimit
 
 #: The keys of one stage's entry in the run record (``runs.stages`` JSON).
 RECORD_KEYS = ("stage", "seconds", "counts", "notes", "timings")
@@ -55,6 +56,10 @@ class StageContext:
         sample: rows per source of a ``--sample`` run, else None.
         progress: where progress goes.
         accept_shrink: source names whose shrunken snapshots the volume gate lets through.
+        memory: the run's memory limit and where it came from (``--memory-limit``, the
+            pipeline, the project, the environment or the default); the engine already
+            holds its share, stages size their chunks from :attr:`MemoryLimit.frame_bytes`.
+            None outside a run (a stage then works in one piece).
     """
 
     project: Project
@@ -63,6 +68,7 @@ class StageContext:
     sample: int | None = None
     progress: Progress = field(default_factory=Silent)
     accept_shrink: frozenset[str] = frozenset()
+    memory: MemoryLimit | None = None
 
 
 class StageResult:

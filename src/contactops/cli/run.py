@@ -31,6 +31,11 @@ def run(
         "--accept-shrink", metavar="SOURCE",
         help="let this source's new snapshot become current although it shrank past "
              "max_shrink, or retire it when the pipeline no longer has it (repeatable)")] = None,
+    memory_limit: Annotated[str | None, typer.Option(
+        "--memory-limit", metavar="SIZE",
+        help="memory the run may use, e.g. 6GB, 512MiB or 50% (of the machine); default: "
+             "the pipeline's or config's memory_limit, CONTACTOPS_MEMORY_LIMIT, else half "
+             "of the machine's memory")] = None,
 ) -> int:
     """Load every source, then run each stage; exit 0 ok, 1 gate failed, 2 config, 3 runtime."""
     from contactops.core import Context
@@ -42,7 +47,7 @@ def run(
     progress = None if (quiet or json_out) else RichProgress()
     try:
         result = ctx.run(sample=sample, until=until, progress=progress, warn_only=warn_only,
-                         accept_shrink=accept_shrink or ())
+                         accept_shrink=accept_shrink or (), memory_limit=memory_limit)
     finally:
         if progress is not None:
             progress.close()

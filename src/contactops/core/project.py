@@ -29,6 +29,7 @@ from contactops.errors import UsageError
 
 if TYPE_CHECKING:
     from contactops.config.loader import Project
+    from contactops.config.memory import MemoryLimit
     from contactops.engine.relation import Relation
     from contactops.engine.warehouse import Warehouse
 
@@ -155,12 +156,23 @@ class OpenedProject:
     def lock_timeout(self) -> float:
         return self.project.settings.lock_timeout_seconds
 
+    @property
+    def memory_limit(self) -> MemoryLimit:
+        """The memory limit commands other than ``run`` work under: the pipeline's, the
+        project's, ``CONTACTOPS_MEMORY_LIMIT``'s or the default (``run`` also takes
+        ``--memory-limit``)."""
+        from contactops.config.memory import resolve_memory_limit
+
+        return resolve_memory_limit(None, self.project)
+
     def open_warehouse(self, *, read_only: bool = False) -> Warehouse:
-        """The warehouse, opened (never created); use it as a context manager."""
+        """The warehouse, opened (never created); use it as a context manager. The engine
+        gets its share of :attr:`memory_limit` and spills past it."""
         from contactops.engine import Warehouse
 
         return Warehouse(self.warehouse, read_only=read_only, create=False,
-                         lock_timeout=self.lock_timeout)
+                         lock_timeout=self.lock_timeout,
+                         memory_limit=self.memory_limit.engine_bytes)
 
     def declared_sources(self, *, enabled_only: bool = False) -> set[str] | None:
         """Names of the pipeline's sources; None without a pipeline."""

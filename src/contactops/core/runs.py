@@ -19,19 +19,22 @@ class RunFlows(OpenedProject):
 
     def run(self, *, until: str | None = None, sample: int | None = None,
             warn_only: bool = False, accept_shrink: Iterable[str] = (),
-            progress: Any = None, surface: Surface = "cli") -> RunResult:
+            progress: Any = None, surface: Surface = "cli",
+            memory_limit: str | None = None) -> RunResult:
         """Run every stage of the pipeline (up to ``until``); returns the RunResult.
 
         ``sample`` loads N rows per source into the sandbox warehouse. A failed gate sets
         the exit code unless ``warn_only``; a shrunk snapshot stops the run after ingest
-        unless its source is in ``accept_shrink``.
+        unless its source is in ``accept_shrink``. ``memory_limit`` (``6GB``, ``50%``)
+        overrides the pipeline's, the project's and ``CONTACTOPS_MEMORY_LIMIT``.
         """
         from contactops.pipeline import run_pipeline
 
         project = self.require_pipeline(surface)
         return run_pipeline(project, sample=sample, until=until,
                             warehouse=self.warehouse_override, progress=progress,
-                            warn_only=warn_only, accept_shrink=accept_shrink)
+                            warn_only=warn_only, accept_shrink=accept_shrink,
+                            memory_limit=memory_limit)
 
     def print_run_summary(self, result: RunResult, console: Any) -> None:
         """The Rich pre-rollout summary of what a run left in the warehouse."""

@@ -27,6 +27,7 @@ class RunResult:
     gate_failures: list[str] = field(default_factory=list)
     shrinks: list[Any] = field(default_factory=list)  # volume gate findings (Shrink)
     error: str | None = None
+    memory_limit: Any = None  # the MemoryLimit that applied, and where it came from
 
     @property
     def halted(self) -> bool:
@@ -41,6 +42,7 @@ class RunResult:
         data["loads"] = [load.asdict() for load in self.loads]
         data["shrinks"] = [s.asdict() for s in self.shrinks]
         data["halted"] = self.halted
+        data["memory_limit"] = self.memory_limit.asdict() if self.memory_limit else None
         return data
 
     @property
@@ -51,6 +53,8 @@ class RunResult:
         sample = f" (sample of {self.sample_rows} rows per source)" if self.sample_rows else ""
         lines = [f"run {self.run_id} of pipeline '{self.pipeline}': {self.status}{sample}",
                  f"warehouse: {self.warehouse}"]
+        if self.memory_limit is not None:
+            lines.append(str(self.memory_limit))
         for load in self.loads:
             lines.append(f"  load  {load}")
         for stage in self.stages:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from contactops.catalog import T
 from contactops.config.loader import Project
+from contactops.config.memory import MemoryLimit, resolve_memory_limit
 from contactops.contract import Progress, Silent, StageContext
 from contactops.errors import EXIT_GATE_FAILED, EXIT_RUNTIME, ContactopsError, UsageError
 from contactops.pipeline.result import RunResult
@@ -40,7 +41,8 @@ def new_run_id() -> str:
 
 def run_pipeline(project: Project, *, sample: int | None = None, until: str | None = None,
                  warehouse: str | Path | None = None, progress: Progress | None = None,
-                 warn_only: bool = False, accept_shrink: Iterable[str] = ()) -> RunResult:
+                 warn_only: bool = False, accept_shrink: Iterable[str] = (),
+                 memory_limit: str | MemoryLimit | None = None) -> RunResult:
     """Run every stage (up to ``until``) of ``project.pipeline``.
 
     A stage that finds a blocking data-quality problem appends to ``result.gate_failures``;
@@ -48,6 +50,10 @@ def run_pipeline(project: Project, *, sample: int | None = None, until: str | No
     The volume gate (a snapshot that shrank past its ``max_shrink``, a source gone from the
     pipeline) stops the run after ingest with exit code 1 even with ``warn_only``: only
     ``accept_shrink`` (source names) or retiring the source lets it through.
+
+    ``memory_limit`` (a size such as ``6GB``, or a resolved :class:`MemoryLimit`) bounds the
+    run's memory; unset, the pipeline's, the project's, ``CONTACTOPS_MEMORY_LIMIT`` or the
+    default applies (see :mod:`contactops.config.memory`).
     """
     from contactops.engine import Warehouse
 
@@ -61,14 +67,18 @@ def run_pipeline(project: Project, *, sample: int | None = None, until: str | No
     path = Path(warehouse) if warehouse else project.warehouse_path
     if sample is not None:
         path = sample_warehouse(path)
+    memory = (memory_limit if isinstance(memory_limit, MemoryLimit)
+              else resolve_memory_limit(memory_limit, project))
     progress = progress or Silent()
     run_id = new_run_id()
     result = RunResult(run_id=run_id, pipeline=project.pipeline.name, warehouse=str(path),
-                       sample_rows=sample)
+                       sample_rows=sample, memory_limit=memory)
     with Warehouse(path, lock_timeout=project.settings.lock_timeout_seconds,
-                   create_folder=warehouse is None) as wh:  # a typed path: no new folders
+                   create_folder=warehouse is None,  # a typed path: no new folders
+                   memory_limit=memory.engine_bytes) as wh:
         _start(wh, result)
-        ctx = StageContext(project, wh, run_id, sample, progress, frozenset(accept_shrink))
+        ctx = StageContext(project, wh, run_id, sample, progress, frozenset(accept_shrink),
+                           memory)
         try:
             chosen = STAGES[: names.index(until) + 1] if until else STAGES
             notes = [note for stage in chosen if (note := stage.prepare(ctx))]
