@@ -1,14 +1,20 @@
 """The normalize stage's adapter: current source records in, normalized records out.
 
-Reads ``current_source_records`` through the warehouse it is handed, runs the pure Polars
-:func:`~contactops.normalize.stage.normalize` (and the enrichment rules), and replaces
-``normalized_records`` and ``normalization_changes``. No engine import: the warehouse object
-is all it needs (``pl``, ``replace_table``, ``transaction``).
+Reads ``current_source_records`` through the warehouse it is handed, in chunks of records
+ordered by ``record_id`` (so the output, and every count downstream, is the same from run
+to run), runs the pure Polars :func:`~contactops.normalize.stage.normalize` (and the
+enrichment rules) on each chunk, and writes ``normalized_records`` and
+``normalization_changes`` chunk after chunk in one transaction. The chunk size follows the
+run's memory limit (:func:`chunk_rows`), so memory is bounded by the setting, not by the
+number of records. No engine import: the warehouse object is all it needs (``scalar``,
+``batches``, ``replace_table``, ``append_frame``, ``transaction``).
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from contactops.catalog import T
@@ -16,7 +22,18 @@ from contactops.contract import StageInfo, StageResult
 from contactops.fields import CONTACT_FIELDS
 
 if TYPE_CHECKING:
+    import polars as pl
+
+    from contactops.config.memory import MemoryLimit
     from contactops.contract import StageContext
+
+#: Peak bytes normalize holds per record of a chunk (raw text, the wide frame with helper
+#: columns, records and audit), measured at 1M hard-preset records (see chunk_rows).
+BYTES_PER_ROW = 2_000
+#: What the process holds besides normalize's chunk (interpreter, libraries, caches).
+BASELINE_BYTES = 400 * 1024**2
+#: Chunks smaller than this cost more in per-chunk overhead than they save.
+MIN_CHUNK_ROWS = 50_000
 
 
 @dataclass
@@ -30,34 +47,105 @@ class NormalizeResult(StageResult):
     seconds: float = 0.0
 
 
-def run(ctx: StageContext) -> NormalizeResult | StageInfo:
-    """Rebuild ``normalized_records`` and ``normalization_changes`` from current records."""
-    import polars as pl
+def chunk_rows(memory: MemoryLimit | None, records: int) -> int:
+    """Records per chunk: what fits in the limit's share for frames, past the baseline.
 
+    Without a limit (a stage called outside a run), all records in one chunk.
+    """
+    if memory is None:
+        return max(records, 1)
+    fits = (memory.frame_bytes - BASELINE_BYTES) // BYTES_PER_ROW
+    return max(int(fits), MIN_CHUNK_ROWS)
+
+
+def run(ctx: StageContext, *, rows_per_chunk: int | None = None) -> NormalizeResult | StageInfo:
+    """Rebuild ``normalized_records`` and ``normalization_changes`` from current records.
+
+    ``rows_per_chunk`` forces the chunk size (tests); by default :func:`chunk_rows`.
+    """
+    pipeline = ctx.project.pipeline
+    assert pipeline is not None
+    wh = ctx.warehouse
+    if not pipeline.normalize.enabled:
+        ctx.progress.stage("normalize")
+        return StageInfo("normalize", notes=["disabled in the pipeline"])
+    total = int(wh.scalar(f"SELECT count(*) FROM {T.current_source_records}"))
+    rows = rows_per_chunk or chunk_rows(ctx.memory, total)
+    chunks = max(-(-total // rows), 1)
+    ctx.progress.stage("normalize", total=chunks)
+    enrichment = None
+    if pipeline.normalize.enrichment:
+        from contactops.normalize.enrich_stage import Enrichment
+
+        enrichment = Enrichment.prepare(wh, ctx.project, pipeline.normalize.enrichment)
+    columns = ", ".join(["record_id", "source", "source_kind", *CONTACT_FIELDS])
+    sql = f"SELECT {columns} FROM {T.current_source_records} ORDER BY record_id"
+    now = datetime.now(UTC)  # one reference time for every chunk's future-date flags
+    result = NormalizeResult(counts={"records": 0, "changes": 0})
+    timings: dict[str, float] = {}
+    with wh.transaction():
+        for number, raw in enumerate(wh.batches(sql, rows)):
+            normalized, changes = _normalize_chunk(ctx, raw, now, timings)
+            if enrichment is not None:
+                normalized, changes = _enrich(enrichment, normalized, changes)
+            begun = time.perf_counter()
+            _write_records(wh, normalized, first=number == 0)
+            _write_audit(wh, raw, normalized, changes, first=number == 0)
+            timings["write_seconds"] = timings.get("write_seconds", 0.0) + \
+                time.perf_counter() - begun
+            result.counts["records"] += normalized.height
+            result.counts["changes"] += changes.height
+            ctx.progress.advance(f"normalize: chunk {number + 1}/{chunks}")
+    if enrichment is not None:
+        result.counts["enriched"] = enrichment.filled
+        result.notes = enrichment.notes
+    result.counts["chunks"] = chunks
+    result.timings = {k: round(v, 3) for k, v in timings.items()} | {"chunk_rows": rows}
+    if chunks > 1:  # one chunk is the usual case and needs no note
+        limit = f" under the {ctx.memory}" if ctx.memory is not None else ""
+        result.notes.append(f"normalized in {chunks} chunks of up to {rows:,} records{limit}")
+    return result
+
+
+def _normalize_chunk(ctx: StageContext, raw: pl.DataFrame, now: datetime,
+                     timings: dict[str, float]) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """One chunk of raw records normalized; its phase timings added to ``timings``."""
     from contactops.normalize.stage import normalize
 
     pipeline = ctx.project.pipeline
     assert pipeline is not None
-    wh = ctx.warehouse
-    ctx.progress.stage("normalize")
-    if not pipeline.normalize.enabled:
-        return StageInfo("normalize", notes=["disabled in the pipeline"])
-    columns = ", ".join(["record_id", "source", "source_kind", *CONTACT_FIELDS])
-    records = wh.pl(f"SELECT {columns} FROM {T.current_source_records}")
-    output = normalize(records.lazy(), ctx.project.settings, pipeline.normalize)
+    output = normalize(raw.lazy(), ctx.project.settings, pipeline.normalize, now=now)
     normalized, changes = output.collect()  # one plan: records and audit share the work
-    result = NormalizeResult(counts={"records": normalized.height},
-                             timings={k: round(v, 3) for k, v in output.timings.items()})
-    if pipeline.normalize.enrichment:
-        from contactops.normalize.enrich_stage import apply_enrichment
+    for key, seconds in output.timings.items():
+        timings[key] = timings.get(key, 0.0) + seconds
+    return normalized, changes
 
-        enriched = apply_enrichment(wh, ctx.project, pipeline.normalize.enrichment, normalized)
-        normalized, result.notes = enriched.records, enriched.notes
-        changes = pl.concat([changes.with_columns(pl.col("field", "rule").cast(pl.String)),
-                             enriched.changes])
-        result.counts["enriched"] = enriched.filled
-    with wh.transaction():
+
+def _enrich(enrichment: Any, normalized: pl.DataFrame, changes: pl.DataFrame
+            ) -> tuple[pl.DataFrame, pl.DataFrame]:
+    import polars as pl
+
+    enriched, filled = enrichment.apply(normalized)
+    return enriched, pl.concat([changes.with_columns(pl.col("field", "rule").cast(pl.String)),
+                                filled])
+
+
+def _write_records(wh: Any, normalized: pl.DataFrame, *, first: bool) -> None:
+    if first:
         wh.replace_table(T.normalized_records.name, normalized)
+    else:
+        wh.append_frame(T.normalized_records.name, normalized)
+
+
+def _write_audit(wh: Any, raw: pl.DataFrame, normalized: pl.DataFrame,
+                 changes: pl.DataFrame, *, first: bool) -> None:
+    """The audit of one chunk: what normalize changed in ``raw`` to make ``normalized``.
+
+    The one place the audit's storage is decided (today the long ``normalization_changes``
+    table, one row per changed value, already computed as ``changes``).
+    """
+    del raw, normalized  # the long format is computed with the records (see stage.py)
+    if first:
         wh.replace_table(T.normalization_changes.name, changes)
-    result.counts["changes"] = changes.height
-    return result
+    else:
+        wh.append_frame(T.normalization_changes.name, changes)

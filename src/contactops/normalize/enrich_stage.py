@@ -38,42 +38,81 @@ class Enriched:
         return self.changes.height
 
 
+@dataclass
+class Enrichment:
+    """The rules of a run, with their reference tables read once; :meth:`apply` enriches one
+    chunk of records after another and :attr:`notes` sums up what every chunk filled."""
+
+    rules: list[EnrichmentRule]
+    references: dict[str, pl.DataFrame]
+    chosen: list[EnrichmentRule]
+    skipped: list[str] = field(default_factory=list)
+    filled_by: dict[tuple[str, str], int] = field(default_factory=dict)
+    records_seen: int = 0
+
+    @classmethod
+    def prepare(cls, wh: Any, project: Project, rules: list[EnrichmentRule]) -> Enrichment:
+        """Read each rule's reference rows; a rule naming a column they lack is a config
+        error (all of them at once). ``wh`` is the warehouse the stage was handed."""
+        references: dict[str, pl.DataFrame] = {}
+        for rule in rules:
+            if rule.source not in references:
+                extras = wh.pl(f"SELECT extras FROM {T.current_reference_records} "
+                               "WHERE source = ? ORDER BY load_seq, row_number",
+                               [rule.source])["extras"]
+                references[rule.source] = reference_table(extras)
+        skipped = [f"enrichment from {source} skipped: it has no current rows (not loaded "
+                   "yet, or its load was undone)"
+                   for source, table in references.items() if table.is_empty()]
+        active = [(i, rule) for i, rule in enumerate(rules)
+                  if not references[rule.source].is_empty()]
+        issues = [issue for i, rule in active
+                  for issue in _issues(project, i, rule, references[rule.source])]
+        if issues:
+            raise ConfigError(issues)
+        return cls(rules, references, [rule for _, rule in active], skipped)
+
+    def apply(self, records: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+        """One chunk of normalized records enriched, and its audit rows (one per filled
+        value); what was filled is counted for :attr:`notes`."""
+        enriched = enrich_all(records.lazy(),
+                              {k: v.lazy() for k, v in self.references.items()},
+                              self.chosen).collect()
+        # Every configured target has its provenance column, also when its rule was skipped.
+        targets = dict.fromkeys(f"{f}_enriched_from" for rule in self.rules for f in rule.fields)
+        enriched = enriched.with_columns(pl.lit(None, dtype=pl.String).alias(c)
+                                         for c in targets if c not in enriched.columns)
+        changes = enrichment_changes(records, enriched, self.chosen)
+        for rule, target, n in changes.group_by("rule", "field").len().rows():
+            self.filled_by[(rule, target)] = self.filled_by.get((rule, target), 0) + n
+        self.records_seen += records.height
+        return enriched, changes
+
+    @property
+    def filled(self) -> int:
+        """Values filled so far, over every chunk."""
+        return sum(self.filled_by.values())
+
+    @property
+    def notes(self) -> list[str]:
+        """Which sources were skipped, and what each rule filled over every chunk."""
+        notes = list(self.skipped)
+        for source in dict.fromkeys(rule.source for rule in self.chosen):
+            mine = sorted((target, n) for (rule, target), n in self.filled_by.items()
+                          if rule == f"enrich.{source}")
+            filled = ", ".join(f"{target} on {n} records" for target, n in mine)
+            notes.append(f"enrichment from {source}: filled {filled or 'nothing'} "
+                         f"(of {self.records_seen} records)")
+        return notes
+
+
 def apply_enrichment(wh: Any, project: Project, rules: list[EnrichmentRule],
                      records: pl.DataFrame) -> Enriched:
-    """Run the rules whose reference source has current rows; say what each one filled.
-
-    ``wh`` is the warehouse the stage was handed (its ``pl(sql, params)`` reads a frame).
-    """
-    references: dict[str, pl.DataFrame] = {}
-    for rule in rules:
-        if rule.source not in references:
-            extras = wh.pl(f"SELECT extras FROM {T.current_reference_records} "
-                           "WHERE source = ? ORDER BY load_seq, row_number",
-                           [rule.source])["extras"]
-            references[rule.source] = reference_table(extras)
-    notes = [f"enrichment from {source} skipped: it has no current rows (not loaded yet, or "
-             "its load was undone)" for source, table in references.items() if table.is_empty()]
-    active = [(i, rule) for i, rule in enumerate(rules)
-              if not references[rule.source].is_empty()]
-    issues = [issue for i, rule in active
-              for issue in _issues(project, i, rule, references[rule.source])]
-    if issues:
-        raise ConfigError(issues)
-    chosen = [rule for _, rule in active]
-    enriched = enrich_all(records.lazy(), {k: v.lazy() for k, v in references.items()},
-                          chosen).collect()
-    # Every configured target has its provenance column, also when its rule was skipped.
-    targets = dict.fromkeys(f"{f}_enriched_from" for rule in rules for f in rule.fields)
-    enriched = enriched.with_columns(pl.lit(None, dtype=pl.String).alias(c) for c in targets
-                                     if c not in enriched.columns)
-    changes = enrichment_changes(records, enriched, chosen)
-    counts = changes.group_by("rule", "field").len().sort("rule", "field")
-    for source in dict.fromkeys(rule.source for rule in chosen):
-        mine = counts.filter(pl.col("rule") == f"enrich.{source}")
-        filled = ", ".join(f"{f} on {n} records" for f, n in mine.select("field", "len").rows())
-        notes.append(f"enrichment from {source}: filled {filled or 'nothing'} "
-                     f"(of {records.height} records)")
-    return Enriched(enriched, changes, notes)
+    """Run the rules whose reference source has current rows over ``records`` (in one
+    piece); say what each one filled."""
+    enrichment = Enrichment.prepare(wh, project, rules)
+    enriched, changes = enrichment.apply(records)
+    return Enriched(enriched, changes, enrichment.notes)
 
 
 def _issues(project: Project, index: int, rule: EnrichmentRule, reference: pl.DataFrame,
