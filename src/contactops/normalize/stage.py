@@ -22,7 +22,7 @@ from contactops.normalize.consent import consent_spec, normalize_consent  # noqa
 from contactops.normalize.dates import DATE_FIELDS, normalize_dates
 from contactops.normalize.distinct import with_distinct
 from contactops.normalize.emails import normalize_emails
-from contactops.normalize.geo import geo_spec, normalize_geo  # noqa: F401
+from contactops.normalize.geo import geo_specs, normalize_geo  # noqa: F401
 from contactops.normalize.identity import dob_spec, external_id_spec
 from contactops.normalize.names import names_spec, normalize_names  # noqa: F401
 from contactops.normalize.phones import normalize_phones
@@ -123,7 +123,7 @@ def phases(settings: ProjectSettings, options: NormalizeSettings, *,
         # Work once per distinct raw value, every mapping in one flat concat over the raw
         # frame (chained mappings nest the plan and the optimizer blows up).
         return with_distinct(_with_raw(lf), [
-            geo_spec(),  # first: a phone's region comes from the record's country
+            *geo_specs(),  # first: a phone's region comes from the record's country
             names_spec(nickname_keys=options.nickname_keys,
                        detect_swaps=options.detect_swapped_names),
             companies_spec(),
