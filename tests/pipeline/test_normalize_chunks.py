@@ -45,8 +45,8 @@ def test_chunked_normalize_writes_the_same_tables_as_one_chunk(
     ctx, path = ingested
     whole, records, changes = _normalize(ctx, path, None)
     chunked, chunk_records, chunk_changes = _normalize(ctx, path, 300)
-    assert whole.counts["chunks"] == 1
-    assert chunked.counts["chunks"] == 9
+    assert whole.timings["chunks"] == 1
+    assert chunked.timings["chunks"] == 9 and chunked.timings["chunk_rows"] == 300
     assert chunked.counts["records"] == whole.counts["records"] == records.height == 2500
     assert chunked.counts["changes"] == whole.counts["changes"] == changes.height > 2500
     assert "normalized in 9 chunks of up to 300 records" in chunked.notes
@@ -86,7 +86,7 @@ def test_empty_warehouse_normalizes_to_empty_tables(tmp_path: Path) -> None:
     ctx = Context.open(sources=[csv], warehouse=tmp_path / "wh.duckdb")
     result = ctx.run(until="normalize", warn_only=True)
     normalize = result.stages[-1]
-    assert normalize.counts["records"] == 0 and normalize.counts["chunks"] == 1
+    assert normalize.counts["records"] == 0 and normalize.timings["chunks"] == 1
     with Warehouse(tmp_path / "wh.duckdb") as wh:
         assert wh.scalar(f"SELECT count(*) FROM {T.normalized_records}") == 0
         assert "email" in wh.columns(T.normalized_records.name)

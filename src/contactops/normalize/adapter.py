@@ -99,8 +99,8 @@ def run(ctx: StageContext, *, rows_per_chunk: int | None = None) -> NormalizeRes
     if enrichment is not None:
         result.counts["enriched"] = enrichment.filled
         result.notes = enrichment.notes
-    result.counts["chunks"] = chunks
-    result.timings = {k: round(v, 3) for k, v in timings.items()} | {"chunk_rows": rows}
+    result.timings = {k: round(v, 3) for k, v in timings.items()} | {
+        "chunks": chunks, "chunk_rows": rows}
     if chunks > 1:  # one chunk is the usual case and needs no note
         limit = f" under the {ctx.memory}" if ctx.memory is not None else ""
         result.notes.append(f"normalized in {chunks} chunks of up to {rows:,} records{limit}")
