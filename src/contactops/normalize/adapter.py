@@ -2,7 +2,8 @@
 
 Reads ``current_source_records`` through the warehouse it is handed, runs the pure Polars
 :func:`~contactops.normalize.stage.normalize` (and the enrichment rules), and replaces
-``normalized_records`` and ``normalization_changes``. No engine import: the warehouse object
+``normalized_records`` and the compact audit (``normalization_audit``, enrichments;
+``normalization_changes`` is their view). No engine import: the warehouse object
 is all it needs (``pl``, ``replace_table``, ``transaction``).
 """
 
@@ -31,10 +32,12 @@ class NormalizeResult(StageResult):
 
 
 def run(ctx: StageContext) -> NormalizeResult | StageInfo:
-    """Rebuild ``normalized_records`` and ``normalization_changes`` from current records."""
+    """Rebuild ``normalized_records`` and the audit from current records."""
     import polars as pl
 
-    from contactops.normalize.stage import normalize
+    from contactops.catalog.ddl import replace_view
+    from contactops.normalize import audit
+    from contactops.normalize.stage import OUTPUT_COLUMNS, normalize
 
     pipeline = ctx.project.pipeline
     assert pipeline is not None
@@ -42,10 +45,15 @@ def run(ctx: StageContext) -> NormalizeResult | StageInfo:
     ctx.progress.stage("normalize")
     if not pipeline.normalize.enabled:
         return StageInfo("normalize", notes=["disabled in the pipeline"])
-    columns = ", ".join(["record_id", "source", "source_kind", *CONTACT_FIELDS])
+    columns = ", ".join(["record_id", "load_id", "source", "source_kind", *CONTACT_FIELDS])
     records = wh.pl(f"SELECT {columns} FROM {T.current_source_records}")
     output = normalize(records.lazy(), ctx.project.settings, pipeline.normalize)
-    normalized, changes = output.collect()  # one plan: records and audit share the work
+    wide = output.collect_wide()
+    normalized = wide.select(OUTPUT_COLUMNS)
+    changes = audit.compact(records, wide)  # per-record change bits, not a row per value
+    del wide
+    enrichments = pl.DataFrame(schema={c: pl.String for c in T.normalization_enrichments
+                                       .column_names})
     result = NormalizeResult(counts={"records": normalized.height},
                              timings={k: round(v, 3) for k, v in output.timings.items()})
     if pipeline.normalize.enrichment:
@@ -53,11 +61,12 @@ def run(ctx: StageContext) -> NormalizeResult | StageInfo:
 
         enriched = apply_enrichment(wh, ctx.project, pipeline.normalize.enrichment, normalized)
         normalized, result.notes = enriched.records, enriched.notes
-        changes = pl.concat([changes.with_columns(pl.col("field", "rule").cast(pl.String)),
-                             enriched.changes])
+        enrichments = enriched.changes
         result.counts["enriched"] = enriched.filled
     with wh.transaction():
         wh.replace_table(T.normalized_records.name, normalized)
-        wh.replace_table(T.normalization_changes.name, changes)
-    result.counts["changes"] = changes.height
+        wh.replace_table(T.normalization_audit.name, changes)
+        wh.replace_table(T.normalization_enrichments.name, enrichments)
+        replace_view(wh, T.normalization_changes)
+    result.counts["changes"] = audit.changed_values(changes) + enrichments.height
     return result

@@ -52,6 +52,7 @@ AUDITED_FIELDS: dict[str, tuple[str, str | pl.Expr]] = {
     "utm_campaign": ("utm_campaign", "text.clean"),
     "notes": ("notes", "text.clean"),
 }
+NAME_FIELDS = ("first_name", "last_name", "full_name")
 
 _CONSENT_CHANNEL = {"consent_email": "email", "consent_sms": "sms", "consent_phone": "phone"}
 
@@ -122,6 +123,61 @@ def changes(wide: pl.LazyFrame, schema: pl.Schema) -> pl.LazyFrame:
             pl.col(f"_a{i}").alias("after"))
         for i, (field, rule) in enumerate(zip(AUDITED_FIELDS, rules, strict=True))
     ])
+
+
+def _changed(field: str, raw: str, schema: pl.Schema) -> tuple[pl.Expr, pl.Expr]:
+    """(the field changed, its normalized value as text)."""
+    before, after = _before(field, raw), _as_text(field, schema)
+    if field in _CONSENT_CHANNEL:
+        # 'unknown' for a channel nobody wrote anything about is no change.
+        return before.is_not_null() & before.ne_missing(after), after
+    return before.str.contains(r"\S").fill_null(False) & before.ne_missing(after), after
+
+
+def compact(raw: pl.DataFrame, normalized: pl.DataFrame) -> pl.DataFrame:
+    """The ``normalization_audit`` rows of one chunk: one per record with a changed field.
+
+    ``raw`` is the chunk as read (``record_id``, ``load_id``); ``normalized`` the same
+    records after :func:`~contactops.normalize.stage.build_wide` (raw ``_raw_*`` values and
+    helper columns still present). Bits follow :data:`AUDITED_FIELDS`, which is
+    :data:`contactops.catalog.audit.AUDIT_FIELDS`; the view ``normalization_changes`` turns
+    them back into exactly the rows :func:`changes` computes.
+    """
+    schema = normalized.schema
+    zero = pl.lit(0, dtype=pl.UInt32)
+    changed: list[pl.Expr] = []
+    cleared: list[pl.Expr] = []
+    status: list[pl.Expr] = []
+    for bit, (field, (raw_col, _)) in enumerate(AUDITED_FIELDS.items()):
+        is_changed, after = _changed(field, raw_col, schema)
+        changed.append(pl.when(is_changed).then(pl.lit(1 << bit, dtype=pl.UInt32)).otherwise(zero))
+        cleared.append(pl.when(is_changed & after.is_null())
+                       .then(pl.lit(1 << bit, dtype=pl.UInt32)).otherwise(zero))
+        if field in _CONSENT_CHANNEL:
+            from_status = is_changed & pl.col(f"_raw_{raw_col}").is_null()
+            status.append(pl.when(from_status).then(pl.lit(1 << len(status), dtype=pl.UInt32))
+                          .otherwise(zero))
+    names = sum(1 << i for i, f in enumerate(AUDITED_FIELDS) if f in NAME_FIELDS)
+    audit = normalized.select(
+        "record_id",
+        pl.sum_horizontal(changed).alias("changed"),
+        pl.sum_horizontal(cleared).alias("cleared"),
+        pl.sum_horizontal(status).cast(pl.UInt8).alias("consent_from_status"),
+        pl.col("_name_rule").cast(pl.String).alias("_rule"),
+    ).filter(pl.col("changed") != 0)
+    audit = audit.with_columns(
+        pl.when((pl.col("changed") & names) != 0).then(pl.col("_rule")).alias("name_rule"))
+    loads = raw.select("record_id", "load_id")
+    return (audit.join(loads, on="record_id", how="left", maintain_order="left")
+            .select("record_id", "load_id", "changed", "cleared", "consent_from_status",
+                    "name_rule"))
+
+
+def changed_values(audit_frame: pl.DataFrame) -> int:
+    """How many values a compact audit says changed (rows of ``normalization_changes``)."""
+    if audit_frame.is_empty():
+        return 0
+    return int(audit_frame["changed"].bitwise_count_ones().sum())
 
 
 def rule_counts(changes_frame: pl.LazyFrame) -> pl.LazyFrame:
