@@ -74,8 +74,8 @@ def replace_view(wh: Executor, table: Table) -> None:
     A warehouse from before the view may hold a table of that name (``normalization_changes``
     was one): it is dropped, its rows are what the view now derives.
     """
-    kind = wh.scalar("SELECT table_type FROM information_schema.tables WHERE table_name = ?",
-                     [table.name])
+    kind = wh.scalar("SELECT table_type FROM information_schema.tables WHERE table_name = ? "
+                     "AND table_catalog = current_database()", [table.name])
     if kind is not None and kind != "VIEW":
         wh.execute(f"DROP TABLE {table}")
     wh.execute(create_sql(table))

@@ -9,6 +9,7 @@ is all it needs (``pl``, ``replace_table``, ``transaction``).
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -50,7 +51,9 @@ def run(ctx: StageContext) -> NormalizeResult | StageInfo:
     output = normalize(records.lazy(), ctx.project.settings, pipeline.normalize)
     wide = output.collect_wide()
     normalized = wide.select(OUTPUT_COLUMNS)
+    begun = time.perf_counter()
     changes = audit.compact(records, wide)  # per-record change bits, not a row per value
+    output.timings["audit_seconds"] = time.perf_counter() - begun
     del wide
     enrichments = pl.DataFrame(schema={c: pl.String for c in T.normalization_enrichments
                                        .column_names})
@@ -63,10 +66,12 @@ def run(ctx: StageContext) -> NormalizeResult | StageInfo:
         normalized, result.notes = enriched.records, enriched.notes
         enrichments = enriched.changes
         result.counts["enriched"] = enriched.filled
+    begun = time.perf_counter()
     with wh.transaction():
         wh.replace_table(T.normalized_records.name, normalized)
         wh.replace_table(T.normalization_audit.name, changes)
         wh.replace_table(T.normalization_enrichments.name, enrichments)
         replace_view(wh, T.normalization_changes)
+    result.timings["write_seconds"] = round(time.perf_counter() - begun, 3)
     result.counts["changes"] = audit.changed_values(changes) + enrichments.height
     return result
