@@ -115,6 +115,9 @@ def test_compact_rows_only_for_changed_records() -> None:
     assert bits == {"email", "first_name"}
     assert frame["name_rule"][0] == "name.clean"
     assert audit.changed_values(frame) == 2
+    assert frame["load_id"].to_list() == ["l1"]
+    other = records.with_columns(load_id=pl.Series(["l2", "l3"])).reverse()  # not aligned
+    assert audit.compact(other, wide)["load_id"].to_list() == ["l2"]
 
 
 def test_normalizer_and_catalog_agree_on_the_bits() -> None:

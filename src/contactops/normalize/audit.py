@@ -144,32 +144,40 @@ def compact(raw: pl.DataFrame, normalized: pl.DataFrame) -> pl.DataFrame:
     them back into exactly the rows :func:`changes` computes.
     """
     schema = normalized.schema
-    zero = pl.lit(0, dtype=pl.UInt32)
-    changed: list[pl.Expr] = []
-    cleared: list[pl.Expr] = []
-    status: list[pl.Expr] = []
+    flags: list[pl.Expr] = []
     for bit, (field, (raw_col, _)) in enumerate(AUDITED_FIELDS.items()):
         is_changed, after = _changed(field, raw_col, schema)
-        changed.append(pl.when(is_changed).then(pl.lit(1 << bit, dtype=pl.UInt32)).otherwise(zero))
-        cleared.append(pl.when(is_changed & after.is_null())
-                       .then(pl.lit(1 << bit, dtype=pl.UInt32)).otherwise(zero))
+        flags += [is_changed.alias(f"_c{bit}"), after.is_null().alias(f"_n{bit}")]
         if field in _CONSENT_CHANNEL:
-            from_status = is_changed & pl.col(f"_raw_{raw_col}").is_null()
-            status.append(pl.when(from_status).then(pl.lit(1 << len(status), dtype=pl.UInt32))
-                          .otherwise(zero))
+            flags.append(pl.col(f"_raw_{raw_col}").is_null().alias(f"_s{bit}"))
+    # each field's test once (one parallel select), then the masks from the booleans
+    tests = normalized.select("record_id", pl.col("_name_rule").cast(pl.String), *flags)
+    aligned = raw["record_id"].equals(normalized["record_id"])
+    if aligned:  # the normalizer kept the order: no join needed for the load ids
+        tests = tests.with_columns(raw["load_id"])
+
+    def mask(names: list[tuple[int, pl.Expr]], dtype: pl.DataType) -> pl.Expr:
+        return pl.sum_horizontal([cond.cast(dtype) * pl.lit(1 << bit, dtype=dtype)
+                                  for bit, cond in names]).cast(dtype)
+
+    bits = range(len(AUDITED_FIELDS))
+    consent = [i for i, f in enumerate(AUDITED_FIELDS) if f in _CONSENT_CHANNEL]
     names = sum(1 << i for i, f in enumerate(AUDITED_FIELDS) if f in NAME_FIELDS)
-    audit = normalized.select(
+    audit = tests.select(
         "record_id",
-        pl.sum_horizontal(changed).alias("changed"),
-        pl.sum_horizontal(cleared).alias("cleared"),
-        pl.sum_horizontal(status).cast(pl.UInt8).alias("consent_from_status"),
-        pl.col("_name_rule").cast(pl.String).alias("_rule"),
+        mask([(i, pl.col(f"_c{i}")) for i in bits], pl.UInt32).alias("changed"),
+        mask([(i, pl.col(f"_c{i}") & pl.col(f"_n{i}")) for i in bits],
+             pl.UInt32).alias("cleared"),
+        mask([(k, pl.col(f"_c{i}") & pl.col(f"_s{i}")) for k, i in enumerate(consent)],
+             pl.UInt8).alias("consent_from_status"),
+        "_name_rule", *(["load_id"] if aligned else []),
     ).filter(pl.col("changed") != 0)
     audit = audit.with_columns(
-        pl.when((pl.col("changed") & names) != 0).then(pl.col("_rule")).alias("name_rule"))
-    loads = raw.select("record_id", "load_id")
-    return (audit.join(loads, on="record_id", how="left", maintain_order="left")
-            .select("record_id", "load_id", "changed", "cleared", "consent_from_status",
+        pl.when((pl.col("changed") & names) != 0).then(pl.col("_name_rule")).alias("name_rule"))
+    if not aligned:
+        audit = audit.join(raw.select("record_id", "load_id"), on="record_id", how="left",
+                           maintain_order="left")
+    return (audit.select("record_id", "load_id", "changed", "cleared", "consent_from_status",
                     "name_rule"))
 
 
