@@ -14,7 +14,7 @@ from sqlglot import exp
 from sqlglot.errors import ErrorLevel
 
 from contactops.catalog import T
-from contactops.catalog.audit import AUDIT_FIELDS, CONSENT_FIELDS
+from contactops.catalog.audit import AUDIT_FIELDS, CONSENT_FIELDS, rule_counts_sql
 from contactops.config import load_pipeline
 from contactops.config.normalize import NormalizeSettings
 from contactops.config.project import ProjectSettings
@@ -60,6 +60,12 @@ def test_view_returns_exactly_the_long_audit_rows(make_project, tmp_path: Path,
     with Warehouse(warehouse, read_only=True) as wh:
         expected, got = _long_rows(wh), _view_rows(wh)
         stored = wh.scalar(f"SELECT count(*) FROM {T.normalization_audit}")
+        counts = wh.pl(rule_counts_sql(T.normalized_records)).sort("field", "rule")
+    grouped = (expected.group_by("field", "rule")
+               .agg(pl.len().cast(pl.Int64).alias("changes"),
+                    pl.col("record_id").n_unique().cast(pl.Int64).alias("records"))
+               .sort("field", "rule"))
+    assert counts.equals(grouped)
     assert expected.height > 10_000  # the generator's mess changes many values
     assert got.equals(expected)
     assert stored <= 3000  # one narrow row per changed record, not one per value

@@ -116,13 +116,32 @@ def _case(parts: list[str]) -> str:
     return f"CASE f.bit\n{whens}\n  END"
 
 
+def _fields() -> str:
+    return ", ".join(f"({i}, '{f}')" for i, (f, _, _) in enumerate(AUDIT_FIELDS))
+
+
+def rule_counts_sql(normalized: Table) -> str:
+    """Changed values per field and rule (``field, rule, changes, records``), straight from
+    the compact table: what ``normalization_changes`` grouped gives, without deriving the
+    values (a (record, field) pair changes once, so records = changes)."""
+    rules = [_rule(f, r, i) for i, (f, _, r) in enumerate(AUDIT_FIELDS)]
+    return (
+        "SELECT field, rule, count(*)::BIGINT AS changes, count(*)::BIGINT AS records FROM (\n"
+        f"SELECT f.field, {_case(rules)} AS rule\n"
+        f"FROM {NORMALIZATION_AUDIT} a\n"
+        f"JOIN {normalized} n ON n.record_id = a.record_id\n"
+        f"CROSS JOIN (VALUES {_fields()}) AS f(bit, field)\n"
+        "WHERE (a.changed >> f.bit) & 1 = 1\n"
+        f"UNION ALL SELECT field, rule FROM {NORMALIZATION_ENRICHMENTS}\n"
+        ") GROUP BY field, rule ORDER BY changes DESC, field")
+
+
 def changes_view(normalized: Table, raw: Table) -> Table:
     """``normalization_changes``: the long audit rows, from the compact tables, ``normalized``
     (normalized_records) and ``raw`` (source_records)."""
     rules = [_rule(f, r, i) for i, (f, _, r) in enumerate(AUDIT_FIELDS)]
     before = [_before(f, raw_col) for f, raw_col, _ in AUDIT_FIELDS]
     after = [_after(f) for f, _, _ in AUDIT_FIELDS]
-    fields = ", ".join(f"({i}, '{f}')" for i, (f, _, _) in enumerate(AUDIT_FIELDS))
     sql = (
         f"SELECT a.record_id, n.source, f.field,\n  {_case(rules)} AS rule,\n"
         f"  {_case(before)} AS before,\n"
@@ -130,7 +149,7 @@ def changes_view(normalized: Table, raw: Table) -> Table:
         f"FROM {NORMALIZATION_AUDIT} a\n"
         f"JOIN {normalized} n ON n.record_id = a.record_id\n"
         f"LEFT JOIN {raw} s ON s.record_id = a.record_id AND s.load_id = a.load_id\n"
-        f"CROSS JOIN (VALUES {fields}) AS f(bit, field)\n"
+        f"CROSS JOIN (VALUES {_fields()}) AS f(bit, field)\n"
         "WHERE (a.changed >> f.bit) & 1 = 1\n"
         "UNION ALL\n"
         f"SELECT record_id, source, field, rule, before, after FROM {NORMALIZATION_ENRICHMENTS}")
