@@ -126,9 +126,11 @@ def test_lineage_cascades() -> None:
     assert [t.name for t in landed_by_load()] == [
         "source_records", "activities", "reference_records", "rejected_records"]
     assert [t.name for t in derived_by_record()] == [
-        "normalized_records", "normalization_changes", "contact_links", "validation_issues"]
+        "normalized_records", "normalization_audit", "normalization_enrichments",
+        "contact_links", "validation_issues"]
     assert {t.name for t in personal_tables()} == {
-        "source_records", "normalized_records", "normalization_changes", "contacts",
+        "source_records", "normalized_records", "normalization_audit",
+        "normalization_enrichments", "contacts",
         "contact_links", "contact_provenance", "validation_issues"}
 
 

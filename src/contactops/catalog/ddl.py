@@ -26,6 +26,8 @@ class Executor(Protocol):
 
     def table_exists(self, name: str) -> bool: ...
 
+    def scalar(self, sql: str, params: list[Any] | None = None) -> Any: ...
+
     def columns(self, table: str) -> list[str]: ...
 
     def transaction(self) -> AbstractContextManager[Any]: ...
@@ -62,8 +64,21 @@ def warehouse_ddl() -> str:
     statements += [create_sql(t) for t in _of("open")]
     for table in _of("open"):
         statements += [s + ";" for s in add_columns_sql(table)]
-    statements += [create_sql(t) for t in TABLES if t.kind == "view"]
+    statements += [create_sql(t) for t in TABLES if t.kind == "view" and t.created == "open"]
     return "\n".join(statements)
+
+
+def replace_view(wh: Executor, table: Table) -> None:
+    """(Re)create a view its stage makes once the tables under it are written.
+
+    A warehouse from before the view may hold a table of that name (``normalization_changes``
+    was one): it is dropped, its rows are what the view now derives.
+    """
+    kind = wh.scalar("SELECT table_type FROM information_schema.tables WHERE table_name = ? "
+                     "AND table_catalog = current_database()", [table.name])
+    if kind is not None and kind != "VIEW":
+        wh.execute(f"DROP TABLE {table}")
+    wh.execute(create_sql(table))
 
 
 def stage_tables(stage: str) -> list[Table]:

@@ -7,6 +7,12 @@ drift. The rest are created by their stage on first use (``created="stage"``).
 
 from __future__ import annotations
 
+from contactops.catalog.audit import (
+    NORMALIZATION_AUDIT,
+    NORMALIZATION_ENRICHMENTS,
+    changes_view,
+)
+from contactops.catalog.foundation import SOURCE_RECORDS
 from contactops.catalog.model import Column as C
 from contactops.catalog.model import Table
 from contactops.fields import CONSENT_CHANNELS
@@ -42,11 +48,7 @@ NORMALIZED_RECORDS = Table(
         C("<field>_enriched_from",
           doc="reference source that filled <field> (one per enrichment rule field)")))
 
-NORMALIZATION_CHANGES = Table(
-    "normalization_changes", "normalize",
-    "field a normalizer or an enrichment rule changed, with the rule",
-    key=("record_id", "field"), by_record="record_id", created="frame",
-    columns=(C("record_id"), C("source"), C("field"), C("rule"), C("before"), C("after")))
+NORMALIZATION_CHANGES = changes_view(NORMALIZED_RECORDS, SOURCE_RECORDS)
 
 CONTACTS = Table(
     "contacts", "dedupe", "person or organization (golden record)",
@@ -170,7 +172,8 @@ CONTACT_DELETIONS = Table(
         C("restored_at", "TIMESTAMP"), C("restore_reason")))
 
 STAGE_TABLES: tuple[Table, ...] = (
-    NORMALIZED_RECORDS, NORMALIZATION_CHANGES, CONTACTS, CONTACT_LINKS, CONTACT_PROVENANCE,
+    NORMALIZED_RECORDS, NORMALIZATION_AUDIT, NORMALIZATION_ENRICHMENTS, NORMALIZATION_CHANGES,
+    CONTACTS, CONTACT_LINKS, CONTACT_PROVENANCE,
     MATCH_REVIEWS, MATCH_MODEL, MATCH_DECISIONS, MERGE_EVENTS, VALIDATION_ISSUES,
     VALIDATION_SUMMARY, AUDIENCES, PUBLISHES, AUDIENCE_MEMBERS, SUPPRESSIONS, CONTACT_DELETIONS,
 )

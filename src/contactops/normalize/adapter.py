@@ -3,11 +3,12 @@
 Reads ``current_source_records`` through the warehouse it is handed, in chunks of records
 ordered by ``record_id`` (so the output, and every count downstream, is the same from run
 to run), runs the pure Polars :func:`~contactops.normalize.stage.normalize` (and the
-enrichment rules) on each chunk, and writes ``normalized_records`` and
-``normalization_changes`` chunk after chunk in one transaction. The chunk size follows the
-run's memory limit (:func:`chunk_rows`), so memory is bounded by the setting, not by the
-number of records. No engine import: the warehouse object is all it needs (``scalar``,
-``batches``, ``replace_table``, ``append_frame``, ``transaction``).
+enrichment rules) on each chunk, and writes ``normalized_records`` and the compact audit
+(``normalization_audit`` change bits, ``normalization_enrichments``; ``normalization_changes``
+is their view) chunk after chunk in one transaction. The chunk size follows the run's memory
+limit (:func:`chunk_rows`), so memory is bounded by the setting, not by the number of
+records. No engine import: the warehouse object is all it needs (``scalar``, ``batches``,
+``replace_table``, ``append_frame``, ``transaction``).
 """
 
 from __future__ import annotations
@@ -59,10 +60,12 @@ def chunk_rows(memory: MemoryLimit | None, records: int) -> int:
 
 
 def run(ctx: StageContext, *, rows_per_chunk: int | None = None) -> NormalizeResult | StageInfo:
-    """Rebuild ``normalized_records`` and ``normalization_changes`` from current records.
+    """Rebuild ``normalized_records`` and the audit from current records.
 
     ``rows_per_chunk`` forces the chunk size (tests); by default :func:`chunk_rows`.
     """
+    from contactops.catalog.ddl import replace_view
+
     pipeline = ctx.project.pipeline
     assert pipeline is not None
     wh = ctx.warehouse
@@ -78,24 +81,28 @@ def run(ctx: StageContext, *, rows_per_chunk: int | None = None) -> NormalizeRes
         from contactops.normalize.enrich_stage import Enrichment
 
         enrichment = Enrichment.prepare(wh, ctx.project, pipeline.normalize.enrichment)
-    columns = ", ".join(["record_id", "source", "source_kind", *CONTACT_FIELDS])
+    columns = ", ".join(["record_id", "load_id", "source", "source_kind", *CONTACT_FIELDS])
     sql = f"SELECT {columns} FROM {T.current_source_records} ORDER BY record_id"
     now = datetime.now(UTC)  # one reference time for every chunk's future-date flags
     result = NormalizeResult(counts={"records": 0, "changes": 0})
     timings: dict[str, float] = {}
     with wh.transaction():
         for number, raw in enumerate(wh.batches(sql, rows)):
-            normalized, changes = _normalize_chunk(ctx, raw, now, timings)
+            normalized, audit_rows = _normalize_chunk(ctx, raw, now, timings)
+            enriched = _empty_enrichments()
             if enrichment is not None:
-                normalized, changes = _enrich(enrichment, normalized, changes)
+                normalized, enriched = enrichment.apply(normalized)
             begun = time.perf_counter()
-            _write_records(wh, normalized, first=number == 0)
-            _write_audit(wh, raw, normalized, changes, first=number == 0)
+            first = number == 0
+            _write(wh, T.normalized_records.name, normalized, first=first)
+            _write(wh, T.normalization_audit.name, audit_rows, first=first)
+            _write(wh, T.normalization_enrichments.name, enriched, first=first)
             timings["write_seconds"] = timings.get("write_seconds", 0.0) + \
                 time.perf_counter() - begun
             result.counts["records"] += normalized.height
-            result.counts["changes"] += changes.height
+            result.counts["changes"] += _changed_values(audit_rows) + enriched.height
             ctx.progress.advance(f"normalize: chunk {number + 1}/{chunks}")
+        replace_view(wh, T.normalization_changes)
     if enrichment is not None:
         result.counts["enriched"] = enrichment.filled
         result.notes = enrichment.notes
@@ -109,43 +116,40 @@ def run(ctx: StageContext, *, rows_per_chunk: int | None = None) -> NormalizeRes
 
 def _normalize_chunk(ctx: StageContext, raw: pl.DataFrame, now: datetime,
                      timings: dict[str, float]) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """One chunk of raw records normalized; its phase timings added to ``timings``."""
-    from contactops.normalize.stage import normalize
+    """One chunk of raw records normalized, and its compact audit (change bits per record);
+    its phase timings added to ``timings``."""
+    from contactops.normalize import audit
+    from contactops.normalize.stage import OUTPUT_COLUMNS, normalize
 
     pipeline = ctx.project.pipeline
     assert pipeline is not None
     output = normalize(raw.lazy(), ctx.project.settings, pipeline.normalize, now=now)
-    normalized, changes = output.collect()  # one plan: records and audit share the work
+    wide = output.collect_wide()
+    normalized = wide.select(OUTPUT_COLUMNS)
+    begun = time.perf_counter()
+    audit_rows = audit.compact(raw, wide)  # per-record change bits, not a row per value
+    output.timings["audit_seconds"] = time.perf_counter() - begun
+    del wide
     for key, seconds in output.timings.items():
         timings[key] = timings.get(key, 0.0) + seconds
-    return normalized, changes
+    return normalized, audit_rows
 
 
-def _enrich(enrichment: Any, normalized: pl.DataFrame, changes: pl.DataFrame
-            ) -> tuple[pl.DataFrame, pl.DataFrame]:
+def _changed_values(audit_rows: pl.DataFrame) -> int:
+    from contactops.normalize import audit
+
+    return audit.changed_values(audit_rows)
+
+
+def _empty_enrichments() -> pl.DataFrame:
     import polars as pl
 
-    enriched, filled = enrichment.apply(normalized)
-    return enriched, pl.concat([changes.with_columns(pl.col("field", "rule").cast(pl.String)),
-                                filled])
+    return pl.DataFrame(schema={c: pl.String for c in T.normalization_enrichments.column_names})
 
 
-def _write_records(wh: Any, normalized: pl.DataFrame, *, first: bool) -> None:
+def _write(wh: Any, table: str, frame: pl.DataFrame, *, first: bool) -> None:
+    """The first chunk replaces the table, the next ones append to it."""
     if first:
-        wh.replace_table(T.normalized_records.name, normalized)
+        wh.replace_table(table, frame)
     else:
-        wh.append_frame(T.normalized_records.name, normalized)
-
-
-def _write_audit(wh: Any, raw: pl.DataFrame, normalized: pl.DataFrame,
-                 changes: pl.DataFrame, *, first: bool) -> None:
-    """The audit of one chunk: what normalize changed in ``raw`` to make ``normalized``.
-
-    The one place the audit's storage is decided (today the long ``normalization_changes``
-    table, one row per changed value, already computed as ``changes``).
-    """
-    del raw, normalized  # the long format is computed with the records (see stage.py)
-    if first:
-        wh.replace_table(T.normalization_changes.name, changes)
-    else:
-        wh.append_frame(T.normalization_changes.name, changes)
+        wh.append_frame(table, frame)

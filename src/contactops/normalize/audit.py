@@ -52,6 +52,7 @@ AUDITED_FIELDS: dict[str, tuple[str, str | pl.Expr]] = {
     "utm_campaign": ("utm_campaign", "text.clean"),
     "notes": ("notes", "text.clean"),
 }
+NAME_FIELDS = ("first_name", "last_name", "full_name")
 
 _CONSENT_CHANNEL = {"consent_email": "email", "consent_sms": "sms", "consent_phone": "phone"}
 
@@ -122,6 +123,69 @@ def changes(wide: pl.LazyFrame, schema: pl.Schema) -> pl.LazyFrame:
             pl.col(f"_a{i}").alias("after"))
         for i, (field, rule) in enumerate(zip(AUDITED_FIELDS, rules, strict=True))
     ])
+
+
+def _changed(field: str, raw: str, schema: pl.Schema) -> tuple[pl.Expr, pl.Expr]:
+    """(the field changed, its normalized value as text)."""
+    before, after = _before(field, raw), _as_text(field, schema)
+    if field in _CONSENT_CHANNEL:
+        # 'unknown' for a channel nobody wrote anything about is no change.
+        return before.is_not_null() & before.ne_missing(after), after
+    return before.str.contains(r"\S").fill_null(False) & before.ne_missing(after), after
+
+
+def compact(raw: pl.DataFrame, normalized: pl.DataFrame) -> pl.DataFrame:
+    """The ``normalization_audit`` rows of one chunk: one per record with a changed field.
+
+    ``raw`` is the chunk as read (``record_id``, ``load_id``); ``normalized`` the same
+    records after :func:`~contactops.normalize.stage.build_wide` (raw ``_raw_*`` values and
+    helper columns still present). Bits follow :data:`AUDITED_FIELDS`, which is
+    :data:`contactops.catalog.audit.AUDIT_FIELDS`; the view ``normalization_changes`` turns
+    them back into exactly the rows :func:`changes` computes.
+    """
+    schema = normalized.schema
+    flags: list[pl.Expr] = []
+    for bit, (field, (raw_col, _)) in enumerate(AUDITED_FIELDS.items()):
+        is_changed, after = _changed(field, raw_col, schema)
+        flags += [is_changed.alias(f"_c{bit}"), after.is_null().alias(f"_n{bit}")]
+        if field in _CONSENT_CHANNEL:
+            flags.append(pl.col(f"_raw_{raw_col}").is_null().alias(f"_s{bit}"))
+    # each field's test once (one parallel select), then the masks from the booleans
+    tests = normalized.select("record_id", pl.col("_name_rule").cast(pl.String), *flags)
+    aligned = raw["record_id"].equals(normalized["record_id"])
+    if aligned:  # the normalizer kept the order: no join needed for the load ids
+        tests = tests.with_columns(raw["load_id"])
+
+    def mask(names: list[tuple[int, pl.Expr]], dtype: pl.DataType) -> pl.Expr:
+        return pl.sum_horizontal([cond.cast(dtype) * pl.lit(1 << bit, dtype=dtype)
+                                  for bit, cond in names]).cast(dtype)
+
+    bits = range(len(AUDITED_FIELDS))
+    consent = [i for i, f in enumerate(AUDITED_FIELDS) if f in _CONSENT_CHANNEL]
+    names = sum(1 << i for i, f in enumerate(AUDITED_FIELDS) if f in NAME_FIELDS)
+    audit = tests.select(
+        "record_id",
+        mask([(i, pl.col(f"_c{i}")) for i in bits], pl.UInt32).alias("changed"),
+        mask([(i, pl.col(f"_c{i}") & pl.col(f"_n{i}")) for i in bits],
+             pl.UInt32).alias("cleared"),
+        mask([(k, pl.col(f"_c{i}") & pl.col(f"_s{i}")) for k, i in enumerate(consent)],
+             pl.UInt8).alias("consent_from_status"),
+        "_name_rule", *(["load_id"] if aligned else []),
+    ).filter(pl.col("changed") != 0)
+    audit = audit.with_columns(
+        pl.when((pl.col("changed") & names) != 0).then(pl.col("_name_rule")).alias("name_rule"))
+    if not aligned:
+        audit = audit.join(raw.select("record_id", "load_id"), on="record_id", how="left",
+                           maintain_order="left")
+    return (audit.select("record_id", "load_id", "changed", "cleared", "consent_from_status",
+                    "name_rule"))
+
+
+def changed_values(audit_frame: pl.DataFrame) -> int:
+    """How many values a compact audit says changed (rows of ``normalization_changes``)."""
+    if audit_frame.is_empty():
+        return 0
+    return int(audit_frame["changed"].bitwise_count_ones().sum())
 
 
 def rule_counts(changes_frame: pl.LazyFrame) -> pl.LazyFrame:

@@ -74,18 +74,24 @@ class NormalizeOutput:
             self.timings["collect_seconds"] = time.perf_counter() - started
             return records, changes
         started = time.perf_counter()
-        frame = self.source
-        for name, phase in self.phases:
-            begun = time.perf_counter()
-            frame = phase(frame).collect(engine="in-memory").lazy()
-            self.timings[f"{name}_seconds"] = time.perf_counter() - begun
-        wide = frame.collect()
+        wide = self.collect_wide()
         begun = time.perf_counter()
         records = wide.select(OUTPUT_COLUMNS)
         changes = audit.changes(wide.lazy(), wide.schema).collect(engine="in-memory")
         self.timings["audit_seconds"] = time.perf_counter() - begun
         self.timings["collect_seconds"] = time.perf_counter() - started
         return records, changes
+
+    def collect_wide(self) -> pl.DataFrame:
+        """The records after every phase, raw (``_raw_*``) and helper columns still there:
+        ``select(OUTPUT_COLUMNS)`` is ``normalized_records``, and with the raw chunk it is
+        what :func:`~contactops.normalize.audit.compact` needs."""
+        frame = self.source if self.source is not None else self.records
+        for name, phase in self.phases:
+            begun = time.perf_counter()
+            frame = phase(frame).collect(engine="in-memory").lazy()
+            self.timings[f"{name}_seconds"] = time.perf_counter() - begun
+        return frame.collect()
 
     def rule_counts(self) -> pl.LazyFrame:
         """Changed values per source, field and rule."""

@@ -12,6 +12,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from contactops.catalog import T
+from contactops.catalog.audit import rule_counts_sql
 from contactops.catalog.queries import has_columns
 from contactops.fields import CONTACT_FIELDS
 from contactops.pii import mask_value
@@ -89,9 +90,13 @@ def _fill_rates(wh: Warehouse) -> dict[str, dict[str, float]]:
 def normalization(wh: Warehouse) -> dict[str, Any]:
     if not wh.table_exists(T.normalization_changes.name):
         return not_run("normalize", "normalization_changes")
-    by_rule = rows(wh, "SELECT field, rule, count(*)::BIGINT AS changes, "
-                       "count(DISTINCT record_id)::BIGINT AS records "
-                       f"FROM {T.normalization_changes} GROUP BY ALL ORDER BY changes DESC, field")
+    if wh.table_exists(T.normalization_audit.name):  # counted from the change bits
+        by_rule = rows(wh, rule_counts_sql(T.normalized_records))
+    else:  # a warehouse whose last normalize wrote the long table
+        by_rule = rows(wh, "SELECT field, rule, count(*)::BIGINT AS changes, "
+                           "count(DISTINCT record_id)::BIGINT AS records "
+                           f"FROM {T.normalization_changes} GROUP BY ALL "
+                           "ORDER BY changes DESC, field")
     records = (wh.scalar(f"SELECT count(*) FROM {T.normalized_records}")
                if wh.table_exists(T.normalized_records.name) else 0)
     flags: list[dict[str, Any]] = []

@@ -63,10 +63,13 @@ def infer_source(path: str | Path, *, root: Path | None = None,
 
     probe = Pipeline.model_validate({"name": "infer", "sources": [{**block, "path": str(file)}]})
     project = Project(root=Path.cwd(), settings=ProjectSettings())
-    batch = reader_for(kind_of)(probe.sources[0], project, None)
-    columns = batch.raw_columns()
+    columns = _csv_columns(probe.sources[0], project) if kind_of == "csv" else None
+    batch = None
+    if columns is None:
+        batch = reader_for(kind_of)(probe.sources[0], project, None)
+        columns = batch.raw_columns()
     notes: list[str] = []
-    if kind_of == "excel":
+    if batch is not None and kind_of == "excel":
         block["sheet"] = batch.details["sheet"]
         block["header_row"] = batch.details["header_row"]
         others = [s for s in batch.details["sheets"] if s != block["sheet"]]
@@ -75,7 +78,7 @@ def infer_source(path: str | Path, *, root: Path | None = None,
             + f"; column names at Excel row {block['header_row'] + 1}"
             + (f", {batch.details['rows_above_header']} title row(s) above skipped"
                if batch.details["rows_above_header"] else ""))
-    if batch.details.get("compression"):
+    if batch is not None and batch.details.get("compression"):
         notes.append(f"read through {batch.details['compression']} decompression")
     mapping, key = suggest_mapping(columns)
     if key:
@@ -88,6 +91,13 @@ def infer_source(path: str | Path, *, root: Path | None = None,
     block["unmapped"] = [c for c in columns if c not in mapping and c != key]
     block["notes"] = notes
     return block
+
+
+def _csv_columns(source: Any, project: Any) -> list[str] | None:
+    """A plain UTF-8 CSV's columns from its head (None: read the whole file to know)."""
+    from contactops.sources.csv_source import read_columns
+
+    return read_columns(source, project)
 
 
 COMPRESSED_SUFFIXES = (".gz", ".bz2", ".xz")
