@@ -124,7 +124,9 @@ def _normalize_chunk(ctx: StageContext, raw: pl.DataFrame, now: datetime,
     pipeline = ctx.project.pipeline
     assert pipeline is not None
     output = normalize(raw.lazy(), ctx.project.settings, pipeline.normalize, now=now)
-    wide = output.collect_wide()
+    begun = time.perf_counter()
+    wide = output.collect_wide()  # its phases time themselves; collect_seconds is their sum
+    output.timings["collect_seconds"] = time.perf_counter() - begun
     normalized = wide.select(OUTPUT_COLUMNS)
     begun = time.perf_counter()
     audit_rows = audit.compact(raw, wide)  # per-record change bits, not a row per value
