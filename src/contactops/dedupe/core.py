@@ -243,9 +243,11 @@ def dedupe(normalized: pl.DataFrame, options: DedupeSettings,
         normalized = normalized.select(keep)
     features = blocking.prepare(normalized, options)
     clock.lap("prepare")
-    pairs = blocking.candidate_pairs(features, options)
+    hashes = blocking.key_hashes(features, options)
+    pairs = blocking.candidate_pairs(features, options, hashes)
     clock.lap("blocking")
-    passes = diagnostics.blocking_passes(features, options, pairs)
+    passes = diagnostics.blocking_passes(features, options, pairs, hashes)
+    del hashes
     clock.lap("diagnostics")
     encoded = Encoded(features, options.fields)
     clock.lap("encode")
