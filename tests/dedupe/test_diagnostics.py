@@ -49,6 +49,39 @@ def test_pass_pairs_add_up_to_the_candidate_pairs(run: DedupeResult) -> None:
     assert diag["scored_pairs"] == run.pairs["match_probability"].is_not_null().sum()
 
 
+def _blocks_by_value(features: pl.DataFrame, rule, cap: int) -> tuple[pl.DataFrame, ...]:
+    """Oracle: a pass's blocks counted by grouping on the key values themselves."""
+    from contactops.dedupe.blocking import key_expr
+
+    exprs = [key_expr(k, features.columns, drop_shared=len(rule.keys) == 1).alias(f"_k{i}")
+             for i, k in enumerate(rule.keys)]
+    names = [f"_k{i}" for i in range(len(exprs))]
+    sizes = (features.select(exprs).drop_nulls().group_by(names).agg(n=pl.len())
+             .filter(pl.col("n") >= 2)
+             .with_columns(pairs=pl.col("n").cast(pl.Int64) * (pl.col("n") - 1) // 2)
+             .sort(["pairs", *names], descending=[True] + [False] * len(names)))
+    return sizes.filter(pl.col("n") <= cap), sizes.filter(pl.col("n") > cap)
+
+
+@pytest.mark.parametrize("cap", [3, 1000])
+def test_passes_counted_on_hashes_equal_counting_key_values(
+        background: pl.DataFrame, cap: int) -> None:
+    """Blocks are counted on blocking's key hashes; the figures, the largest blocks and
+    their order (ties by key value) are those of grouping on the values."""
+    options, _ = defaults.follow_data(DedupeSettings(max_block_size=cap), background)
+    diag = dedupe(background, DedupeSettings(max_block_size=cap)).diagnostics
+    features = prepare(background, options)
+    for p, rule in zip(diag["passes"], options.blocking, strict=True):
+        kept, capped = _blocks_by_value(features, rule, rule.max_block_size or cap)
+        assert (p["blocks"], p["pairs"]) == (kept.height, int(kept["pairs"].sum())), p["rule"]
+        assert p["capped"]["blocks"] == capped.height
+        names = [c for c in kept.columns if c.startswith("_k")]
+        for got, want in ((p["largest"], kept.head(10)), (p["capped"]["largest"],
+                                                           capped.head(3))):
+            assert [(b["value"], b["records"]) for b in got] == [
+                (" | ".join(r[n] for n in names), r["n"]) for r in want.iter_rows(named=True)]
+
+
 def test_largest_blocks_and_their_share(run: DedupeResult) -> None:
     diag = run.diagnostics
     for p in diag["passes"]:

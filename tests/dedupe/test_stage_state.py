@@ -176,3 +176,22 @@ def test_stage_run_writes_tables(background: pl.DataFrame, tmp_path) -> None:
     for table in ("contacts", "contact_links", "match_reviews", "merge_events",
                   "match_decisions", "contact_provenance"):
         assert wh.table_exists(table)
+
+
+def test_stage_frees_pairs_and_written_frames_keeping_the_same_counts(
+        background: pl.DataFrame, trained: MatchModel) -> None:
+    """The stage does not keep the scored pairs (nor, once written, the other frames): its
+    counts and tables are those of a dedupe that keeps them."""
+    kept = dedupe(background, DedupeSettings(), match_model=trained)
+    freed = dedupe(background, DedupeSettings(), match_model=trained, keep_pairs=False)
+    assert freed.pairs.height == 0 and kept.pairs.height > 0
+    assert kept.counts["contradicted"] > 0
+    assert freed.counts == kept.counts
+    assert freed.contacts.equals(kept.contacts) and freed.links.equals(kept.links)
+    wh = Warehouse(":memory:")
+    stage.ensure_tables(wh)
+    stage.write(wh, freed, release=True)
+    assert freed.contacts.height == freed.links.height == freed.provenance.height == 0
+    assert freed.counts == kept.counts
+    assert wh.scalar("SELECT count(*) FROM contact_links") == kept.links.height
+    assert wh.scalar("SELECT count(*) FROM contacts") == kept.contacts.height

@@ -9,8 +9,8 @@ import polars as pl
 import pytest
 
 from contactops.config.dedupe import DedupeSettings
-from contactops.dedupe import dedupe
-from contactops.dedupe.blocking import _block_pairs
+from contactops.dedupe import dedupe, defaults
+from contactops.dedupe.blocking import _block_pairs, key_expr, key_hashes, prepare
 from contactops.dedupe.cluster import components
 from contactops.dedupe.encode import distinct_pairs
 from contactops.dedupe.survivorship import golden_records, golden_records_split
@@ -59,6 +59,26 @@ def test_block_pairs_match_naive(cap: int) -> None:
             want |= set(itertools.combinations(sorted(members.tolist()), 2))
     assert got == want
     assert len(got) == len(left)
+
+
+def test_key_hashes_equal_hashing_each_records_key(background: pl.DataFrame) -> None:
+    """Keys are hashed per record, or (soundex) computed per distinct value and mapped back:
+    either way each record's key is key_expr's, shared values (role mailboxes) dropped."""
+    from contactops.config.dedupe import BlockingRule
+
+    options, _ = defaults.follow_data(DedupeSettings(), background)
+    options = options.model_copy(update={"blocking": [
+        *options.blocking, BlockingRule(name="sx", keys=("last_name_key:soundex", "city")),
+        BlockingRule(name="sx_mail", keys=("email_key:soundex",))]})  # alone: drops shared
+    features = prepare(background, options)
+    hashes = key_hashes(features, options)
+    assert {("last_name_key:soundex", False), ("email_key:soundex", True)} <= set(hashes)
+    assert ("email_key", True) in hashes  # a key alone drops shared values
+    for (key, alone), (h, ok) in hashes.items():
+        ref = features.select(key_expr(key, features.columns, drop_shared=alone)).to_series()
+        assert ref.null_count() < ref.len(), key
+        assert np.array_equal(ok, ref.is_not_null().to_numpy()), key
+        assert np.array_equal(h[ok], ref.hash(seed=0).to_numpy()[ok]), key
 
 
 def test_distinct_pairs_inverse() -> None:

@@ -84,3 +84,33 @@ def test_unknown_rule_in_config_suggests_a_name() -> None:
         ValidateSettings.model_validate({"rules": {"email_invalidd": {"severity": "warn"}}})
     with pytest.raises(ValidationError):
         ValidateSettings.model_validate({"rules": {"email_invalid": {"severity": "fatal"}}})
+
+
+def test_duplicate_keys_aggregated_in_the_engine_equal_the_frame_check() -> None:
+    """The stage asks the engine only for key values several contacts share (links joined
+    to their records); issues and summary equal checking every linked record's keys."""
+    from contactops.engine import Warehouse
+    from contactops.validate.stage import _contact_keys
+
+    records = pl.DataFrame({
+        "record_id": [f"r{i}" for i in range(9)],
+        "email_key": ["a@x.org", "a@x.org", "a@x.org", "b@x.org", "info@x.org", "info@x.org",
+                      None, "c@x.org", "c@x.org"],
+        "phone_e164": ["+1", "+2", "+2", None, "+3", "+3", "+2", None, None],
+        "email_is_role": [False, False, False, False, True, True, None, False, False]})
+    links = pl.DataFrame({"record_id": [f"r{i}" for i in range(9)],
+                          "contact_id": ["c1", "c1", "c2", "c3", "c4", "c5", "c6", "c7", "c7"]})
+    options = ValidateSettings(duplicate_keys=("email_key", "phone_e164"))
+    wh = Warehouse(":memory:")
+    wh.replace_table("normalized_records", records)
+    wh.replace_table("contact_links", links)
+    keys, checked = _contact_keys(wh, pl.DataFrame(), records, options)
+    assert checked == 7 and keys.height < links.height
+    got = check_duplicates(keys, options, "r", checked=checked)
+    want = check_duplicates(links.join(records, on="record_id"), options, "r")
+    order = ["field", "value", "contact_id"]
+    assert got.issues.sort(order).equals(want.issues.sort(order))
+    # a@x.org: c1, c2; +2: c1, c2, c6; +3: c4, c5 (role mailboxes only spare emails)
+    assert sorted(got.issues["contact_id"].to_list()) == ["c1", "c1", "c2", "c2", "c4", "c5",
+                                                          "c6"]
+    assert got.summary.equals(want.summary)

@@ -57,13 +57,18 @@ class DedupeResult(StageResult):
     diagnostics: dict[str, Any] = field(default_factory=dict)
     seconds: float = 0.0
     released: dict[str, Any] | None = None  # the counts, once release() dropped the frames
+    pair_counts: dict[str, int] | None = None  # pairs' counts when ``pairs`` was not kept
 
-    def release(self) -> None:
-        """Empty the frames once the warehouse holds them, keeping the counts: a run keeps
-        every stage's result to its end, and at 1M records the pairs, contacts and links
-        would otherwise stay in memory through the validate stage."""
-        self.released = self.match_counts()
-        for name in ("contacts", "links", "reviews", "provenance", "events", "pairs"):
+    FRAMES: ClassVar[tuple[str, ...]] = ("contacts", "links", "reviews", "provenance",
+                                         "events", "pairs")
+
+    def release(self, *names: str) -> None:
+        """Empty the named frames (default: all) once the warehouse holds them, keeping the
+        counts: a run keeps every stage's result to its end, and at 1M records the pairs,
+        contacts and links would otherwise stay in memory through the validate stage."""
+        if self.released is None:
+            self.released = self.match_counts()
+        for name in names or self.FRAMES:
             setattr(self, name, getattr(self, name).clear())
 
     @property
@@ -74,12 +79,12 @@ class DedupeResult(StageResult):
     def match_counts(self) -> dict[str, Any]:
         if self.released is not None:
             return dict(self.released)
+        pairs = self.pair_counts or _pair_counts(self.pairs)
         return {"records": self.links.height, "contacts": self.contacts.height,
-                "candidate_pairs": self.pairs.height,
+                "candidate_pairs": pairs["candidate_pairs"],
                 "linked_by_key": int((self.links["link_type"] == "key").sum()),
                 "linked_by_probability": int((self.links["link_type"] == "probability").sum()),
-                "contradicted": int(self.pairs["conflict"].is_not_null().sum())
-                if "conflict" in self.pairs.columns else 0,
+                "contradicted": pairs["contradicted"],
                 "reviews": self.reviews.height, "events": self.events.height}
 
     @property
@@ -105,6 +110,12 @@ class DedupeResult(StageResult):
         rows = "".join(f"<tr><td>{k}</td><td>{v}</td></tr>"
                        for k, v in self.match_counts().items())
         return f"<table><caption>dedupe</caption>{rows}</table>"
+
+
+def _pair_counts(pairs: pl.DataFrame) -> dict[str, int]:
+    return {"candidate_pairs": pairs.height,
+            "contradicted": int(pairs["conflict"].is_not_null().sum())
+            if "conflict" in pairs.columns else 0}
 
 
 class _Clock:
@@ -216,7 +227,7 @@ def load_or_train(features: pl.DataFrame, gammas: pl.DataFrame, options: DedupeS
 def dedupe(normalized: pl.DataFrame, options: DedupeSettings,
            previous_links: pl.DataFrame | None = None, decisions: pl.DataFrame | None = None,
            *, run_id: str = "run", match_model: model.MatchModel | None = None,
-           root: Path | None = None) -> DedupeResult:
+           root: Path | None = None, keep_pairs: bool = True) -> DedupeResult:
     """Deduplicate normalized records into contacts.
 
     Args:
@@ -227,6 +238,8 @@ def dedupe(normalized: pl.DataFrame, options: DedupeSettings,
         run_id: recorded in lineage and reviews.
         match_model: use this model instead of loading/training one.
         root: folder a relative ``model_file`` is resolved against.
+        keep_pairs: return the scored pairs (``.pairs``); the stage, which does not store
+            them, passes False so they are freed before survivorship (their counts stay).
     """
     clock = _Clock()
     rid = options.record_id
@@ -243,9 +256,11 @@ def dedupe(normalized: pl.DataFrame, options: DedupeSettings,
         normalized = normalized.select(keep)
     features = blocking.prepare(normalized, options)
     clock.lap("prepare")
-    pairs = blocking.candidate_pairs(features, options)
+    hashes = blocking.key_hashes(features, options)
+    pairs = blocking.candidate_pairs(features, options, hashes)
     clock.lap("blocking")
-    passes = diagnostics.blocking_passes(features, options, pairs)
+    passes = diagnostics.blocking_passes(features, options, pairs, hashes)
+    del hashes
     clock.lap("diagnostics")
     encoded = Encoded(features, options.fields)
     clock.lap("encode")
@@ -301,26 +316,33 @@ def dedupe(normalized: pl.DataFrame, options: DedupeSettings,
     clock.lap("links")
     reviews = _reviews(scored, refused, labels, options, features, assigned, run_id)
     clock.lap("reviews")
+    # the features share the normalized records' columns: only record ids are needed from
+    # here on, and survivorship copies the records' rows (1M records: 1.3 GiB otherwise held)
+    rid_col = features["record_id"]
+    del features
+    pair_counts = None
+    if not keep_pairs:  # 1M records: ~2.8M pairs of ~25 columns, freed before survivorship
+        pair_counts = _pair_counts(scored)
+        scored = scored.clear()
     sizes = np.bincount(labels, minlength=len(labels))[labels] if len(labels) else labels
     single = pl.Series(sizes == 1)
     records = normalized.with_columns(contact_id=assigned["contact_id"])
     del normalized
+    singles = records.filter(single)
     multi = records.filter(~single).with_columns(
         _group=pl.Series(labels).filter(~single).cast(pl.UInt32))
-    contacts, provenance = survivorship.golden_records_split(
-        multi, records.filter(single), options)
-    del multi
-    del records
+    del records  # split into copies: the whole frame goes before survivorship's work
+    contacts, provenance = survivorship.golden_records_split(multi, singles, options)
+    del multi, singles
     clock.lap("survivorship")
     events = lineage.run_events(assigned, links, run_id, multi=pl.Series(sizes > 1))
     clock.lap("lineage")
-    rid_col = features["record_id"]
     out_pairs = scored.with_columns(record_a=rid_col.gather(scored["l"]),
                                     record_b=rid_col.gather(scored["r"]))
     clock.lap("pairs")
     return DedupeResult(contacts=contacts, links=links, reviews=reviews, provenance=provenance,
                         events=events, pairs=out_pairs, model=fitted, timings=clock.timings,
-                        cannot_match=cannot_match, diagnostics=found)
+                        cannot_match=cannot_match, diagnostics=found, pair_counts=pair_counts)
 
 
 def _record_links(assigned: pl.DataFrame, auto: pl.DataFrame, refused: pl.DataFrame,

@@ -18,8 +18,8 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from contactops.config.dedupe import DedupeSettings
-from contactops.dedupe.blocking import key_expr
+from contactops.config.dedupe import BlockingRule, DedupeSettings
+from contactops.dedupe.blocking import KeyHashes, key_expr, rule_hash
 from contactops.pii import mask_value
 
 #: Largest blocks kept per pass (by pairs), and largest skipped blocks.
@@ -54,14 +54,46 @@ def _block(row: dict[str, Any], parts: list[tuple[str, str]], total: int,
     }
 
 
+def _block_sizes(features: pl.DataFrame, rule: BlockingRule, hashes: KeyHashes | None
+                 ) -> pl.DataFrame:
+    """Blocks of one pass as ``_h`` (the key's hash), ``n`` (records, >= 2), ``pairs`` and
+    ``_row`` (one member, whose key values stand for the block)."""
+    combined, valid = rule_hash(features, rule, hashes)
+    rows = np.flatnonzero(valid).astype(np.uint32)
+    return (pl.DataFrame({"_h": combined[rows], "_row": rows})
+            .group_by("_h").agg(n=pl.len(), _row=pl.col("_row").first())
+            .filter(pl.col("n") >= 2)
+            .with_columns(pairs=(pl.col("n").cast(pl.Int64) * (pl.col("n") - 1)) // 2))
+
+
+def _largest(blocks: pl.DataFrame, features: pl.DataFrame, exprs: list[pl.Expr],
+             limit: int) -> list[dict[str, Any]]:
+    """The ``limit`` blocks with most pairs (ties: by key values), with their key values.
+
+    Key values are computed only for blocks that can make the cut (pairs at least the
+    ``limit``-th largest), from one member record each.
+    """
+    if blocks.height == 0:
+        return []
+    cut = blocks["pairs"].top_k(limit).min()
+    near = blocks.filter(pl.col("pairs") >= cut)
+    names = [f"_k{i}" for i in range(len(exprs))]
+    keyed = pl.concat([near.select("n", "pairs"),
+                       features[near["_row"]].select(exprs)], how="horizontal")
+    return keyed.sort(["pairs", *names], descending=[True] + [False] * len(names)).head(
+        limit).select(*names, "n", "pairs").to_dicts()
+
+
 def blocking_passes(features: pl.DataFrame, options: DedupeSettings,
-                    pairs: pl.DataFrame) -> dict[str, Any]:
+                    pairs: pl.DataFrame, hashes: KeyHashes | None = None) -> dict[str, Any]:
     """Blocks and pairs per pass; ``pairs`` is :func:`blocking.candidate_pairs`' union.
 
     A pass's ``pairs`` count every pair its blocks make (as EM trains on them); ``new_pairs``
     only those no earlier pass found, so ``new_pairs`` sum to the candidate pairs and
-    ``pairs`` sum to them plus ``repeated_pairs``. Blocks are counted on key values where
-    blocking hashes them, which differs only on a 64-bit hash collision.
+    ``pairs`` sum to them plus ``repeated_pairs``. Blocks are counted on the key hashes
+    blocking uses (``hashes``: :func:`blocking.key_hashes`, computed here when not given),
+    which differ from counting key values only on a 64-bit hash collision; the largest
+    blocks are named by their key values.
     """
     first = dict(pairs["block_rule"].value_counts().iter_rows()) if pairs.height else {}
     found = []
@@ -77,21 +109,14 @@ def blocking_passes(features: pl.DataFrame, options: DedupeSettings,
                                   "blocks": 0, "pairs": 0, "new_pairs": 0, "largest": [],
                                   "capped": {"blocks": 0, "pairs": 0, "largest": []}})
             continue
-        names = [f"_k{i}" for i in range(len(exprs))]
-        sizes = (features.lazy().select(exprs).drop_nulls().group_by(names)
-                 .agg(n=pl.len()).filter(pl.col("n") >= 2)
-                 .with_columns(pairs=(pl.col("n").cast(pl.Int64) * (pl.col("n") - 1)) // 2)
-                 .collect())
+        sizes = _block_sizes(features, rule, hashes)
         over = pl.col("n") > cap
         kept, capped = sizes.filter(~over), sizes.filter(over)
-        order = [pl.col("pairs"), *[pl.col(n) for n in names]]
         entry |= {"blocks": kept.height, "pairs": int(kept["pairs"].sum()),
                   "new_pairs": int(first.get(rule.name, 0)),
-                  "_top": kept.sort(order, descending=[True] + [False] * len(names))
-                  .head(TOP_BLOCKS).to_dicts(),
+                  "_top": _largest(kept, features, exprs, TOP_BLOCKS),
                   "capped": {"blocks": capped.height, "pairs": int(capped["pairs"].sum()),
-                             "_top": capped.sort(order, descending=[True] + [False] * len(
-                                 names)).head(TOP_SKIPPED).to_dicts()}}
+                             "_top": _largest(capped, features, exprs, TOP_SKIPPED)}}
         entry["_parts"] = [_kind(k, options) for k in rule.keys]
         found.append(entry)
     total = sum(p["pairs"] for p in found)

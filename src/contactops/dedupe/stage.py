@@ -55,31 +55,42 @@ def run(ctx: StageContext) -> DedupeResult | StageInfo:
     columns = needed_columns(options, list(wh.pl(
         f"SELECT * FROM {T.normalized_records} LIMIT 0").columns))
     select = "*" if columns is None else ", ".join(f'"{c}"' for c in columns)
-    normalized = wh.pl(f"SELECT {select} FROM {T.normalized_records}")
-    if normalized.is_empty():  # every load undone or rejected: no contacts remain
+    if not wh.scalar(f"SELECT count(*) FROM {T.normalized_records}"):
+        # every load undone or rejected: no contacts remain
         with wh.transaction():
             for table in (T.contacts, T.contact_links, T.contact_provenance, T.match_reviews):
                 if wh.table_exists(table.name):
                     wh.execute(f"DELETE FROM {table}")
         return StageInfo("dedupe", counts={"records": 0, "contacts": 0})
     previous, decisions = read_state(wh)
-    result = dedupe(normalized, options, previous, decisions, run_id=ctx.run_id,
-                    root=ctx.project.root)
-    write(wh, result)
-    result.release()  # written: the run keeps only the counts
+    # read in the call: no name here keeps the records alive, so dedupe can free them
+    # (and the features sharing their columns) before survivorship copies their rows
+    result = dedupe(wh.pl(f"SELECT {select} FROM {T.normalized_records}"), options, previous,
+                    decisions, run_id=ctx.run_id, root=ctx.project.root, keep_pairs=False)
+    write(wh, result, release=True)  # written: the run keeps only the counts
     return result
 
 
-def write(wh: Warehouse, result: DedupeResult) -> None:
-    """Replace the stage's tables with ``result``'s, add its merge events; one transaction."""
+def write(wh: Warehouse, result: DedupeResult, *, release: bool = False) -> None:
+    """Replace the stage's tables with ``result``'s, add its merge events; one transaction.
+
+    ``release``: empty each frame of ``result`` as soon as it is written (and the pairs,
+    which are not stored, before the first), so the writes do not hold every frame at once
+    (:meth:`DedupeResult.release`; the counts stay).
+    """
+    if release:
+        result.release("pairs")
     with wh.transaction():
-        wh.replace_table(T.contacts.name, result.contacts)
-        wh.replace_table(T.contact_links.name, result.links)
-        wh.replace_table(T.contact_provenance.name, result.provenance)
-        wh.replace_table(T.match_reviews.name, result.reviews)
+        for table, name in ((T.contacts, "contacts"), (T.contact_links, "links"),
+                            (T.contact_provenance, "provenance"), (T.match_reviews, "reviews")):
+            wh.replace_table(table.name, getattr(result, name))
+            if release:
+                result.release(name)
         wh.replace_table(T.match_model.name, _model_row(result))
         if result.events.height:
             wh.append_frame(T.merge_events.name, result.events)
+        if release:
+            result.release()
 
 
 def _model_row(result: DedupeResult) -> pl.DataFrame:

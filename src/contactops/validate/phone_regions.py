@@ -25,13 +25,19 @@ def valid_region(number: str, regions: tuple[str, ...]) -> str | None:
     digits = sum(ch.isdigit() for ch in number)
     if digits < 6 or digits > 17:
         return None
-    for region in regions:
+    # A number written with its country code parses alike in every region: one try is all.
+    tries = regions[:1] if number.startswith("+") else regions
+    for region in tries:
         try:
             parsed = phonenumbers.parse(number, region)
         except phonenumbers.NumberParseException:
             continue
-        if phonenumbers.is_valid_number(parsed):
-            return phonenumbers.region_code_for_number(parsed) or region
+        # is_valid_number(parsed) is exactly this, and the region it finds is the answer:
+        # finding it once instead of twice halves the cost (it scans every region of the
+        # country code, ~25 for +1)
+        found = phonenumbers.region_code_for_number(parsed)
+        if phonenumbers.is_valid_number_for_region(parsed, found):
+            return found or region
     return None
 
 

@@ -162,11 +162,14 @@ def check_list_mixing(records: pl.DataFrame, options: ValidateSettings, run_id: 
 
 
 def check_duplicates(contact_keys: pl.DataFrame, options: ValidateSettings, run_id: str,
-                     table: str = "contacts") -> ValidationResult:
+                     table: str = "contacts", *, checked: int | None = None
+                     ) -> ValidationResult:
     """Keys (email_key, ...) still shared by different contact_ids after dedupe.
 
     ``contact_keys`` has contact_id and the key columns (one row per contact or per linked
-    record). Role mailboxes are left out: colleagues legitimately share info@.
+    record). Role mailboxes are left out: colleagues legitimately share info@. ``checked``:
+    the number of contacts checked when ``contact_keys`` holds only the shared keys' rows
+    (the stage's engine aggregate); by default its distinct contact_ids.
     """
     rule = "duplicate_after_dedupe"
     sev = options.rule(rule).severity
@@ -196,7 +199,8 @@ def check_duplicates(contact_keys: pl.DataFrame, options: ValidateSettings, run_
         .when(pl.col("field").str.starts_with("phone")).then(mask_expr("phone", pl.col("value")))
         .otherwise(pl.col("value")))
     return ValidationResult(run_id, issues,
-                            _one(rule, contact_keys["contact_id"].n_unique(), len(flagged),
+                            _one(rule, contact_keys["contact_id"].n_unique()
+                                 if checked is None else checked, len(flagged),
                                  options, run_id, table))
 
 
