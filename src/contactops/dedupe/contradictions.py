@@ -319,8 +319,6 @@ def _relatives(scored: pl.DataFrame, options: DedupeSettings) -> pl.Expr:
 #: Below this match probability a link of names and places alone is not merged (above,
 #: rare names make namesakes unlikely: the term-frequency weights say so).
 _WEAK_PROBABILITY = 0.9999
-#: The same for a full name written identically.
-_WEAK_PROBABILITY_FULL_NAME = 0.999
 
 #: Conflict reason of a model link that only names and shared places back.
 WEAK = "only names, employer and place agree"
@@ -343,11 +341,7 @@ def _weak_evidence(scored: pl.DataFrame, options: DedupeSettings) -> pl.Expr | N
             hard.append(pl.col(g) >= 1)
     if not hard:
         return None
-    names = [pl.col(f"g_{f.name}") == len(level_names(f)) - 1 for f in options.fields
-             if f.kind == "name" and f"g_{f.name}" in scored.columns]
-    full_name = pl.all_horizontal(names) if names else pl.lit(False)
-    bar = pl.when(full_name).then(_WEAK_PROBABILITY_FULL_NAME).otherwise(_WEAK_PROBABILITY)
-    return ~pl.any_horizontal(hard) & (pl.col("match_probability") < bar)
+    return ~pl.any_horizontal(hard) & (pl.col("match_probability") < _WEAK_PROBABILITY)
 
 
 def _names_differ(scored: pl.DataFrame, features: pl.DataFrame, options: DedupeSettings,
