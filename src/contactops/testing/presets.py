@@ -3,9 +3,11 @@
 ``hard`` is what name-and-address lists look like: more distinct names and companies (five
 non-Latin scripts with transliterations), families sharing a surname, home and landline,
 namesakes at one company, people with two employers, people with neither email nor phone,
-street addresses with abbreviations, dates of birth, both names misspelt, swapped names,
-names as unevenly common as in real populations (Zipf: unrelated namesakes) and the consent
-words of marketing tools. Explicit knobs override the preset's.
+street addresses with abbreviations, dates of birth, both names misspelt, swapped names and
+the consent words of marketing tools. ``name_skew`` (names as unevenly common as in real
+populations) is not in it yet: on such data the tuned Splink baseline's EM fails (an m
+probability of 0), which would break the benchmark's side-by-side. Explicit knobs override
+the preset's.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         "consent_drift_rate": 0.2, "name_pool": "world", "translit_rate": 0.5,
         "family_rate": 0.12, "namesake_rate": 0.03, "two_job_rate": 0.06,
         "offline_rate": 0.12, "address_rate": 0.7, "birth_date_rate": 0.5,
-        "typo_both_rate": 0.04, "name_skew": 0.5,
+        "typo_both_rate": 0.04,
     },
 }
 
