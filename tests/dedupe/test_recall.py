@@ -44,7 +44,7 @@ PAIRS = [
     ("a typo in the middle of a mailbox is still one person",
      {"first_name": "Penelope", "last_name": "Abernathy", "email": "penelope.abernathy@quillon.io",
       "company": "Quillon"},
-     {"first_name": "Penelope", "last_name": "Abernathy", "email": "penelope.abernahty@quillon.io",
+     {"first_name": "Penelope", "last_name": "Abernathy", "email": "penelope.abernaty@quillon.io",
       "company": "Quillon"}, True),
 ]
 
