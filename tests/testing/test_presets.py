@@ -143,3 +143,18 @@ def test_cli_generate_preset(tmp_path):
     bad = runner.invoke(app, ["generate", "--rows", "10", "--preset", "nope",
                               "--out", str(tmp_path / "b")])
     assert bad.exit_code == 2 and "--preset" in bad.output
+
+
+def test_name_skew_makes_names_unevenly_common_like_real_ones():
+    """name_skew: a few family names are much commoner than the rest (Zipf), so unrelated
+    namesakes are frequent; at 0 every name of the pool is about equally common."""
+    def top_share(gen) -> float:
+        people = gen.truth.unique("entity_id")
+        counts = people.group_by("true_last_name").len()["len"]
+        return counts.max() / counts.mean()
+
+    skewed = make_contacts(6000, seed=2, preset="hard", name_skew=0.5)
+    flat = make_contacts(6000, seed=2, preset="hard")
+    assert flat.knobs.name_skew == 0.0
+    assert top_share(skewed) > 6
+    assert top_share(flat) < 3

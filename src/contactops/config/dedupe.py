@@ -21,9 +21,10 @@ from contactops.config.base import Frozen
 #: How a field is compared.  ``name``/``string``: Jaro-Winkler levels; ``email``: exact,
 #: fuzzy and shared-mailbox levels; ``phone``/``exact``: exact (phone with shared numbers);
 #: ``id``: exact or one edit; ``digits``: exact digits-in-local-part of an email; ``dob``:
-#: a date of birth, exact, day and month swapped, same year and month, or one digit apart.
+#: a date of birth, exact, day and month swapped, same year and month, or one digit apart;
+#: ``street``: a street address, abbreviations spelt out, other house numbers "different".
 FieldKind = Literal["name", "string", "email", "phone", "exact", "id", "date", "digits",
-                    "dob"]
+                    "dob", "street"]
 SurvivorshipRule = Literal["source_priority", "most_recent", "most_complete", "most_frequent"]
 
 

@@ -14,11 +14,14 @@ import numpy as np
 import polars as pl
 
 from contactops.config.dedupe import BlockingRule, DedupeSettings
+from contactops.dedupe.latin import latin, latin_expr, per_distinct
+from contactops.dedupe.streets import house_expr
 
 #: Kinds whose values can be shared between different people.
 SHAREABLE = ("email", "phone")
 _TRANSFORM = re.compile(
-    r"^(?P<col>[A-Za-z_][\w]*)(?::(?P<fn>prefix|suffix|initial|soundex)(?P<n>\d*))?$")
+    r"^(?P<col>[A-Za-z_][\w]*)(?::(?P<fn>prefix|suffix|initial|soundex|latin|house)"
+    r"(?P<n>\d*))?$")
 _SOUNDEX = (("[BFPV]", "1"), ("[CGJKQSXZ]", "2"), ("[DT]", "3"), ("L", "4"), ("[MN]", "5"),
             ("R", "6"), ("[HW]", ""), ("[AEIOUY]", "0"))
 
@@ -35,6 +38,10 @@ def _shared_rows(frame: pl.DataFrame, column: str, options: DedupeSettings) -> p
     records keep a token through nicknames, typos and swaps (Robert/Bob/Robrt Smith share
     "smith"); the people behind a role mailbox or switchboard do not.
 
+    A name of four letters or more also carries its first and its last three letters as
+    tokens, so a person whose name is misspelt in both parts on some records (Rebecca
+    Mensah, Rebeca Menash, Becac Ensah) still keeps their own mailbox.
+
     Values, names and tokens are compared as 64-bit hashes (a collision, about 1e-8 at a
     million values, could only merge two counts).
     """
@@ -48,7 +55,8 @@ def _shared_rows(frame: pl.DataFrame, column: str, options: DedupeSettings) -> p
     many = (frame.lazy().filter(pl.col(column).is_not_null())
             .select("_idx", _v=pl.col(column).hash(seed=0),
                     _f=first.fill_null("").hash(seed=1), _l=last.fill_null("").hash(seed=1),
-                    _fn=first.str.len_chars() > 0, _ln=last.str.len_chars() > 0)
+                    _fn=first.str.len_chars() > 0, _ln=last.str.len_chars() > 0,
+                    **_affixes("_f", first), **_affixes("_l", last))
             .filter(pl.len().over("_v") > 2).collect())
     if many.height == 0:
         return pl.Series("_idx", [], pl.UInt32)
@@ -60,6 +68,8 @@ def _shared_rows(frame: pl.DataFrame, column: str, options: DedupeSettings) -> p
     tokens = pl.concat([
         many.lazy().filter(pl.col("_fn")).select("_v", "_idx", _t=pl.col("_f")),
         many.lazy().filter(pl.col("_ln")).select("_v", "_idx", _t=pl.col("_l")),
+        *(many.lazy().select("_v", "_idx", _t=pl.col(c)).drop_nulls("_t")
+          for c in ("_fa", "_fz", "_la", "_lz")),
     ]).unique()
     top = tokens.group_by("_v", "_t").len().group_by("_v").agg(_top=pl.col("len").max())
     named = tokens.group_by("_v").agg(_named=pl.col("_idx").n_unique())
@@ -67,6 +77,13 @@ def _shared_rows(frame: pl.DataFrame, column: str, options: DedupeSettings) -> p
            .filter((pl.col("_sigs") > options.shared_value_max_names)
                    & (pl.col("_top") < pl.col("_named") - 1)).select("_v"))
     return many.lazy().join(bad, on="_v", how="semi").select("_idx").collect()["_idx"]
+
+
+def _affixes(prefix: str, name: pl.Expr) -> dict[str, pl.Expr]:
+    """Hashes of a name's first and last three letters (null under four letters)."""
+    long_ = name.str.len_chars() >= 4
+    return {f"{prefix}a": pl.when(long_).then(name.str.slice(0, 3).hash(seed=2)),
+            f"{prefix}z": pl.when(long_).then(name.str.slice(-3).hash(seed=3))}
 
 
 def prepare(normalized: pl.DataFrame, options: DedupeSettings) -> pl.DataFrame:
@@ -131,9 +148,17 @@ def _transformed(expr: pl.Expr, fn: str | None, n: int) -> pl.Expr:
         expr = expr.str.slice(-n)
     elif fn == "initial":
         expr = expr.str.slice(0, 1)
-    elif fn == "soundex":
-        expr = soundex(expr)
+    elif fn == "soundex":  # per distinct value, in Latin letters (Волков -> V412)
+        expr = expr.map_batches(_soundex_of_latin, return_dtype=pl.String)
+    elif fn == "latin":
+        expr = latin_expr(expr)
+    elif fn == "house":
+        expr = house_expr(expr)
     return pl.when(expr.str.len_chars() > 0).then(expr)
+
+
+def _soundex_of_latin(values: pl.Series) -> pl.Series:
+    return per_distinct(values, lambda v: pl.select(soundex(pl.lit(latin(v)))).to_series())
 
 
 def soundex(value: pl.Expr) -> pl.Expr:

@@ -16,7 +16,7 @@ from contactops.dedupe.encode import Encoded, Vocabulary, pair_scores
 
 def level_names(field: MatchField) -> list[str]:
     """Human names of a field's level codes, index = code."""
-    if field.kind in ("name", "string"):
+    if field.kind in ("name", "string", "street"):
         return ["different", *[f"similar >= {t}" for t in reversed(field.levels)], "exact"]
     if field.kind == "email":
         return ["different", "shared mailbox", "similar (typo)", "exact"]
@@ -34,6 +34,73 @@ def _jw(vocab: Vocabulary, a: np.ndarray, b: np.ndarray, mask: np.ndarray) -> np
     from rapidfuzz.distance import JaroWinkler
 
     return pair_scores(vocab, a, b, mask, JaroWinkler.normalized_similarity, np.float32, 0.0)
+
+
+def _latin(vocab: Vocabulary) -> Vocabulary:
+    """The vocabulary's values in Latin letters (:mod:`contactops.dedupe.latin`), same
+    codes; computed once per vocabulary. A value without letters keeps its own form."""
+    if "latin" not in vocab.derived:
+        from contactops.dedupe.latin import latin
+
+        values = latin(vocab.values).fill_null(vocab.values.cast(pl.String))
+        vocab.derived["latin"] = values.to_numpy()
+    return Vocabulary(values=pl.Series(vocab.derived["latin"], dtype=pl.String),
+                      codes=vocab.codes)
+
+
+def _street_forms(vocab: Vocabulary) -> Vocabulary:
+    """The vocabulary's streets in their comparable form (:mod:`contactops.dedupe.streets`),
+    same codes; hashes of the forms and of the house numbers in ``derived``."""
+    if "street_form" not in vocab.derived:
+        from contactops.dedupe.streets import numbers, street_form
+
+        forms = street_form(vocab.values).fill_null(vocab.values.cast(pl.String))
+        vocab.derived["street_text"] = forms.to_numpy()
+        vocab.derived["street_form"] = np.append(forms.hash(seed=0).to_numpy().view(np.int64),
+                                                 -1)
+        nums = numbers(vocab.values)
+        hashed = nums.hash(seed=0).to_numpy().view(np.int64).copy()
+        hashed[nums.is_null().to_numpy()] = -1
+        vocab.derived["street_numbers"] = np.append(hashed, -1)
+    return Vocabulary(values=pl.Series(vocab.derived["street_text"], dtype=pl.String),
+                      codes=vocab.codes)
+
+
+def _nicknames(vocab: Vocabulary, a: np.ndarray, b: np.ndarray, mask: np.ndarray
+               ) -> np.ndarray:
+    """Whether one given name is a nickname of the other (``nicknames`` package: Larry for
+    Lawrence, Bob for Robert), per pair where ``mask``; each distinct pair looked up once."""
+    from nicknames import NickNamer
+
+    from contactops.dedupe.encode import distinct_pairs
+
+    out = np.zeros(len(a), dtype=bool)
+    if not mask.any():
+        return out
+    sel = np.flatnonzero(mask)
+    ua, ub, inverse = distinct_pairs(a[sel], b[sel])
+    namer = _NAMER.setdefault("namer", NickNamer())
+    nicks = namer.nickname_lookup
+    related = np.fromiter(
+        (y in nicks.get(x, ()) or x in nicks.get(y, ())
+         for x, y in zip(vocab.strings(ua), vocab.strings(ub), strict=True)),
+        dtype=bool, count=len(ua))
+    out[sel] = related[inverse]
+    return out
+
+
+#: The nicknames package's table, loaded once per process.
+_NAMER: dict[str, object] = {}
+
+
+def _local_ends(vocab: Vocabulary) -> tuple[np.ndarray, np.ndarray]:
+    """Per email value (by code), hashes of its local part's first and last character."""
+    if "local_first" not in vocab.derived:
+        local = vocab.values.cast(pl.String).str.split("@").list.first()
+        for name, part in (("local_first", local.str.slice(0, 1)),
+                           ("local_last", local.str.slice(-1))):
+            vocab.derived[name] = np.append(part.hash(seed=0).to_numpy().view(np.int64), -1)
+    return vocab.derived["local_first"], vocab.derived["local_last"]
 
 
 def _lev(vocab: Vocabulary, a: np.ndarray, b: np.ndarray, mask: np.ndarray) -> np.ndarray:
@@ -70,11 +137,28 @@ def field_levels(field: MatchField, enc: Encoded, left: np.ndarray, right: np.nd
     out = np.where(present, 0, -1).astype(np.int8)
     differ = present & ~equal
     if field.kind in ("name", "string"):
-        sim = _jw(vocab, a, b, differ)
+        # names are compared in Latin letters: Наталья and Natalya are one name
+        sim = _jw(_latin(vocab) if field.kind == "name" else vocab, a, b, differ)
         n = len(field.levels)
         for i, t in enumerate(reversed(field.levels)):  # lowest first, higher overwrite
             out[differ & (sim >= t)] = i + 1
+        if field.kind == "name" and field.swap_with is not None:
+            # a given name and its nickname (Lawrence, Larry) agree at the lowest level
+            low = differ & (out == 0)
+            out[low & _nicknames(_latin(vocab), a, b, low)] = 1
         out[equal] = n + 1
+    elif field.kind == "street":
+        forms = _street_forms(vocab)
+        same_form = differ & (vocab.derived["street_form"][a] == vocab.derived["street_form"][b])
+        num_a, num_b = vocab.derived["street_numbers"][a], vocab.derived["street_numbers"][b]
+        # another house (or flat) number is another home however alike the street names
+        other_house = differ & ~same_form & (num_a != -1) & (num_b != -1) & (num_a != num_b)
+        fuzzy = differ & ~same_form & ~other_house
+        sim = _jw(forms, a, b, fuzzy)
+        n = len(field.levels)
+        for i, t in enumerate(reversed(field.levels)):
+            out[fuzzy & (sim >= t)] = i + 1
+        out[equal | same_form] = n + 1
     elif field.kind == "email":
         flags = enc.shared.get(col)
         shared = (flags[left] | flags[right]) if flags is not None else np.zeros(len(a), bool)
@@ -87,8 +171,13 @@ def field_levels(field: MatchField, enc: Encoded, left: np.ndarray, right: np.nd
         # only a shared local part or domain can make a typo: skip the edit distance else
         cand &= same_local | (same_domain & (d["local_len"][a] >= 6))
         dist = _lev(vocab, a, b, cand)
+        ends = _local_ends(vocab)
+        # jsmith@ and bsmith@, annam@ and annak@, anna@ and annak@ at one company:
+        # colleagues whose mailboxes follow the company's pattern, not a typo (they differ
+        # at the start or the end, where the pattern puts an initial)
+        pattern = same_domain & ((ends[0][a] != ends[0][b]) | (ends[1][a] != ends[1][b]))
         near = cand & ((same_local & (dist <= 2))
-                       | (same_domain & (dist <= 1) & (d["local_len"][a] >= 6)))
+                       | (same_domain & (dist <= 1) & (d["local_len"][a] >= 6) & ~pattern))
         out[near] = 2
         out[equal] = np.where(shared[equal], 1, 3)
     elif field.kind == "phone":

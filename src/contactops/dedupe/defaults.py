@@ -30,7 +30,7 @@ CANNOT_MATCH = "could not look for duplicates: no email, phone, id or name+addre
 EXTRA_FIELDS: tuple[MatchField, ...] = (
     MatchField(name="external_id", column="external_id_key", kind="id", key=True),
     MatchField(name="date_of_birth", column="date_of_birth", kind="dob"),
-    MatchField(name="street", column="street", kind="string", tf_adjust=True),
+    MatchField(name="street", column="street", kind="street", tf_adjust=True),
 )
 
 #: Blocking passes added when every column they use is filled (each capped by block size).
@@ -48,6 +48,9 @@ EXTRA_BLOCKING: tuple[BlockingRule, ...] = (
     BlockingRule(name="dob_city", keys=("date_of_birth", "city")),
     BlockingRule(name="first_dob", keys=("first_name_key", "date_of_birth")),
     BlockingRule(name="street_city", keys=("street", "city")),
+    # one building however its street is abbreviated (Blvd, Boulevard; Apt, Apartment): on
+    # generated data (100k, hard) 672 true pairs only this pass found, no false one
+    BlockingRule(name="house_city", keys=("street:house", "city")),
 )
 
 #: Columns the extra fields and passes read (dedupe reads them when present).

@@ -26,6 +26,15 @@ SHARED_MAILBOX_COMPANIES = 3  # role mailboxes concentrate on a few companies, s
 START, END = 1514764800, 1735689600  # 2018-01-01 .. 2025-01-01 UTC
 
 
+def _popular(size: int, n: int, knobs: Knobs, extra: Draw) -> np.ndarray:
+    """``n`` indices into a name pool of ``size`` drawn by popularity: a random order of the
+    pool, the name of rank r weighted ``1 / r ** name_skew`` (Zipf's law, as surnames and
+    given names are distributed in real populations: a few are very common)."""
+    order = extra.rng.permutation(size)
+    rank = extra.weighted([1.0 / (r + 1) ** knobs.name_skew for r in range(size)], n)
+    return order[rank]
+
+
 def make_entities(n: int, knobs: Knobs, draw: Draw, pool: Pools, extra: Draw) -> pl.DataFrame:
     """Build ``n`` people with clean canonical values; see :func:`make_contacts` for knobs.
 
@@ -89,6 +98,9 @@ def make_entities(n: int, knobs: Knobs, draw: Draw, pool: Pools, extra: Draw) ->
         "email2_domain": draw.weighted((0.5, 0.2, 0.15, 0.15), n),
     })
     frame = frame.with_columns(entity_id=pl.concat_str(pl.lit("E"), "entity_id"))
+    if knobs.name_skew > 0:  # after the classic draws, so classic output is unchanged
+        frame = frame.with_columns(first_idx=_popular(len(pool.first), n, knobs, extra),
+                                   last_idx=_popular(len(pool.last), n, knobs, extra))
     frame = households.shape(frame, knobs, extra, pool)
     first, last = frame["first_idx"].to_numpy(), frame["last_idx"].to_numpy()
     frame = frame.with_columns(first=take(pool.first, first), last=take(pool.last, last),

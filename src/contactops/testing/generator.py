@@ -123,6 +123,11 @@ class Knobs:
             abbreviated forms: St/Street, Apt/#).
         birth_date_rate: share of people with a known date of birth (``birth_date``).
         typo_both_rate: chance a record misspells both the first and the last name.
+        name_skew: Zipf exponent of name popularity: 0 draws every given and family name
+            of the pool equally often; above 0 a few names are much commoner than the rest,
+            as in real populations, so unrelated namesakes (two Maria Garcias) are frequent
+            (at 0.5 the world pool's commonest family name is one person in 32, the ten
+            commonest one in six).
     """
 
     duplicate_rate: float = 0.35
@@ -158,6 +163,7 @@ class Knobs:
     address_rate: float = 0.0
     birth_date_rate: float = 0.0
     typo_both_rate: float = 0.0
+    name_skew: float = 0.0
 
     def __post_init__(self) -> None:
         if self.name_pool not in POOL_NAMES:
