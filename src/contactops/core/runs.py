@@ -40,7 +40,9 @@ class RunFlows(OpenedProject):
         """The Rich pre-rollout summary of what a run left in the warehouse."""
         from contactops.report import build_summary, render_terminal
 
-        render_terminal(build_summary(result.warehouse, result.run_id), console=console)
+        limit = result.memory_limit or self.memory_limit
+        render_terminal(build_summary(result.warehouse, result.run_id,
+                                      memory_limit=limit.engine_bytes), console=console)
 
     def runs(self, limit: int = 20) -> pl.DataFrame:
         """The latest runs, newest first: status, exit code, stage timings."""
@@ -64,7 +66,8 @@ class RunFlows(OpenedProject):
         assert project.pipeline is not None
         declared = {s.name for s in project.pipeline.sources}
         try:
-            with Warehouse(path, read_only=True, lock_timeout=0) as wh:
+            with Warehouse(path, read_only=True, lock_timeout=0,
+                           memory_limit=self.memory_limit.engine_bytes) as wh:
                 if not wh.table_exists(T.loads.name):
                     return []
                 ours = set(removed_sources(wh, project.pipeline.name, declared))
