@@ -45,10 +45,13 @@ class RunFlows(OpenedProject):
                                       memory_limit=limit.engine_bytes), console=console)
 
     def runs(self, limit: int = 20) -> pl.DataFrame:
-        """The latest runs, newest first: status, exit code, stage timings."""
+        """The latest runs, newest first: status, exit code, stage timings, and the memory
+        limit each worked under (bytes and where it came from; NULL for runs from before
+        it was recorded)."""
         with self.open_warehouse(read_only=True) as wh:
             return wh.pl(f"SELECT run_id, pipeline, status, exit_code, sample_rows, "
-                         f"started_at, finished_at, stages, error FROM {T.runs} "
+                         f"started_at, finished_at, stages, error, memory_limit_bytes, "
+                         f"memory_limit_origin FROM {T.runs} "
                          "ORDER BY started_at DESC LIMIT ?", [limit])
 
     def check(self) -> list[str]:

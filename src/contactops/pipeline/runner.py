@@ -127,9 +127,12 @@ def _start(wh: Warehouse, result: RunResult) -> None:
         # We hold the warehouse lock, so a run still marked running died (crash, kill -9).
         wh.execute(f"UPDATE {T.runs} SET status = 'interrupted', exit_code = 3, "
                    "error = 'process ended before the run finished' WHERE status = 'running'")
-        wh.execute(f"INSERT INTO {T.runs} (run_id, pipeline, status, sample_rows, started_at) "
-                   "VALUES (?, ?, 'running', ?, now())",
-                   [result.run_id, result.pipeline, result.sample_rows])
+        memory = result.memory_limit
+        wh.execute(f"INSERT INTO {T.runs} (run_id, pipeline, status, sample_rows, started_at, "
+                   "memory_limit_bytes, memory_limit_origin) "
+                   "VALUES (?, ?, 'running', ?, now(), ?, ?)",
+                   [result.run_id, result.pipeline, result.sample_rows,
+                    memory.bytes if memory else None, memory.origin if memory else None])
 
 
 def _finish(wh: Warehouse, result: RunResult) -> None:
