@@ -69,3 +69,43 @@ def test_bad_environment_value_names_the_variable(raw: Path,
     assert result.exit_code == 2
     assert "environment variable CONTACTOPS_MEMORY_LIMIT='plenty': not a memory size" \
         in result.output
+
+
+def test_runs_record_the_limit_and_where_it_came_from(
+        raw: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert _run("--source", str(raw), "--memory-limit", "1GiB").exit_code == 0
+    monkeypatch.setenv("CONTACTOPS_MEMORY_LIMIT", "800MB")
+    assert _run("--source", str(raw)).exit_code == 0
+    listed = runner.invoke(app, ["runs", "--warehouse", "wh.duckdb", "--json"])
+    assert listed.exit_code == 0, listed.output
+    rows = json.loads(listed.output)  # newest first
+    assert [(r["memory_limit_bytes"], r["memory_limit_origin"]) for r in rows] == [
+        (800 * 1000**2, "environment variable CONTACTOPS_MEMORY_LIMIT"),
+        (1024**3, "--memory-limit")]
+    text = runner.invoke(app, ["runs", "--warehouse", "wh.duckdb"], env={"COLUMNS": "250"})
+    assert text.exit_code == 0
+    assert "1.0 GiB (--memory-limit)" in text.output
+    assert "763 MiB (environment variable CONTACTOPS_MEMORY_LIMIT)" in text.output
+
+
+def test_a_schema_4_warehouse_gets_the_runs_memory_columns(raw: Path) -> None:
+    from contactops.catalog import T
+    from contactops.engine import Warehouse
+
+    with Warehouse("wh.duckdb") as wh:  # rebuild runs as a schema 4 warehouse had it
+        old = [c.ddl(primary_key=c.name == "run_id") for c in T.runs.fixed_columns
+               if c.name not in T.runs.added]
+        wh.execute(f"DROP TABLE {T.runs}")
+        wh.execute(f"CREATE TABLE {T.runs} ({', '.join(old)})")
+        wh.execute(f"INSERT INTO {T.runs} (run_id, pipeline, status, exit_code, started_at, "
+                   "finished_at) VALUES ('old', 'p', 'success', 0, now(), now())")
+        wh.execute(f"UPDATE {T.meta} SET value = '4' WHERE key = 'schema_version'")
+    assert _run("--source", str(raw), "--memory-limit", "1GiB").exit_code == 0
+    with Warehouse("wh.duckdb", read_only=True) as wh:
+        assert wh.scalar(f"SELECT value FROM {T.meta} WHERE key = 'schema_version'") == "5"
+        assert wh.fetchall(f"SELECT run_id, memory_limit_bytes, memory_limit_origin "
+                           f"FROM {T.runs} ORDER BY started_at") == [
+            ("old", None, None), (wh.scalar(f"SELECT max(run_id) FROM {T.runs} "
+                                            "WHERE run_id <> 'old'"), 1024**3, "--memory-limit")]
+    listed = runner.invoke(app, ["runs", "--warehouse", "wh.duckdb"], env={"COLUMNS": "250"})
+    assert listed.exit_code == 0 and "old" in listed.output

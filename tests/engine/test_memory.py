@@ -86,3 +86,35 @@ def test_the_warehouse_writes_between_batches(tmp_path: Path) -> None:
 def test_batches_refuse_a_non_positive_size(tmp_path: Path) -> None:
     with Warehouse(tmp_path / "w.duckdb") as wh, pytest.raises(ValueError, match="positive"):
         next(iter(wh.batches("SELECT 1", 0)))
+
+
+def test_a_memory_scope_reaches_connections_opened_without_a_limit(tmp_path: Path) -> None:
+    from contactops.engine import memory_scope
+    from contactops.engine.connect import scoped_memory_limit, scratch
+
+    assert scoped_memory_limit() is None
+    with memory_scope(1024**3):
+        with Warehouse(tmp_path / "w.duckdb") as wh:
+            assert wh.memory_limit == 1024**3
+            assert wh.scalar("SELECT current_setting('memory_limit')") == "1.0 GiB"
+        with memory_scope(512 * 1024**2), scratch() as con:  # the inner scope wins
+            assert con.execute("SELECT current_setting('memory_limit')").fetchall() == \
+                [("512.0 MiB",)]
+        # an explicit limit wins over the scope
+        with Warehouse(tmp_path / "w.duckdb", memory_limit=768 * 1024**2) as wh:
+            assert wh.scalar("SELECT current_setting('memory_limit')") == "768.0 MiB"
+    assert scoped_memory_limit() is None
+
+
+def test_a_scratch_connection_spills_to_a_private_folder_it_removes() -> None:
+    from contactops.engine import memory_scope
+    from contactops.engine.connect import scratch
+
+    with memory_scope(256 * 1024**2), scratch() as con:
+        con.execute("SET threads = 1")
+        folder = Path(con.execute("SELECT current_setting('temp_directory')").fetchall()[0][0])
+        assert folder.name.startswith(f"contactops-{os.getpid()}-")
+        rows = con.execute("SELECT h FROM (SELECT md5(range::VARCHAR) AS h FROM range(3000000)) "
+                           "ORDER BY h LIMIT 1 OFFSET 2999999").fetchall()
+        assert len(rows) == 1
+    assert not folder.exists()

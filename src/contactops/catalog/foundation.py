@@ -25,14 +25,19 @@ META = Table("meta", "engine", "key/value setting of the warehouse, e.g. schema_
              key=("key",), public=False, primary_key=True,
              columns=(C("key", doc="setting"), C("value")))
 
-RUNS = Table("runs", "pipeline", "`contactops run`", key=("run_id",), primary_key=True, columns=(
+RUNS = Table("runs", "pipeline", "`contactops run`", key=("run_id",), primary_key=True,
+             added=("memory_limit_bytes", "memory_limit_origin"), columns=(
     C("run_id"), C("pipeline"),
     C("status", doc="running | success | gate_failed | failed | interrupted"),
     C("exit_code", "INTEGER"),
     C("sample_rows", "BIGINT", doc="NULL for a full run"),
     C("started_at", "TIMESTAMP"), C("finished_at", "TIMESTAMP"),
     C("stages", "JSON", doc="[{stage, seconds, counts}]"),
-    C("error")))
+    C("error"),
+    C("memory_limit_bytes", "BIGINT",
+      doc="the memory limit the run worked under (DuckDB got half); NULL before schema 5"),
+    C("memory_limit_origin", doc="where that limit came from: --memory-limit, a pipeline "
+      "file and line, config/contactops.yaml, the environment variable, or default")))
 
 AUDIT_LOG = Table("audit_log", "pipeline", "undo, delete, publish and other audited actions",
                   key=("logged_at",), columns=(

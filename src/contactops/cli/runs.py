@@ -21,19 +21,29 @@ def runs(
     limit: Annotated[int, typer.Option(help="how many runs, newest first")] = 20,
     json_out: Annotated[bool, typer.Option("--json")] = False,
 ) -> int:
-    """List the latest runs with status, exit code and stage timings."""
+    """List the latest runs with status, exit code, stage timings and memory limit."""
     rows = open_context(pipeline, warehouse).runs(limit)
     if json_out:
         print_json(rows.to_dicts())
         return 0
     from rich.table import Table
 
-    table = Table("run", "pipeline", "status", "exit", "started", "seconds", "sample")
+    table = Table("run", "pipeline", "status", "exit", "started", "seconds", "sample",
+                  "memory limit")
     for r in rows.iter_rows(named=True):
         secs = ""
         if r["finished_at"] and r["started_at"]:
             secs = f"{(r['finished_at'] - r['started_at']).total_seconds():.1f}"
         table.add_row(r["run_id"], r["pipeline"], r["status"], str(r["exit_code"]),
-                      str(r["started_at"])[:19], secs, str(r["sample_rows"] or ""))
+                      str(r["started_at"])[:19], secs, str(r["sample_rows"] or ""),
+                      _memory(r["memory_limit_bytes"], r["memory_limit_origin"]))
     out_console().print(table)
     return 0
+
+
+def _memory(size: int | None, origin: str | None) -> str:
+    """``12.0 GiB (default)``; empty for a run recorded before the limit was."""
+    if size is None:
+        return ""
+    shown = f"{size / 1024**3:.1f} GiB" if size >= 1024**3 else f"{size / 1024**2:.0f} MiB"
+    return f"{shown} ({origin})" if origin else shown

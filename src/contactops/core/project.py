@@ -195,10 +195,12 @@ class OpenedProject:
 
         if not name.replace("_", "").isalnum():
             raise UsageError(f"not a table name: {name!r}")
-        return Relation(self.warehouse, f'SELECT * FROM "{name}"', name)
+        return Relation(self.warehouse, f'SELECT * FROM "{name}"', name,
+                        memory_limit=self.memory_limit.engine_bytes)
 
     def sql(self, query: str, *params: Any) -> Relation:
         """A read-only query over the warehouse, lazily."""
         from contactops.engine.relation import Relation
 
-        return Relation(self.warehouse, query, "sql", params)
+        return Relation(self.warehouse, query, "sql", params,
+                        memory_limit=self.memory_limit.engine_bytes)

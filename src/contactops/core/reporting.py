@@ -26,7 +26,8 @@ class ReportFlows(OpenedProject):
 
         found = self.audience_plans() if plans else None
         result = Report(build_summary(self.warehouse, run_id, plans=found, show_pii=show_pii,
-                                      pipeline=self.pipeline_name))
+                                      pipeline=self.pipeline_name,
+                                      memory_limit=self.memory_limit.engine_bytes))
         if path is not None:
             result.save(path)
         return result
@@ -39,12 +40,11 @@ class ReportFlows(OpenedProject):
             return None
         try:
             from contactops.audiences import load_audience_config, make_plan
-            from contactops.engine import Warehouse
         except ImportError:  # the audiences stage is not installed in this build
             return None
         plans: list[dict[str, Any]] = []
         self.repair_publishes()
-        with Warehouse(self.warehouse, read_only=True) as wh:
+        with self.open_warehouse(read_only=True) as wh:
             if not wh.table_exists(T.contacts.name):
                 return None
             config = load_audience_config(self.project, wh.columns(T.contacts.name))
@@ -66,9 +66,8 @@ class ReportFlows(OpenedProject):
         opened for writing, for the repair.
         """
         from contactops.audiences import load_audience_config, manifest, tables
-        from contactops.engine import Warehouse
 
-        with Warehouse(self.warehouse, read_only=True) as wh:
+        with self.open_warehouse(read_only=True) as wh:
             if not manifest.interrupted(wh):
                 return []
         with self.open_warehouse() as wh:

@@ -40,13 +40,18 @@ class RunFlows(OpenedProject):
         """The Rich pre-rollout summary of what a run left in the warehouse."""
         from contactops.report import build_summary, render_terminal
 
-        render_terminal(build_summary(result.warehouse, result.run_id), console=console)
+        limit = result.memory_limit or self.memory_limit
+        render_terminal(build_summary(result.warehouse, result.run_id,
+                                      memory_limit=limit.engine_bytes), console=console)
 
     def runs(self, limit: int = 20) -> pl.DataFrame:
-        """The latest runs, newest first: status, exit code, stage timings."""
+        """The latest runs, newest first: status, exit code, stage timings, and the memory
+        limit each worked under (bytes and where it came from; NULL for runs from before
+        it was recorded)."""
         with self.open_warehouse(read_only=True) as wh:
             return wh.pl(f"SELECT run_id, pipeline, status, exit_code, sample_rows, "
-                         f"started_at, finished_at, stages, error FROM {T.runs} "
+                         f"started_at, finished_at, stages, error, memory_limit_bytes, "
+                         f"memory_limit_origin FROM {T.runs} "
                          "ORDER BY started_at DESC LIMIT ?", [limit])
 
     def check(self) -> list[str]:
@@ -64,7 +69,8 @@ class RunFlows(OpenedProject):
         assert project.pipeline is not None
         declared = {s.name for s in project.pipeline.sources}
         try:
-            with Warehouse(path, read_only=True, lock_timeout=0) as wh:
+            with Warehouse(path, read_only=True, lock_timeout=0,
+                           memory_limit=self.memory_limit.engine_bytes) as wh:
                 if not wh.table_exists(T.loads.name):
                     return []
                 ours = set(removed_sources(wh, project.pipeline.name, declared))

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
-from contactops.engine.connect import connect
+from contactops.engine.connect import scratch
 from contactops.engine.sql import quote_identifier, quote_literal
 
 if TYPE_CHECKING:
@@ -31,9 +31,16 @@ class CsvParse:
 
 def read_csv_strict(path: Path, columns: list[str], *, delimiter: str, quote: str,
                     header: bool) -> CsvParse:
+    """Parse ``path`` under the enclosing memory scope's limit (see
+    :func:`contactops.engine.connect.memory_scope`)."""
+    with scratch() as con:
+        return _read(con, path, columns, delimiter=delimiter, quote=quote, header=header)
+
+
+def _read(con: duckdb.DuckDBPyConnection, path: Path, columns: list[str], *, delimiter: str,
+          quote: str, header: bool) -> CsvParse:
     import polars as pl
 
-    con = connect()
     try:
         spec = "{" + ", ".join(f"{quote_literal(c)}: 'VARCHAR'" for c in columns) + "}"
         options = (
@@ -53,6 +60,4 @@ def read_csv_strict(path: Path, columns: list[str], *, delimiter: str, quote: st
         from contactops.errors import SourceError
 
         raise SourceError(f"{path}: the CSV reader failed: {str(exc).splitlines()[0]}") from None
-    finally:
-        con.close()
     return CsvParse(rows=rows, errors=errors)  # type: ignore[arg-type]

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
-from contactops.engine.connect import connect
+from contactops.engine.connect import scratch
 from contactops.engine.sql import quote_identifier, quote_literal
 
 if TYPE_CHECKING:
@@ -44,8 +44,7 @@ def read_duckdb_file(path: Path, table: str | None = None, query: str | None = N
     if (table is None) == (query is None):
         raise ValueError("give exactly one of table or query")
     shown = display or str(path)
-    con = connect()
-    try:
+    with scratch() as con:
         try:
             con.execute(f"ATTACH {quote_literal(str(path))} AS {_ALIAS} (READ_ONLY)")
             con.execute(f"USE {_ALIAS}")
@@ -75,8 +74,6 @@ def read_duckdb_file(path: Path, table: str | None = None, query: str | None = N
         frame = pl.from_arrow(arrow)
         assert isinstance(frame, pl.DataFrame)
         return frame.cast(pl.Utf8), inner
-    finally:
-        con.close()
 
 
 def _as_text(name: str, dtype: str) -> str:

@@ -2,7 +2,8 @@
 
 Nothing is read until a materializer is called; the repr says how to get the data. Each call
 opens the warehouse read-only and closes it again, so a notebook never holds the lock a
-scheduled run needs.
+scheduled run needs. Each such open gets ``memory_limit`` (bytes; the application core passes
+its resolved limit's engine share), so a notebook read spills instead of taking 80% of RAM.
 """
 
 from __future__ import annotations
@@ -26,22 +27,25 @@ class Relation:
     sql: str
     name: str
     params: tuple[Any, ...] = ()
+    memory_limit: int | None = None
 
     # -- refinements (still lazy) ------------------------------------------------------
     def limit(self, n: int) -> Relation:
         return Relation(self.warehouse, f"SELECT * FROM ({self.sql}) LIMIT {int(n)}",
-                        f"{self.name}.limit({n})", self.params)
+                        f"{self.name}.limit({n})", self.params,
+                        self.memory_limit)
 
     def where(self, condition: str) -> Relation:
         """Filter with a SQL condition (analyst convenience; read-only connection)."""
         return Relation(self.warehouse, f"SELECT * FROM ({self.sql}) WHERE {condition}",
-                        f"{self.name}.where({condition!r})", self.params)
+                        f"{self.name}.where({condition!r})", self.params,
+                        self.memory_limit)
 
     # -- materializers -----------------------------------------------------------------
     def pl(self) -> pl.DataFrame:
         from contactops.engine.warehouse import Warehouse
 
-        with Warehouse(self.warehouse, read_only=True) as wh:
+        with Warehouse(self.warehouse, read_only=True, memory_limit=self.memory_limit) as wh:
             return wh.pl(self.sql, list(self.params) or None)
 
     def df(self) -> pd.DataFrame:
@@ -53,7 +57,7 @@ class Relation:
     def count(self) -> int:
         from contactops.engine.warehouse import Warehouse
 
-        with Warehouse(self.warehouse, read_only=True) as wh:
+        with Warehouse(self.warehouse, read_only=True, memory_limit=self.memory_limit) as wh:
             return int(wh.scalar(f"SELECT count(*) FROM ({self.sql})", list(self.params) or None))
 
     def columns(self) -> list[str]:

@@ -15,7 +15,7 @@ from contactops.catalog.ddl import warehouse_ddl
 if TYPE_CHECKING:
     from contactops.engine.warehouse import Warehouse
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 
 def create_schema(wh: Warehouse) -> None:
@@ -26,7 +26,8 @@ def create_schema(wh: Warehouse) -> None:
         return
     with wh.transaction():
         # a warehouse made before a field existed gets its column (schema 4: street_number,
-        # street_2, date_of_birth, external_id, external_id_kind): see warehouse_ddl
+        # street_2, date_of_birth, external_id, external_id_kind; schema 5: runs'
+        # memory_limit_bytes and memory_limit_origin): see warehouse_ddl
         wh._con.execute(warehouse_ddl())
         wh._con.execute(f"INSERT OR REPLACE INTO {T.meta} VALUES ('schema_version', ?)",
                         [str(SCHEMA_VERSION)])

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
-from contactops.engine.connect import connect
+from contactops.engine.connect import connect, scoped_memory_limit
 from contactops.engine.faults import check_warehouse_path, explain_fault
 from contactops.engine.schema import create_schema
 from contactops.engine.sql import SOURCE_DIALECT, quote_identifier, quote_literal, transpile
@@ -49,11 +49,12 @@ class Warehouse:
         ``create_folder=False`` refuses a missing folder instead of creating it (for a path
         the user typed, where a missing folder is more likely a typo than a first run).
         ``memory_limit`` (bytes) caps DuckDB's memory; past it, DuckDB spills to a
-        per-process folder beside the warehouse, which :meth:`close` removes.
+        per-process folder beside the warehouse, which :meth:`close` removes. Unset, the
+        enclosing :func:`~contactops.engine.connect.memory_scope`'s limit applies, if any.
         """
         self.path = Path(path) if str(path) != ":memory:" else None
         self.read_only = read_only
-        self.memory_limit = memory_limit
+        self.memory_limit = memory_limit if memory_limit is not None else scoped_memory_limit()
         if self.path is not None:
             if not self.path.exists() and (read_only or not create):
                 raise ContactopsError(

@@ -55,7 +55,7 @@ def run_pipeline(project: Project, *, sample: int | None = None, until: str | No
     run's memory; unset, the pipeline's, the project's, ``CONTACTOPS_MEMORY_LIMIT`` or the
     default applies (see :mod:`contactops.config.memory`).
     """
-    from contactops.engine import Warehouse
+    from contactops.engine import Warehouse, memory_scope
 
     if project.pipeline is None:
         raise UsageError("no pipeline given: pass a pipelines/*.yaml file or --source FILE")
@@ -73,9 +73,11 @@ def run_pipeline(project: Project, *, sample: int | None = None, until: str | No
     run_id = new_run_id()
     result = RunResult(run_id=run_id, pipeline=project.pipeline.name, warehouse=str(path),
                        sample_rows=sample, memory_limit=memory)
-    with Warehouse(path, lock_timeout=project.settings.lock_timeout_seconds,
-                   create_folder=warehouse is None,  # a typed path: no new folders
-                   memory_limit=memory.engine_bytes) as wh:
+    # the scope gives the limit to every connection a stage opens (the CSV reader...)
+    with memory_scope(memory.engine_bytes), \
+            Warehouse(path, lock_timeout=project.settings.lock_timeout_seconds,
+                      create_folder=warehouse is None,  # a typed path: no new folders
+                      memory_limit=memory.engine_bytes) as wh:
         _start(wh, result)
         ctx = StageContext(project, wh, run_id, sample, progress, frozenset(accept_shrink),
                            memory)
@@ -125,9 +127,12 @@ def _start(wh: Warehouse, result: RunResult) -> None:
         # We hold the warehouse lock, so a run still marked running died (crash, kill -9).
         wh.execute(f"UPDATE {T.runs} SET status = 'interrupted', exit_code = 3, "
                    "error = 'process ended before the run finished' WHERE status = 'running'")
-        wh.execute(f"INSERT INTO {T.runs} (run_id, pipeline, status, sample_rows, started_at) "
-                   "VALUES (?, ?, 'running', ?, now())",
-                   [result.run_id, result.pipeline, result.sample_rows])
+        memory = result.memory_limit
+        wh.execute(f"INSERT INTO {T.runs} (run_id, pipeline, status, sample_rows, started_at, "
+                   "memory_limit_bytes, memory_limit_origin) "
+                   "VALUES (?, ?, 'running', ?, now(), ?, ?)",
+                   [result.run_id, result.pipeline, result.sample_rows,
+                    memory.bytes if memory else None, memory.origin if memory else None])
 
 
 def _finish(wh: Warehouse, result: RunResult) -> None:

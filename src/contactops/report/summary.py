@@ -26,7 +26,8 @@ SECTION_ORDER = ("imports", "normalization", "dedupe", "validation", "consent", 
 
 def build_summary(warehouse: str | Path, run_id: str | None = None, *,
                   plans: list[dict[str, Any]] | None = None, show_pii: bool = False,
-                  pipeline: str | None = None) -> dict[str, Any]:
+                  pipeline: str | None = None,
+                  memory_limit: int | None = None) -> dict[str, Any]:
     """Read the warehouse and return the report summary (see ``docs/report-schema.md``).
 
     Args:
@@ -35,11 +36,13 @@ def build_summary(warehouse: str | Path, run_id: str | None = None, *,
         plans: audience plans (``Plan.asdict()``) computed by the caller, if any.
         show_pii: show names, emails and phones in example clusters unmasked.
         pipeline: pipeline name, when no run is recorded yet.
+        memory_limit: bytes DuckDB may use while reading (it spills past them); default
+            the enclosing engine memory scope's, else DuckDB's.
     """
     from contactops.engine.warehouse import Warehouse
 
     started = time.perf_counter()
-    with Warehouse(warehouse, read_only=True) as wh:
+    with Warehouse(warehouse, read_only=True, memory_limit=memory_limit) as wh:
         run = _run(wh, run_id)
         found = {
             "imports": sections.imports(wh),
