@@ -53,3 +53,28 @@ def test_colleagues_of_one_first_name_behind_a_switchboard_stay_apart(
                      {"first_name": "Tomas", "last_name": "Berg", **board})
 
 
+
+
+def test_a_must_link_joins_a_pair_held_back_only_for_weak_evidence(
+        background: pl.DataFrame) -> None:
+    """Names, employer and city alone do not merge (two Daniel Neumanns at Globex may be two
+    people), but that is too little evidence, not evidence of two people: when a user says
+    the record is the same person as one of a contact linked by email, it joins that contact
+    instead of being refused as "would join different people"."""
+    place = {"first_name": "Daniel", "last_name": "Neumann", "company": "Globex",
+             "city": "Boston"}
+    rows = [{"record_id": "X-A", **place},
+            {"record_id": "X-B", **place, "email": "danieln@globex.example"},
+            {"record_id": "X-C", **place, "email": "danieln@globex.example",
+             "phone": "+1 617 555 0142"}]
+    records = pl.concat([background, normalize_rows(rows)], how="diagonal_relaxed")
+
+    def contacts(decisions: pl.DataFrame | None) -> dict[str, str]:
+        result = dedupe(records, DedupeSettings(), decisions=decisions)
+        return dict(result.links.select("record_id", "contact_id").iter_rows())
+
+    alone = contacts(None)
+    assert alone["X-B"] == alone["X-C"] != alone["X-A"]
+    decided = contacts(pl.DataFrame({"record_a": ["X-A"], "record_b": ["X-B"],
+                                     "decision": ["must_link"]}))
+    assert decided["X-A"] == decided["X-B"] == decided["X-C"]

@@ -384,7 +384,10 @@ def veto(scored: pl.DataFrame, features: pl.DataFrame, options: DedupeSettings,
 
     Returns:
         ``scored`` with a ``conflict`` column (null when none) and the contradicted pairs
-        lost their automatic link; the contradicted pairs ``l, r`` (to keep apart).
+        lost their automatic link; the contradicted pairs ``l, r`` (to keep apart). A pair
+        held back only for weak evidence (:data:`WEAK`: names and places alone) is not kept
+        apart: nothing says it is two people, so a user's must-link or a strong link
+        through a third record may still join it.
     """
     rule = pl.col("key_rule").fill_null("")
     trusted = (pl.col("link_type") == "decision") | rule.str.starts_with("id:")
@@ -396,4 +399,5 @@ def veto(scored: pl.DataFrame, features: pl.DataFrame, options: DedupeSettings,
         conflict=pl.coalesce("conflict", _relatives(scored, options))).with_columns(
         link_type=pl.when(pl.col("conflict").is_null()).then("link_type"))
     scored = scored.drop([c for c in scored.columns if c.endswith("_differs")])
-    return scored, scored.filter(pl.col("conflict").is_not_null()).select("l", "r")
+    apart = scored.filter(pl.col("conflict").is_not_null() & (pl.col("conflict") != WEAK))
+    return scored, apart.select("l", "r")
