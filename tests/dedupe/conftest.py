@@ -32,6 +32,20 @@ def normalize_rows(rows: list[dict[str, Any]], source: str = "crm") -> pl.DataFr
     return out.records.collect()
 
 
+def same_contact(background: pl.DataFrame, a: dict[str, Any], b: dict[str, Any],
+                 *extra: dict[str, Any]) -> bool:
+    """Whether records ``a`` and ``b`` (with ``extra`` records beside them) end up in one
+    contact when deduped with the default settings among ``background``."""
+    from contactops.dedupe import dedupe
+
+    rows = [{"record_id": "X-A", **a}, {"record_id": "X-B", **b},
+            *({"record_id": f"X-{i}", **e} for i, e in enumerate(extra))]
+    records = pl.concat([background, normalize_rows(rows)], how="diagonal_relaxed")
+    result = dedupe(records, DedupeSettings())
+    ids = dict(result.links.select("record_id", "contact_id").iter_rows())
+    return ids["X-A"] == ids["X-B"]
+
+
 @pytest.fixture(scope="session")
 def background() -> pl.DataFrame:
     """4,000 generated records, normalized (the population literal records sit in)."""

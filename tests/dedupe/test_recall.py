@@ -7,24 +7,13 @@ import polars as pl
 import pytest
 
 from contactops.config.dedupe import BlockingRule, DedupeSettings
-from contactops.dedupe import dedupe
 from contactops.dedupe.blocking import candidate_pairs, key_expr, prepare
 from contactops.dedupe.compare import compare
 from contactops.dedupe.defaults import follow_data
 from contactops.dedupe.latin import latin
 from contactops.dedupe.streets import house, street_form
 
-from .conftest import normalize_rows
-
-
-def _same(background: pl.DataFrame, a: dict, b: dict, *extra: dict) -> bool:
-    rows = [{"record_id": "X-A", **a}, {"record_id": "X-B", **b},
-            *({"record_id": f"X-{i}", **e} for i, e in enumerate(extra))]
-    records = pl.concat([background, normalize_rows(rows)], how="diagonal_relaxed")
-    result = dedupe(records, DedupeSettings())
-    ids = dict(result.links.select("record_id", "contact_id").iter_rows())
-    return ids["X-A"] == ids["X-B"]
-
+from .conftest import normalize_rows, same_contact
 
 # (case, record a, record b, same contact?)
 PAIRS = [
@@ -51,7 +40,7 @@ PAIRS = [
 
 @pytest.mark.parametrize(("case", "a", "b", "same"), PAIRS, ids=[p[0] for p in PAIRS])
 def test_pair(case: str, a: dict, b: dict, same: bool, background: pl.DataFrame) -> None:
-    assert _same(background, a, b) is same, case
+    assert same_contact(background, a, b) is same, case
 
 
 def test_a_mailbox_whose_owner_misspells_both_names_is_still_theirs() -> None:
@@ -106,7 +95,7 @@ def test_house_city_pass_finds_an_abbreviated_address(mailing_list: pl.DataFrame
     features = prepare(records, options)
     assert candidate_pairs(features, only).height == 1
     assert candidate_pairs(features, without).height == 0
-    assert _same(mailing_list, a, b)
+    assert same_contact(mailing_list, a, b)
 
 
 def test_neighbours_at_another_house_number_are_different_streets() -> None:

@@ -9,17 +9,7 @@ import pytest
 from contactops.config.dedupe import DedupeSettings
 from contactops.dedupe import dedupe
 
-from .conftest import normalize_rows
-
-
-def _same(background: pl.DataFrame, a: dict, b: dict, *extra: dict) -> bool:
-    rows = [{"record_id": "X-A", **a}, {"record_id": "X-B", **b},
-            *({"record_id": f"X-{i}", **e} for i, e in enumerate(extra))]
-    records = pl.concat([background, normalize_rows(rows)], how="diagonal_relaxed")
-    result = dedupe(records, DedupeSettings())
-    ids = dict(result.links.select("record_id", "contact_id").iter_rows())
-    return ids["X-A"] == ids["X-B"]
-
+from .conftest import normalize_rows, same_contact
 
 # (case, record a, record b, same contact?)
 PAIRS = [
@@ -38,7 +28,7 @@ PAIRS = [
 
 @pytest.mark.parametrize(("case", "a", "b", "same"), PAIRS, ids=[p[0] for p in PAIRS])
 def test_pair(case: str, a: dict, b: dict, same: bool, background: pl.DataFrame) -> None:
-    assert _same(background, a, b) is same, case
+    assert same_contact(background, a, b) is same, case
 
 
 def test_colleagues_of_one_first_name_behind_a_switchboard_stay_apart(
@@ -47,7 +37,7 @@ def test_colleagues_of_one_first_name_behind_a_switchboard_stay_apart(
     (no name token on all but one of them), so only the model links, and another last name
     keeps the two Gaelles apart."""
     board = {"phone": "+49 69 7305 9864", "company": "Hooli", "city": "Frankfurt"}
-    assert not _same(background, {"first_name": "Gaelle", "last_name": "Murray", **board},
+    assert not same_contact(background, {"first_name": "Gaelle", "last_name": "Murray", **board},
                      {"first_name": "Gaelle", "last_name": "Okonkwo", **board},
                      {"first_name": "Ingrid", "last_name": "Castell", **board},
                      {"first_name": "Tomas", "last_name": "Berg", **board})

@@ -242,11 +242,7 @@ def contradictions(scored: pl.DataFrame, features: pl.DataFrame, options: Dedupe
     backed = exact | corroborated(scored, options)[sel]
     rule = options.contradictions
     by_name = {f.name: f for f in options.fields}
-    partners = {}
-    for f in options.fields:  # swap_with goes both ways
-        if f.swap_with in by_name:
-            partners[f.name] = by_name[f.swap_with].source_column
-            partners[f.swap_with] = f.source_column
+    partners = swap_partners(options)
     hits = {}
     for s in strong:
         differ = _differs(s, g, features, encoded, left, right, rule.typo_rarity, partners)
@@ -352,11 +348,7 @@ def _names_differ(scored: pl.DataFrame, features: pl.DataFrame, options: DedupeS
     if "link_type" not in scored.columns:
         return scored
     by_name = {f.name: f for f in options.fields}
-    partners = {}
-    for f in options.fields:  # swap_with goes both ways
-        if f.swap_with in by_name:
-            partners[f.name] = by_name[f.swap_with].source_column
-            partners[f.swap_with] = f.source_column
+    partners = swap_partners(options)
     by_model = scored.select((pl.col("link_type") == "probability")
                              & pl.col("key_rule").is_null()).to_series().fill_null(False)
     left = scored["l"].to_numpy().astype(np.int64)
@@ -401,3 +393,14 @@ def veto(scored: pl.DataFrame, features: pl.DataFrame, options: DedupeSettings,
     scored = scored.drop([c for c in scored.columns if c.endswith("_differs")])
     apart = scored.filter(pl.col("conflict").is_not_null() & (pl.col("conflict") != WEAK))
     return scored, apart.select("l", "r")
+
+
+def swap_partners(options: DedupeSettings) -> dict[str, str]:
+    """Name field -> the source column of the field it may be swapped with (both ways)."""
+    by_name = {f.name: f for f in options.fields}
+    partners = {}
+    for f in options.fields:
+        if f.swap_with in by_name:
+            partners[f.name] = by_name[f.swap_with].source_column
+            partners[f.swap_with] = f.source_column
+    return partners
