@@ -10,6 +10,7 @@ connection is private: statements from outside the engine pass through :meth:`_s
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -257,10 +258,10 @@ def _temp_directory(path: Path | None) -> Path:
         name = f"contactops-{os.getpid()}-{uuid.uuid4().hex[:8]}.spill"
         return Path(tempfile.gettempdir()) / name
     folder = path.with_name(path.name + ".tmp")
-    try:
-        folder.mkdir(exist_ok=True)  # DuckDB makes the last folder only
-    except OSError:
-        pass  # a read-only location: DuckDB says so if it ever needs to spill
+    # DuckDB makes the last folder only; in a read-only location it says so if it ever
+    # needs to spill
+    with contextlib.suppress(OSError):
+        folder.mkdir(exist_ok=True)
     return folder / str(os.getpid())
 
 
@@ -268,10 +269,9 @@ def _remove_temp_directory(folder: Path) -> None:
     """Remove the spill folder, and ``<warehouse>.tmp`` when no other process uses it."""
     shutil.rmtree(folder, ignore_errors=True)
     if folder.parent.name.endswith(".tmp"):
-        try:
+        # kept while another process's spill folder is still there (or never made)
+        with contextlib.suppress(OSError):
             folder.parent.rmdir()
-        except OSError:
-            pass  # another process's spill folder is still there, or it was never made
 
 
 def _open_error(target: str, exc: duckdb.Error) -> ContactopsError:

@@ -98,13 +98,7 @@ def read_columns(source: CsvSource, project: Project) -> list[str] | None:
     found = sniff.sniff_file(path)
     if not found.is_text or found.encoding is not None:
         return None
-    with path.open("rb") as handle:
-        head = handle.read(SAMPLE_BYTES)
-        while b"\n" not in head and len(head) < MAX_RECORD_BYTES:
-            more = handle.read(SAMPLE_BYTES)
-            if not more:
-                break
-            head += more
+    head = _head_bytes(path)
     lines = head[:head.rfind(b"\n") + 1]  # the head may end inside a character
     if (not lines or b"\x00" in head or codecs.BOM_UTF8 in head
             or head.count(b"\r") != head.count(b"\r\n")):
@@ -169,7 +163,7 @@ def _sha256(path: Path) -> str:
     return file_sha256(path)
 
 
-def _head_text(path: Path) -> str:
+def _head_bytes(path: Path) -> bytes:
     """The first 64 KiB, or more when the header line is longer (up to one record's limit)."""
     with path.open("rb") as handle:
         raw = handle.read(SAMPLE_BYTES)
@@ -178,7 +172,11 @@ def _head_text(path: Path) -> str:
             if not more:
                 break
             raw += more
-    return raw.decode("utf-8", errors="ignore")
+    return raw
+
+
+def _head_text(path: Path) -> str:
+    return _head_bytes(path).decode("utf-8", errors="ignore")
 
 
 def _delimiter(value: str) -> str | None:
