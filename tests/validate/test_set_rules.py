@@ -90,7 +90,7 @@ def test_duplicate_keys_aggregated_in_the_engine_equal_the_frame_check() -> None
     """The stage asks the engine only for key values several contacts share (links joined
     to their records); issues and summary equal checking every linked record's keys."""
     from contactops.engine import Warehouse
-    from contactops.validate.stage import _contact_keys
+    from contactops.validate.reads import shared_keys
 
     records = pl.DataFrame({
         "record_id": [f"r{i}" for i in range(9)],
@@ -104,7 +104,7 @@ def test_duplicate_keys_aggregated_in_the_engine_equal_the_frame_check() -> None
     wh = Warehouse(":memory:")
     wh.replace_table("normalized_records", records)
     wh.replace_table("contact_links", links)
-    keys, checked = _contact_keys(wh, pl.DataFrame(), records, options)
+    keys, checked = shared_keys(wh, options.duplicate_keys, records.columns, [])
     assert checked == 7 and keys.height < links.height
     got = check_duplicates(keys, options, "r", checked=checked)
     want = check_duplicates(links.join(records, on="record_id"), options, "r")
@@ -113,4 +113,26 @@ def test_duplicate_keys_aggregated_in_the_engine_equal_the_frame_check() -> None
     # a@x.org: c1, c2; +2: c1, c2, c6; +3: c4, c5 (role mailboxes only spare emails)
     assert sorted(got.issues["contact_id"].to_list()) == ["c1", "c1", "c2", "c2", "c4", "c5",
                                                           "c6"]
+    assert got.summary.equals(want.summary)
+
+
+def test_duplicate_keys_without_links_use_the_contacts_own_keys() -> None:
+    """No contact_links yet: the engine aggregates the contacts table's keys, and finds what
+    checking the whole contacts frame finds (role mailboxes spared, null ids counted once)."""
+    from contactops.engine import Warehouse
+    from contactops.validate.reads import shared_keys
+
+    contacts = pl.DataFrame({
+        "contact_id": ["c1", "c2", "c3", "c4", "c5", None],
+        "email_key": ["a@x.org", "a@x.org", "info@x.org", "info@x.org", None, "a@x.org"],
+        "email_is_role": [False, False, True, True, None, False]})
+    options = ValidateSettings()
+    wh = Warehouse(":memory:")
+    wh.replace_table("contacts", contacts)
+    keys, checked = shared_keys(wh, options.duplicate_keys, [], contacts.columns)
+    got = check_duplicates(keys, options, "r", checked=checked)
+    want = check_duplicates(contacts, options, "r")
+    order = ["field", "value", "contact_id"]
+    assert sorted(got.issues["contact_id"].to_list()) == ["c1", "c2"]
+    assert got.issues.sort(order).equals(want.issues.sort(order))
     assert got.summary.equals(want.summary)

@@ -129,6 +129,14 @@ class MemoryLimit:
         """What is left for Polars frames and Python."""
         return self.bytes - self.engine_bytes
 
+    def chunk_rows(self, bytes_per_row: int, *, baseline: int = 400 * 1024**2,
+                   minimum: int = 50_000) -> int:
+        """Rows of a chunk that fit in :attr:`frame_bytes` past ``baseline`` (the
+        interpreter, libraries and caches) when each costs ``bytes_per_row`` at its stage's
+        peak; never fewer than ``minimum``, below which per-chunk overhead costs more than
+        the memory saved."""
+        return max(int((self.frame_bytes - baseline) // bytes_per_row), minimum)
+
     def asdict(self) -> dict[str, object]:
         return {"bytes": self.bytes, "origin": self.origin, "text": self.text,
                 "engine_bytes": self.engine_bytes}

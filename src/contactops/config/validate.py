@@ -97,7 +97,8 @@ class GxSettings(Frozen):
     max_rows: int | None = Field(
         200_000, ge=1, description="GX checks a deterministic sample of this many rows of a "
         "larger table (its pandas checkpoints cost ~16 s per 1M rows); the rule engine and "
-        "Pandera always check every row. null: GX checks every row too")
+        "Pandera always check every row. null: GX checks every row too, and holds them in "
+        "memory: memory_limit does not bound that")
 
 
 def _default_rules() -> dict[str, RuleSettings]:

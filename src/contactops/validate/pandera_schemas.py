@@ -100,18 +100,38 @@ SCHEMAS = {"normalized_records": (normalized_records_schema, "record_id"),
 def check_schema(frame: pl.DataFrame, table: str, options: ValidateSettings,
                  run_id: str) -> ValidationResult:
     """Validate ``frame`` against the table's schema; failures as issue and summary rows."""
-    build, id_column = SCHEMAS[table]
-    if options.rule("schema").severity == "off":
-        return ValidationResult(run_id)
-    try:
-        build().validate(frame, lazy=True)
-        cases = pl.DataFrame()
-    except pa.errors.SchemaErrors as exc:
-        cases = pl.DataFrame(exc.failure_cases)
-    severity = options.rule("schema").severity
-    issues = conform(pl.DataFrame(), ISSUE_SCHEMA)
-    failed = 0
-    if cases.height:
+    return SchemaChecks(table, options, run_id).add(frame).result()
+
+
+class SchemaChecks:
+    """A table's Pandera schema over frames given whole or in chunks (:meth:`add`).
+
+    Chunks must keep rows of one id together (a chunk boundary inside a group of equal ids
+    would hide a uniqueness failure): the validate stage reads them ordered by id and cuts
+    between ids. Failures that name no row (a missing column, a wrong type) repeat in every
+    chunk and are reported once.
+    """
+
+    def __init__(self, table: str, options: ValidateSettings, run_id: str) -> None:
+        self.table, self.options, self.run_id = table, options, run_id
+        self.on = options.rule("schema").severity != "off"
+        self.checked = self.failed_rows = 0
+        self.checks: set[str] = set()
+        self.issues: list[pl.DataFrame] = []
+
+    def add(self, frame: pl.DataFrame) -> SchemaChecks:
+        """Validate one frame (a chunk) of the table."""
+        if not self.on:
+            return self
+        build, id_column = SCHEMAS[self.table]
+        self.checked += frame.height
+        try:
+            build().validate(frame, lazy=True)
+            return self
+        except pa.errors.SchemaErrors as exc:
+            cases = pl.DataFrame(exc.failure_cases)
+        if not cases.height:
+            return self
         keys = frame.select(
             pl.int_range(pl.len(), dtype=pl.Int64).alias("index"),
             (pl.col(id_column) if id_column in frame.columns else pl.lit(None, pl.String))
@@ -123,19 +143,36 @@ def check_schema(frame: pl.DataFrame, table: str, options: ValidateSettings,
         for column in columns:
             value = pl.when(pl.col("column") == column).then(
                 mask_expr(column, pl.col("failure_case"))).otherwise(value)
-        issues = conform(cases.with_columns(pl.col("index").cast(pl.Int64)).join(
+        table = self.table
+        found = cases.with_columns(pl.col("index").cast(pl.Int64)).join(
             keys, on="index", how="left").select(
-            run_id=pl.lit(run_id), origin=pl.lit("pandera"), table_name=pl.lit(table),
-            rule=pl.lit("schema"), severity=pl.lit(severity), source="source",
+            run_id=pl.lit(self.run_id), origin=pl.lit("pandera"), table_name=pl.lit(table),
+            rule=pl.lit("schema"), severity=pl.lit(self.options.rule("schema").severity),
+            source="source",
             record_id=pl.col("_id") if table == "normalized_records" else pl.lit(None),
             contact_id=pl.col("_id") if table == "contacts" else pl.lit(None),
             field="column", value=value,
             message=pl.concat_str(pl.col("check").cast(pl.String), pl.lit(" ("),
-                                  pl.col("schema_context").cast(pl.String), pl.lit(")"))),
-            ISSUE_SCHEMA)
-        failed = max(1, cases["index"].drop_nulls().n_unique())
-    checks = ", ".join(sorted(set(cases["check"].cast(pl.String)))) if cases.height else None
-    counts = pl.DataFrame({"checked": [frame.height], "failed": [failed]})
-    summary = summary_rows(counts, "schema", options, run_id=run_id, origin="pandera",
-                           table=table, message=checks)
-    return ValidationResult(run_id, issues, summary)
+                                  pl.col("schema_context").cast(pl.String), pl.lit(")")),
+            _placed=pl.col("index").is_not_null())
+        self.issues.append(conform(found, ISSUE_SCHEMA).with_columns(found["_placed"]))
+        placed = cases["index"].drop_nulls()
+        self.failed_rows += placed.n_unique()
+        self.checks.update(cases["check"].cast(pl.String).to_list())
+        return self
+
+    def result(self) -> ValidationResult:
+        """Issues and the one summary row over every frame added."""
+        if not self.on:
+            return ValidationResult(self.run_id)
+        issues = conform(pl.DataFrame(), ISSUE_SCHEMA)
+        if self.issues:
+            # a case with no row index repeats in every chunk: keep its first
+            issues = pl.concat(self.issues).filter(
+                pl.col("_placed") | pl.struct(pl.all()).is_first_distinct()).drop("_placed")
+        failed = max(1, self.failed_rows) if self.checks else 0
+        counts = pl.DataFrame({"checked": [self.checked], "failed": [failed]})
+        summary = summary_rows(counts, "schema", self.options, run_id=self.run_id,
+                               origin="pandera", table=self.table,
+                               message=", ".join(sorted(self.checks)) or None)
+        return ValidationResult(self.run_id, issues, summary)

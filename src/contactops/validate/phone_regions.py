@@ -47,20 +47,30 @@ def candidate_regions(records: pl.DataFrame) -> tuple[str, ...]:
     if not cols:
         return ()
     values = pl.concat([records.select(pl.col(c).alias("r")) for c in cols]).drop_nulls()
-    if values.height == 0:
+    return regions_from_counts(values.group_by("r").len())
+
+
+def regions_from_counts(counts: pl.DataFrame) -> tuple[str, ...]:
+    """:func:`candidate_regions` from the counts of every country and phone region value
+    (columns ``r`` and ``len``), so the engine can count them over a whole table."""
+    total = counts["len"].sum() if counts.height else 0
+    if not total:
         return ()
-    counts = values.group_by("r").len().sort("len", "r", descending=[True, False])
-    keep = counts.filter(pl.col("len") >= MIN_SHARE * values.height).head(MAX_REGIONS)
+    counts = counts.sort("len", "r", descending=[True, False])
+    keep = counts.filter(pl.col("len") >= MIN_SHARE * total).head(MAX_REGIONS)
     return tuple(r for r in keep["r"].to_list() if isinstance(r, str) and len(r) == 2)
 
 
-def resolvable_regions(records: pl.DataFrame) -> pl.DataFrame:
-    """record_id -> region for invalid phones that are valid in another likely region."""
+def resolvable_regions(records: pl.DataFrame,
+                       regions: tuple[str, ...] | None = None) -> pl.DataFrame:
+    """record_id -> region for invalid phones that are valid in another likely region
+    (``regions``: the likely ones; by default :func:`candidate_regions` of ``records``)."""
     invalid = records.filter(
         pl.col("phone").is_not_null() & ~pl.col("phone_valid").fill_null(False))
     if invalid.height == 0:
         return pl.DataFrame(schema={"record_id": pl.String, "phone_fix_region": pl.String})
-    regions = candidate_regions(records)
+    if regions is None:
+        regions = candidate_regions(records)
     # Spelling variants of one number ('0113 496 0166', '0113.496.0166 x12') parse alike:
     # try each digit string once.
     key = (pl.col("phone").str.replace(r"(?i)\s*(?:ext\.?|x|#)\s*\d{1,7}\s*$", "")

@@ -161,47 +161,93 @@ def _with_settings(rows: pl.DataFrame, resolved: list[ResolvedRule]) -> pl.DataF
     ).with_columns(pl.col("checked").cast(pl.Int64), pl.col("failed").cast(pl.Int64))
 
 
-def _with_phone_regions(records: pl.DataFrame) -> pl.DataFrame:
+def _with_phone_regions(records: pl.DataFrame,
+                        regions: tuple[str, ...] | None = None) -> pl.DataFrame:
     if not {"phone", "phone_valid", "record_id"} <= set(records.columns):
         return records.with_columns(_phone_fix_region=pl.lit(None, dtype=pl.String))
-    fixes = resolvable_regions(records).rename({"phone_fix_region": "_phone_fix_region"})
+    fixes = resolvable_regions(records, regions).rename({"phone_fix_region": "_phone_fix_region"})
     return records.join(fixes, on="record_id", how="left", maintain_order="left")
+
+
+class RecordChecks:
+    """The record rules over records given in one frame or in chunks (:meth:`add`).
+
+    Counts add up across chunks and each rule keeps its first ``max_issues_per_rule`` issue
+    rows, so chunks in ``record_id`` order give the result of one frame in that order.
+    ``regions``: the countries tried for phones that lack theirs
+    (:func:`~contactops.validate.phone_regions.candidate_regions` over every record); by
+    default those of each frame added, which is right only for a single frame.
+    """
+
+    def __init__(self, options: ValidateSettings, run_id: str,
+                 table: str = "normalized_records",
+                 regions: tuple[str, ...] | None = None) -> None:
+        self.options, self.run_id, self.table, self.regions = options, run_id, table, regions
+        self.active: list[RecordRule] | None = None
+        self.counts: list[pl.DataFrame] = []
+        self.issues: list[list[pl.DataFrame]] = []
+
+    def add(self, records: pl.DataFrame) -> RecordChecks:
+        """Check one frame (a chunk) of records."""
+        options = self.options
+        if self.active is None:
+            self.active = [r for r in record_rules(options, records.schema)
+                           if options.rule(r.name).severity != "off"]
+            self.issues = [[] for _ in self.active]
+        names = list(dict.fromkeys(r.name for r in self.active))
+        aggs: list[pl.Expr] = []
+        for name in names:
+            group = [r for r in self.active if r.name == name]
+            failing = pl.any_horizontal([r.failing.fill_null(False) for r in group])
+            checked = (pl.len() if any(r.applies is None for r in group) else pl.any_horizontal(
+                [r.applies for r in group if r.applies is not None]).fill_null(False).sum())
+            aggs += [checked.cast(pl.Int64).alias(f"{name}\x1fchecked"),
+                     failing.sum().cast(pl.Int64).alias(f"{name}\x1ffailed")]
+        lf = _with_phone_regions(records, self.regions).lazy()
+        room = [options.max_issues_per_rule - sum(f.height for f in kept)
+                for kept in self.issues]
+        wanted = [(i, r) for i, r in enumerate(self.active) if room[i] > 0]
+        counts, *frames = pl.collect_all(
+            [lf.group_by("source").agg(aggs),
+             *(lf.filter(r.failing.fill_null(False)).head(room[i]).select(self._issue_columns(r))
+               for i, r in wanted)])
+        self.counts.append(counts)
+        for (i, _), frame in zip(wanted, frames, strict=True):
+            if frame.height:
+                self.issues[i].append(frame)
+        return self
+
+    def _issue_columns(self, r: RecordRule) -> list[pl.Expr]:
+        return [
+            pl.lit(self.run_id).alias("run_id"), pl.lit("rule").alias("origin"),
+            pl.lit(self.table).alias("table_name"), pl.lit(r.name).alias("rule"),
+            pl.lit(self.options.rule(r.name).severity).alias("severity"), c("source"),
+            c("record_id"), pl.lit(None, dtype=pl.String).alias("contact_id"),
+            pl.lit(r.field).alias("field"),
+            (r.value if r.value is not None else pl.lit(None)).cast(pl.String).alias("value"),
+            (pl.lit(r.message) if isinstance(r.message, str) else r.message)
+            .cast(pl.String).alias("message")]
+
+    def result(self) -> ValidationResult:
+        """Issues and summary over every frame added."""
+        active = self.active or []
+        names = list(dict.fromkeys(r.name for r in active))
+        summary = pl.DataFrame(schema=SUMMARY_SCHEMA)
+        if names and self.counts:
+            counts = pl.concat(self.counts).group_by("source").agg(pl.all().sum()).sort("source")
+            summary = pl.concat([
+                summary_rows(counts.select("source", checked=f"{n}\x1fchecked",
+                                           failed=f"{n}\x1ffailed"),
+                             n, self.options, run_id=self.run_id, origin="rule",
+                             table=self.table)
+                for n in names])
+        frames = [f for kept in self.issues for f in kept]
+        issues = (pl.concat(frames).select(list(ISSUE_SCHEMA)) if frames
+                  else pl.DataFrame(schema=ISSUE_SCHEMA))
+        return ValidationResult(run_id=self.run_id, issues=issues, summary=summary)
 
 
 def check_records(records: pl.DataFrame, options: ValidateSettings, run_id: str,
                   table: str = "normalized_records") -> ValidationResult:
     """Evaluate every enabled record rule on ``records``: issues and summary."""
-    active = [r for r in record_rules(options, records.schema)
-              if options.rule(r.name).severity != "off"]
-    names = list(dict.fromkeys(r.name for r in active))
-    aggs: list[pl.Expr] = []
-    for name in names:
-        group = [r for r in active if r.name == name]
-        failing = pl.any_horizontal([r.failing.fill_null(False) for r in group])
-        checked = (pl.len() if any(r.applies is None for r in group) else pl.any_horizontal(
-            [r.applies for r in group if r.applies is not None]).fill_null(False).sum())
-        aggs += [checked.cast(pl.Int64).alias(f"{name}\x1fchecked"),
-                 failing.sum().alias(f"{name}\x1ffailed")]
-    lf = _with_phone_regions(records).lazy()
-    counts_lf = lf.group_by("source").agg(aggs).sort("source")
-    issue_lfs = [
-        lf.filter(r.failing.fill_null(False)).head(options.max_issues_per_rule).select(
-            pl.lit(run_id).alias("run_id"), pl.lit("rule").alias("origin"),
-            pl.lit(table).alias("table_name"), pl.lit(r.name).alias("rule"),
-            pl.lit(options.rule(r.name).severity).alias("severity"), c("source"),
-            c("record_id"), pl.lit(None, dtype=pl.String).alias("contact_id"),
-            pl.lit(r.field).alias("field"),
-            (r.value if r.value is not None else pl.lit(None)).cast(pl.String).alias("value"),
-            (pl.lit(r.message) if isinstance(r.message, str) else r.message)
-            .cast(pl.String).alias("message"))
-        for r in active]
-    counts, *issue_frames = pl.collect_all([counts_lf, *issue_lfs])
-    summaries = [
-        summary_rows(counts.select("source", checked=f"{n}\x1fchecked", failed=f"{n}\x1ffailed"),
-                     n, options, run_id=run_id, origin="rule", table=table)
-        for n in names]
-    issues = (pl.concat(issue_frames) if issue_frames
-              else pl.DataFrame(schema=ISSUE_SCHEMA))
-    summary = pl.concat(summaries) if summaries else pl.DataFrame(schema=SUMMARY_SCHEMA)
-    return ValidationResult(run_id=run_id, issues=issues.select(list(ISSUE_SCHEMA)),
-                            summary=summary)
+    return RecordChecks(options, run_id, table).add(records).result()

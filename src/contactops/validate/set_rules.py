@@ -89,13 +89,23 @@ def check_taxonomy(records: pl.DataFrame, options: ValidateSettings,
                    settings: ProjectSettings, run_id: str,
                    table: str = "normalized_records") -> ValidationResult:
     """Near-duplicate tags and lists, tag/list budgets, declared lists nobody uses."""
+    labels = {column: _label_counts(records, column) for column in ("tags", "lists")
+              if column in records.columns}
+    return check_taxonomy_counts(labels, options, settings, run_id, table)
+
+
+def check_taxonomy_counts(labels: dict[str, dict[str, int]], options: ValidateSettings,
+                          settings: ProjectSettings, run_id: str,
+                          table: str = "normalized_records") -> ValidationResult:
+    """:func:`check_taxonomy` from the records per label of each column present (``tags``,
+    ``lists``), so the engine can count them over a whole table."""
     issues: list[dict[str, Any]] = []
     summaries: list[pl.DataFrame] = []
     budgets = {"tags": settings.taxonomy.max_tags, "lists": settings.taxonomy.max_lists}
     for column, noun in (("tags", "tag"), ("lists", "list")):
-        if column not in records.columns:
+        if column not in labels:
             continue
-        used = _label_counts(records, column)
+        used = labels[column]
         rule = f"{noun}_near_duplicate"
         sev = options.rule(rule).severity
         if sev != "off":
@@ -120,8 +130,8 @@ def check_taxonomy(records: pl.DataFrame, options: ValidateSettings,
                                   f"budget {budgets[column]}"))
     declared = list(settings.taxonomy.lists)
     sev = options.rule("list_unused").severity
-    if declared and "lists" in records.columns and sev != "off":
-        present = _label_counts(records, "lists")
+    if declared and "lists" in labels and sev != "off":
+        present = labels["lists"]
         unused = [name for name in declared if name not in present]
         issues += [_issue("list_unused", sev, "lists", name,
                           f"list '{name}' is declared in the taxonomy but has no members: "
@@ -132,23 +142,40 @@ def check_taxonomy(records: pl.DataFrame, options: ValidateSettings,
                             pl.concat(summaries) if summaries else empty_summary())
 
 
-def check_list_mixing(records: pl.DataFrame, options: ValidateSettings, run_id: str,
-                      table: str = "normalized_records") -> ValidationResult:
-    """Lists whose members are of several contact types (customer, prospect, internal),
-    unless every member carries a tag naming its type, which keeps them separable."""
-    rule = "list_mixed_contact_types"
-    sev = options.rule(rule).severity
-    if sev == "off" or not {"lists", "contact_type"} <= set(records.columns):
-        return ValidationResult(run_id)
+def list_members(records: pl.DataFrame) -> pl.DataFrame | None:
+    """Members per list and contact type of ``records`` (list, contact_type, n, separated),
+    or None when they carry no lists or types. Chunks' frames add up (:func:`mixed_lists`)."""
+    if not {"lists", "contact_type"} <= set(records.columns):
+        return None
     separated = (pl.col("tags").list.contains(pl.col("contact_type")).fill_null(False)
                  if "tags" in records.columns else pl.lit(False))
     members = (records.select(pl.col("lists").alias("list"), "contact_type",
                               separated=separated)
                .explode("list").drop_nulls("list")
                .filter(pl.col("contact_type").is_in(["customer", "prospect", "internal"])))
-    per_type = members.group_by("list", "contact_type").agg(
-        n=pl.len(), separated=pl.col("separated").all()).sort("list", "n",
-                                                               descending=[False, True])
+    return members.group_by("list", "contact_type").agg(
+        n=pl.len().cast(pl.Int64), separated=pl.col("separated").all())
+
+
+def check_list_mixing(records: pl.DataFrame, options: ValidateSettings, run_id: str,
+                      table: str = "normalized_records") -> ValidationResult:
+    """Lists whose members are of several contact types (customer, prospect, internal),
+    unless every member carries a tag naming its type, which keeps them separable."""
+    members = list_members(records)
+    return mixed_lists([] if members is None else [members], options, run_id, table)
+
+
+def mixed_lists(members: list[pl.DataFrame], options: ValidateSettings, run_id: str,
+                table: str = "normalized_records") -> ValidationResult:
+    """:func:`check_list_mixing` from :func:`list_members` frames (one per chunk); no frame:
+    the records carry no lists or types, and nothing is checked."""
+    rule = "list_mixed_contact_types"
+    sev = options.rule(rule).severity
+    if sev == "off" or not members:
+        return ValidationResult(run_id)
+    per_type = (pl.concat(members).group_by("list", "contact_type")
+                .agg(n=pl.col("n").sum(), separated=pl.col("separated").all())
+                .sort("list", "n", "contact_type", descending=[False, True, False]))
     per_list = per_type.group_by("list", maintain_order=True).agg(
         types=pl.col("contact_type"), n=pl.col("n"), separated=pl.col("separated").all())
     mixed = per_list.filter((pl.col("types").list.len() > 1) & ~pl.col("separated"))

@@ -18,15 +18,17 @@ from contactops import catalog
 from contactops.catalog import T
 from contactops.config.validate import ValidateSettings
 from contactops.contract import StageInfo
-from contactops.validate import gx_suites
-from contactops.validate.pandera_schemas import SCHEMAS, check_schema
+from contactops.validate import gx_suites, reads
+from contactops.validate.pandera_schemas import SCHEMAS, SchemaChecks
+from contactops.validate.phone_regions import regions_from_counts
 from contactops.validate.result import ISSUE_SCHEMA, SUMMARY_SCHEMA, ValidationResult
-from contactops.validate.rules import check_records
+from contactops.validate.rules import RecordChecks
 from contactops.validate.set_rules import (
     check_duplicates,
-    check_list_mixing,
     check_loads,
-    check_taxonomy,
+    check_taxonomy_counts,
+    list_members,
+    mixed_lists,
 )
 
 if TYPE_CHECKING:
@@ -47,51 +49,12 @@ RECORD_COLUMNS = (
       for flag in ("future", "impossible", "unparsed")),
 )
 
+#: Peak bytes per record of a chunk (the columns read, the rules' masks and issue rows,
+#: Pandera's copy), measured at 1M hard-preset records: see :func:`run`.
+BYTES_PER_ROW = 1_500
+
 #: contacts columns the set rules read besides the Pandera schema's (list mixing)
 CONTACT_RULE_COLUMNS = ("lists", "contact_type", "tags")
-
-
-def _load(wh: Warehouse, table: str, wanted: set[str] | None = None) -> pl.DataFrame | None:
-    if not wh.table_exists(table):
-        return None
-    if wanted is None:
-        return wh.pl(f'SELECT * FROM "{table}"')
-    columns = [c for c in wh.columns(table) if c in wanted]
-    return wh.pl(f'SELECT {", ".join(f"{chr(34)}{c}{chr(34)}" for c in columns)} '
-                 f'FROM "{table}"')
-
-
-def _contact_keys(wh: Warehouse, contacts: pl.DataFrame, records: pl.DataFrame | None,
-                  options: ValidateSettings) -> tuple[pl.DataFrame, int | None]:
-    """Rows (contact_id, key) for the duplicate check, and the contacts it checked.
-
-    With contact_links, the engine joins links to their records' keys and keeps only the
-    key values more than one contact holds (one aggregate per key, role mailboxes left
-    out of email keys): 1M records come back as the few thousand contacts that share a
-    key. Without links, the contacts table's own keys, counted by the check itself.
-    """
-    if records is None or not wh.table_exists(T.contact_links.name) or \
-            not {"contact_id", "record_id"} <= set(wh.columns(T.contact_links.name)):
-        return contacts, None
-    joined = (f"FROM {T.contact_links} AS l JOIN {T.normalized_records} AS r "
-              "ON l.record_id = r.record_id")
-    checked = wh.scalar("SELECT count(DISTINCT CAST(l.contact_id AS VARCHAR)) + "
-                        "(count(*) FILTER (WHERE l.contact_id IS NULL) > 0)::INTEGER "
-                        + joined)
-    parts = []
-    for key in dict.fromkeys(options.duplicate_keys):
-        if key not in ("email_key", "phone_e164") or key not in records.columns:
-            continue  # the keys the records carry for this check
-        role = (" AND NOT coalesce(r.email_is_role, false)"
-                if key.startswith("email") and "email_is_role" in records.columns else "")
-        parts.append(wh.pl(
-            f'SELECT contact_id, "{key}" FROM (SELECT DISTINCT CAST(l.contact_id AS VARCHAR) '
-            f'AS contact_id, r."{key}" {joined} WHERE l.contact_id IS NOT NULL '
-            f'AND r."{key}" IS NOT NULL{role}) '
-            f'QUALIFY count(*) OVER (PARTITION BY "{key}") > 1'))
-    if not parts:
-        return pl.DataFrame(schema={"contact_id": pl.String}), checked
-    return pl.concat(parts, how="diagonal_relaxed"), checked
 
 
 def _gx_specs(project: Project, options: ValidateSettings, tables: set[str],
@@ -108,8 +71,13 @@ def _gx_specs(project: Project, options: ValidateSettings, tables: set[str],
 
 
 def validate(wh: Warehouse, project: Project, options: ValidateSettings, run_id: str,
-             ) -> ValidationResult:
-    """Run every check on the current warehouse and return one ValidationResult."""
+             *, chunk_rows: int | None = None) -> ValidationResult:
+    """Run every check on the current warehouse and return one ValidationResult.
+
+    Record rules, list mixing and the Pandera schemas read the tables in chunks of
+    ``chunk_rows`` rows (default: all in one); taxonomy, duplicate keys and the phone
+    regions are counted by the engine over the whole table; GX gets a sample.
+    """
     timings: dict[str, float] = {}
     notes: list[str] = []
     t = time.perf_counter()
@@ -120,51 +88,58 @@ def validate(wh: Warehouse, project: Project, options: ValidateSettings, run_id:
     # records: 9 of 41 columns); table order, so contact_id stays the first column
     contact_wanted = {*SCHEMAS[T.contacts.name][0]().columns, *CONTACT_RULE_COLUMNS,
                       *options.duplicate_keys}
+    gx_wanted: dict[str, set[str]] = {}
     for spec in specs:
-        needed = gx_suites.needed_columns(spec, wh.columns(spec["meta"]["contactops_table"]))
-        wanted.update(needed)
-        if spec["meta"]["contactops_table"] == T.contacts.name:
-            contact_wanted.update(needed)
-    records = _load(wh, T.normalized_records.name, wanted)
-    contacts = _load(wh, T.contacts.name, contact_wanted)
-    frames = {k: v for k, v in ((T.normalized_records.name, records),
-                                (T.contacts.name, contacts)) if v is not None}
-    timings["load"] = time.perf_counter() - t
-
+        table = spec["meta"]["contactops_table"]
+        needed = gx_suites.needed_columns(spec, wh.columns(table))
+        gx_wanted.setdefault(table, set()).update(needed)
+    records = T.normalized_records.name
+    columns = {records: reads.present(wh, records, wanted),
+               T.contacts.name: reads.present(wh, T.contacts.name, contact_wanted)}
     worker = None
     if specs:
+        samples: dict[str, pl.DataFrame] = {}
+        for table, needed in gx_wanted.items():
+            key = SCHEMAS[table][1]
+            frame, sampled = reads.sample(wh, table, reads.present(wh, table, {*needed, key}),
+                                          key, options.gx.max_rows)
+            samples[table] = frame
+            if sampled:
+                notes.append(f"GX checked a sample of {sampled:,} rows of {table} "
+                             "(rules and Pandera: all)")
+        timings["gx_sample"] = time.perf_counter() - t
         t = time.perf_counter()
         worker = gx_suites.take_worker(project.root, options.gx)
         assert worker is not None
-        sampled = worker.submit(frames, specs, options.gx.data_docs, options.gx.max_rows)
+        worker.submit(samples, specs, options.gx.data_docs)
+        del samples
         timings["gx_submit"] = time.perf_counter() - t
-        notes.extend(f"GX checked a sample of {n:,} rows of {table} (rules and Pandera: all)"
-                     for table, n in sampled.items())
 
     result = ValidationResult(run_id)
     t = time.perf_counter()
-    if records is None:
+    schemas = []
+    if not columns[records]:
         notes.append("no normalized_records table: run the normalize stage first")
     else:
-        result = result.merge(check_records(records, options, run_id))
-        result = result.merge(check_taxonomy(records, options, project.settings, run_id))
-        result = result.merge(check_list_mixing(records, options, run_id))
-    if contacts is not None:
-        keys, checked = _contact_keys(wh, contacts, records, options)
-        result = result.merge(check_duplicates(keys, options, run_id, checked=checked))
-        if {"lists", "contact_type"} <= set(contacts.columns):
-            result = result.merge(check_list_mixing(contacts, options, run_id, "contacts"))
+        checked, schema = _check_records(wh, project, options, run_id, columns[records],
+                                         chunk_rows)
+        result = result.merge(checked)
+        schemas.append(schema)
+    if columns[T.contacts.name]:
+        contacts = columns[T.contacts.name]
+        keys, checked_contacts = reads.shared_keys(wh, options.duplicate_keys,
+                                                   columns[records], contacts)
+        result = result.merge(check_duplicates(keys, options, run_id, checked=checked_contacts))
+        mixing, schema = _check_contacts(wh, options, run_id, contacts, chunk_rows)
+        result = result.merge(mixing)
+        schemas.append(schema)
     if wh.table_exists(T.current_loads.name):
         loads = wh.pl(f"SELECT load_id, source, rows_read, rows_rejected FROM {T.current_loads} "
                       "ORDER BY load_id")
         result = result.merge(check_loads(loads, options, run_id))
+    for schema in schemas:  # Pandera's rows after the rules', as they always came
+        result = result.merge(schema.result())
     timings["rules"] = time.perf_counter() - t
-    t = time.perf_counter()
-    for table, frame in frames.items():
-        columns = SCHEMAS[table][0]().columns
-        subset = frame.select([c for c in frame.columns if c in columns or c == "source"])
-        result = result.merge(check_schema(subset, table, options, run_id))
-    timings["pandera"] = time.perf_counter() - t
 
     if worker is not None:
         out = worker.result(options.gx.timeout_seconds)
@@ -178,6 +153,54 @@ def validate(wh: Warehouse, project: Project, options: ValidateSettings, run_id:
     result.timings.update({k: round(v, 3) for k, v in timings.items()})
     result.notes.extend(notes)
     return result
+
+
+def _check_records(wh: Warehouse, project: Project, options: ValidateSettings, run_id: str,
+                   columns: list[str], chunk_rows: int | None,
+                   ) -> tuple[ValidationResult, SchemaChecks]:
+    """Record rules, list mixing and Pandera over normalized_records, chunk by chunk, with
+    taxonomy and phone regions from the engine's counts; the rules' result and the schema's
+    checks (their result comes last)."""
+    table = T.normalized_records.name
+    regions = regions_from_counts(reads.region_counts(wh, table, columns))
+    rules = RecordChecks(options, run_id, regions=regions)
+    schema = SchemaChecks(table, options, run_id)
+    members: list[pl.DataFrame] = []
+    for chunk in reads.chunks(wh, table, columns, "record_id", chunk_rows or _count(wh, table)):
+        rules.add(chunk)
+        if (found := list_members(chunk)) is not None:
+            members.append(found)
+        schema.add(_schema_columns(chunk, table))
+    labels = {column: reads.label_counts(wh, table, column) for column in ("tags", "lists")
+              if column in columns}
+    return (rules.result()
+            .merge(check_taxonomy_counts(labels, options, project.settings, run_id))
+            .merge(mixed_lists(members, options, run_id)), schema)
+
+
+def _check_contacts(wh: Warehouse, options: ValidateSettings, run_id: str,
+                    columns: list[str], chunk_rows: int | None,
+                    ) -> tuple[ValidationResult, SchemaChecks]:
+    """List mixing and Pandera over contacts, chunk by chunk."""
+    table = T.contacts.name
+    schema = SchemaChecks(table, options, run_id)
+    members: list[pl.DataFrame] = []
+    for chunk in reads.chunks(wh, table, columns, "contact_id", chunk_rows or _count(wh, table)):
+        if (found := list_members(chunk)) is not None:
+            members.append(found)
+        schema.add(_schema_columns(chunk, table))
+    mixing = (mixed_lists(members, options, run_id, table) if members
+              else ValidationResult(run_id))
+    return mixing, schema
+
+
+def _count(wh: Warehouse, table: str) -> int:
+    return max(int(wh.scalar(f'SELECT count(*) FROM "{table}"')), 1)
+
+
+def _schema_columns(chunk: pl.DataFrame, table: str) -> pl.DataFrame:
+    wanted = set(SCHEMAS[table][0]().columns) | {"source"}
+    return chunk.select([c for c in chunk.columns if c in wanted])
 
 
 def _ensure_tables(wh: Warehouse) -> None:
@@ -205,7 +228,9 @@ def run(ctx: StageContext) -> ValidationResult | StageInfo:
     ctx.progress.stage("validate")
     if not pipeline.validate_.enabled:
         return StageInfo("validate", notes=["disabled in the pipeline"])
-    result = validate(ctx.warehouse, ctx.project, pipeline.validate_, ctx.run_id)
+    rows = ctx.memory.chunk_rows(BYTES_PER_ROW) if ctx.memory is not None else None
+    result = validate(ctx.warehouse, ctx.project, pipeline.validate_, ctx.run_id,
+                      chunk_rows=rows)
     t = time.perf_counter()
     persist(ctx.warehouse, result)
     result.timings["persist"] = round(time.perf_counter() - t, 3)
