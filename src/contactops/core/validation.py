@@ -31,13 +31,14 @@ class ValidationFlows(OpenedProject):
         ValidationResult (``.passed`` says whether every error rule held)."""
         from contactops.pipeline.runner import new_run_id
         from contactops.validate import gx_suites
-        from contactops.validate.stage import persist
+        from contactops.validate.stage import chunk_rows, persist
         from contactops.validate.stage import validate as run_validate
 
         options = self.validate_options(gx=gx)
         gx_suites.prewarm(self.root, options.gx)  # GX imports while we open the warehouse
         with self.open_warehouse() as wh:
-            result = run_validate(wh, self.project, options, new_run_id())
+            result = run_validate(wh, self.project, options, new_run_id(),
+                                  chunk_rows=chunk_rows(self.memory_limit))
             persist(wh, result)
         return result
 

@@ -33,6 +33,7 @@ from contactops.validate.set_rules import (
 
 if TYPE_CHECKING:
     from contactops.config.loader import Project
+    from contactops.config.memory import MemoryLimit
     from contactops.contract import StageContext
     from contactops.engine.warehouse import Warehouse
 
@@ -220,6 +221,11 @@ def persist(wh: Warehouse, result: ValidationResult) -> None:
                             result.summary.select(list(SUMMARY_SCHEMA)))
 
 
+def chunk_rows(memory: MemoryLimit | None) -> int | None:
+    """Records per chunk under ``memory`` (None: no limit, one chunk)."""
+    return memory.chunk_rows(BYTES_PER_ROW) if memory is not None else None
+
+
 def run(ctx: StageContext) -> ValidationResult | StageInfo:
     """The stage's adapter: validate, store the results; error rules over their threshold
     are the result's gate failures."""
@@ -228,9 +234,8 @@ def run(ctx: StageContext) -> ValidationResult | StageInfo:
     ctx.progress.stage("validate")
     if not pipeline.validate_.enabled:
         return StageInfo("validate", notes=["disabled in the pipeline"])
-    rows = ctx.memory.chunk_rows(BYTES_PER_ROW) if ctx.memory is not None else None
     result = validate(ctx.warehouse, ctx.project, pipeline.validate_, ctx.run_id,
-                      chunk_rows=rows)
+                      chunk_rows=chunk_rows(ctx.memory))
     t = time.perf_counter()
     persist(ctx.warehouse, result)
     result.timings["persist"] = round(time.perf_counter() - t, 3)
