@@ -145,18 +145,24 @@ def map_batch(source: SourceBase, batch: RawBatch, mapping: dict[str, str],
         out = out.filter(pl.col(KEY).is_not_null())
         out = out.with_columns(pl.col(ROW).min().over(KEY).alias("_first"))
         dupes = out.filter(pl.col(ROW) != pl.col("_first"))
-        raws = _raw_json(frame, raw_cols, dupes[ROW])
-        for row, value, first in dupes.select(ROW, KEY, "_first").iter_rows():
-            rejects.append(Reject(row, "duplicate_key",
-                                  f"{where} row {row}: key '{key}' = {value!r} already used by "
-                                  f"row {first}; give each row its own key or merge the rows",
-                                  raw=raws.get(row), field=key))
+        rejects.extend(duplicate_keys(frame, raw_cols, dupes, where, key))
         out = out.filter(pl.col(ROW) == pl.col("_first")).drop("_first")
         out = out.with_columns(pl.lit(1, dtype=pl.Int64).alias(OCCURRENCE))
     else:
         out = out.with_columns(pl.int_range(1, pl.len() + 1, dtype=pl.Int64)
                                .over(CONTENT).alias(OCCURRENCE))
     return MappedBatch(frame=out, rejects=rejects, mapping=mapping, key=key)
+
+
+def duplicate_keys(frame: pl.DataFrame, raw_cols: list[str], dupes: pl.DataFrame, where: str,
+                   key: str) -> list[Reject]:
+    """``duplicate_key`` rejects of ``dupes`` (``_row``, ``_key``, ``_first``: the row that
+    holds the key), their raw values taken from the raw ``frame``."""
+    raws = _raw_json(frame, raw_cols, dupes[ROW])
+    return [Reject(row, "duplicate_key",
+                   f"{where} row {row}: key '{key}' = {value!r} already used by row {first}; "
+                   "give each row its own key or merge the rows", raw=raws.get(row), field=key)
+            for row, value, first in dupes.select(ROW, KEY, "_first").iter_rows()]
 
 
 def _default_id_kind(source: SourceBase, mapping: dict[str, str], expr: pl.Expr) -> pl.Expr:
