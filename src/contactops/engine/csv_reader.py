@@ -23,7 +23,6 @@ if TYPE_CHECKING:
     import polars as pl
 
 ORDINAL = "_ordinal"
-_PARSED = "_parsed_csv"
 
 
 @dataclass
@@ -31,8 +30,8 @@ class CsvParse:
     """The parse of one file: DuckDB's reject records now, the accepted rows as batches.
 
     ``batches`` yields Polars frames of the raw columns + ``_ordinal`` (1-based among
-    accepted rows, in file order); at most ``rows`` rows each, so only one batch is held in
-    Python while the parsed table stays in DuckDB (which spills past its memory limit).
+    accepted rows, in file order), at most ``rows`` rows each, streamed from DuckDB's
+    reader: only one batch is held at a time.
     """
 
     # record, byte_position, error_type, column_name, csv_line, message
@@ -44,7 +43,13 @@ class CsvParse:
 def read_csv_strict(path: Path, columns: list[str], *, delimiter: str, quote: str,
                     header: bool, rows: int) -> Iterator[CsvParse]:
     """Parse ``path`` under the enclosing memory scope's limit (see
-    :func:`contactops.engine.connect.memory_scope`); the batches are valid inside the block."""
+    :func:`contactops.engine.connect.memory_scope`); the batches are valid inside the block.
+
+    Two passes: the first only counts rows, which finds every rejected record (the reader
+    parses each whole line to find where it ends), so a row's number is known when its
+    batch is made; the second streams the rows. Parsing twice costs about a second per
+    million rows; holding the parsed file cost memory that grew with it.
+    """
     with scratch() as con:
         yield _read(con, path, columns, delimiter=delimiter, quote=quote, header=header,
                     rows=rows)
@@ -54,33 +59,40 @@ def _read(con: duckdb.DuckDBPyConnection, path: Path, columns: list[str], *, del
           quote: str, header: bool, rows: int) -> CsvParse:
     import polars as pl
 
+    spec = "{" + ", ".join(f"{quote_literal(c)}: 'VARCHAR'" for c in columns) + "}"
+    options = (
+        f"delim={quote_literal(delimiter)}, quote={quote_literal(quote)}, "
+        f"escape={quote_literal(quote)}, header=false, skip={1 if header else 0}, "
+        f"auto_detect=false, columns={spec}, strict_mode=true, store_rejects=true, "
+        "null_padding=false, all_varchar=true, max_line_size=10000000"
+    )
+    source = f"read_csv({quote_literal(str(path))}, {options})"
     try:
-        spec = "{" + ", ".join(f"{quote_literal(c)}: 'VARCHAR'" for c in columns) + "}"
-        options = (
-            f"delim={quote_literal(delimiter)}, quote={quote_literal(quote)}, "
-            f"escape={quote_literal(quote)}, header=false, skip={1 if header else 0}, "
-            f"auto_detect=false, columns={spec}, strict_mode=true, store_rejects=true, "
-            "null_padding=false, all_varchar=true, max_line_size=10000000"
-        )
-        select = ", ".join(quote_identifier(c) for c in columns)
-        con.execute(f"CREATE TABLE {_PARSED} AS SELECT row_number() OVER () AS {ORDINAL}, "
-                    f"{select} FROM read_csv({quote_literal(str(path))}, {options})")
+        con.execute(f"SELECT count(*) FROM {source}").fetchall()
         errors = pl.from_arrow(con.sql(
             "SELECT line AS record, byte_position, error_type, column_name, csv_line, "
             "error_message AS message FROM reject_errors ORDER BY line").to_arrow_table())
     except duckdb.Error as exc:
         raise _failed(path, exc) from None
-    return CsvParse(errors=errors, batches=_batches(con, path, rows))  # type: ignore[arg-type]
+    select = ", ".join(quote_identifier(c) for c in columns)
+    return CsvParse(errors=errors,  # type: ignore[arg-type]
+                    batches=_batches(con, f"SELECT {select} FROM {source}", path, rows))
 
 
-def _batches(con: duckdb.DuckDBPyConnection, path: Path, rows: int) -> Iterator[pl.DataFrame]:
-    """The parsed rows in file order, ``rows`` at a time (one empty frame for no rows)."""
+def _batches(con: duckdb.DuckDBPyConnection, sql: str, path: Path,
+             rows: int) -> Iterator[pl.DataFrame]:
+    """The parsed rows in file order (a scan keeps insertion order), ``rows`` at a time,
+    numbered; one empty frame for no rows."""
     import polars as pl
 
+    def numbered(table: pa.Table, start: int) -> pl.DataFrame:
+        frame: pl.DataFrame = pl.from_arrow(table)  # type: ignore[assignment]
+        return frame.select(pl.int_range(start + 1, start + frame.height + 1, dtype=pl.Int64)
+                            .alias(ORDINAL), pl.all())
+
     try:
-        ordered = con.sql(f"SELECT * FROM {_PARSED} ORDER BY {ORDINAL}")
-        reader = ordered.to_arrow_reader(min(rows, 1 << 17))
-        sent = False
+        reader = con.sql(sql).to_arrow_reader(min(rows, 1 << 17))
+        sent = 0
         pending: list[pa.RecordBatch] = []
         held = 0
         for batch in reader:
@@ -88,11 +100,12 @@ def _batches(con: duckdb.DuckDBPyConnection, path: Path, rows: int) -> Iterator[
             held += batch.num_rows
             while held >= rows:
                 table = pa.Table.from_batches(pending, reader.schema)
-                yield pl.from_arrow(table.slice(0, rows))  # type: ignore[misc]
+                yield numbered(table.slice(0, rows), sent)
+                sent += rows
                 rest = table.slice(rows)
-                pending, held, sent = rest.to_batches(), rest.num_rows, True
+                pending, held = rest.to_batches(), rest.num_rows
         if held or not sent:
-            yield pl.from_arrow(pa.Table.from_batches(pending, reader.schema))  # type: ignore[misc]
+            yield numbered(pa.Table.from_batches(pending, reader.schema), sent)
     except duckdb.Error as exc:
         raise _failed(path, exc) from None
 

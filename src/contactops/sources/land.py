@@ -128,7 +128,7 @@ def land(wh: Warehouse, source: Source, stream: RawStream, mapping: dict[str, st
         params = None if keyed else [source.links_to]
         carry = Carry(wh, key)
         for raw in stream.batches:
-            mapped = carry.follow(raw, map_batch(source, raw, mapping, key))
+            mapped = carry.follow(map_batch(source, raw, mapping, key, carry.earlier(raw)))
             info.rows_read += raw.rows_read
             with wh.registered("_landing", mapped.frame):
                 wh.execute(insert, params)
