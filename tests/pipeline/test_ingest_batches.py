@@ -143,6 +143,7 @@ def _land(make: Callable[[], Any], monkeypatch: pytest.MonkeyPatch, rows: int | 
     return tables
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("rows", [1, 7, 50])
 def test_batches_land_what_one_batch_lands(make, monkeypatch, rows: int) -> None:
     whole = _land(make, monkeypatch, None)
