@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     import polars as pl
 
 #: Column of ``RawBatch.frame`` holding the 1-based data row number (header excluded).
@@ -147,3 +149,37 @@ def reader_notes(details: dict[str, Any]) -> list[str]:
         notes.append(f"column names found at Excel row {details['header_excel_row']}; "
                      f"{details['rows_above_header']} title row(s) above skipped")
     return notes
+
+
+@dataclass
+class RawStream:
+    """The rows of one source as batches of a bounded number of rows, in file order.
+
+    Each batch's ``frame`` and ``rejects`` carry file-wide row (and line) numbers. The
+    stream's ``content_hash`` and ``columns`` are known before the first batch; ``details``
+    is complete once ``batches`` is exhausted (counts of repaired rows, ...).
+    """
+
+    batches: Iterator[RawBatch]
+    columns: list[str]
+    content_hash: str = ""
+    location: str = ""
+    details: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, batch: RawBatch) -> RawStream:
+        """A whole batch as a stream of one batch (readers that do not read in parts)."""
+        return cls(batches=iter([batch]), columns=batch.raw_columns(),
+                   content_hash=batch.content_hash, location=batch.location,
+                   details=batch.details)
+
+    def collect(self) -> RawBatch:
+        """All batches as one (a preview, or a reader's whole-file API)."""
+        import polars as pl
+
+        parts = list(self.batches)
+        frames = [b.frame for b in parts]
+        frame = pl.concat(frames) if len(frames) > 1 else frames[0]
+        return RawBatch(frame=frame, rejects=[r for b in parts for r in b.rejects],
+                        content_hash=self.content_hash, location=self.location,
+                        details=self.details)

@@ -37,7 +37,9 @@ class Parsed:
 
 
 def parse(path: Path, width: int, *, delimiter: str, quote: str, header: bool,
-          shown: str) -> Parsed:
+          shown: str, rows: int) -> Iterator[Parsed]:
+    """The records and rejects of the file, ``rows`` records (with the rejects among them)
+    at a time; at least one part, possibly empty."""
     out = Parsed()
     lines = _numbered_lines(path)
     pending: deque[tuple[int, str]] = deque()
@@ -88,7 +90,11 @@ def parse(path: Path, width: int, *, delimiter: str, quote: str, header: bool,
         if len(values) < width:
             out.padded.append(row)
         out.records.append((row, first_line, values))
-    return out
+        if len(out.records) >= rows:
+            yield out
+            out = Parsed()
+    if out.records or out.rejects or not row:
+        yield out
 
 
 def _numbered_lines(path: Path) -> Iterator[tuple[int, str]]:

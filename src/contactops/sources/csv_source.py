@@ -21,15 +21,19 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import sys
 import tempfile
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import ExitStack
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from contactops.errors import SourceError, SourceRefused
+from contactops.errors import SourceRefused
 from contactops.sources import sniff
-from contactops.sources.base import ROW, RawBatch, Reject
-from contactops.sources.csv_recover import MAX_RECORD_BYTES, follow_quotes, parse
+from contactops.sources.base import RawBatch, RawStream
+from contactops.sources.csv_batches import careful_batches, fast_batches
+from contactops.sources.csv_recover import MAX_RECORD_BYTES, follow_quotes
 from contactops.sources.csv_text import prepare
 
 if TYPE_CHECKING:
@@ -44,12 +48,25 @@ DELIMITERS = ",;\t|"
 
 
 def read(source: CsvSource, project: Project, warehouse: Warehouse | None = None) -> RawBatch:
+    """The whole file as one batch (previews, inference); ingest reads :func:`stream`."""
+    return stream(source, project, warehouse).collect()
+
+
+def stream(source: CsvSource, project: Project, warehouse: Warehouse | None = None,
+           rows: int | None = None) -> RawStream:
+    """The file's rows as batches of at most ``rows`` rows (all in one when None).
+
+    Encoding, delimiter and header are decided, and a refused file raises, before the
+    first batch; the prepared text and the parse live until the batches are exhausted.
+    """
     path = project.path(source.path)
     if not path.is_file():
         raise SourceRefused(f"source '{source.name}': file {source.path} not found "
                             f"(looked in {path}); fix 'path:' in the pipeline")
     shown = source.path
-    with tempfile.TemporaryDirectory(prefix="contactops-csv-") as tmp:
+    stack = ExitStack()
+    try:
+        tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="contactops-csv-"))
         text = prepare(path, source.encoding, Path(tmp), shown, source.name)
         digest = text.digest or _sha256(path)
         sample = _head_text(text.path)
@@ -71,15 +88,32 @@ def read(source: CsvSource, project: Project, warehouse: Warehouse | None = None
                 f"source '{source.name}': {shown} has {len(columns):,} columns, above the "
                 f"limit of {MAX_COLUMNS:,} for one source (delimiter {shown_delim}); check "
                 "'delimiter:' or split the file into fewer columns")
-        batch = None if text.careful else _fast(text.path, columns, delimiter, shown,
-                                                    source)
-        if batch is None:
-            batch = _careful(text.path, columns, delimiter, shown, source)
-    batch.content_hash = digest
-    batch.details.update(text.details)
-    batch.details.update({"encoding": text.encoding, "delimiter": delimiter,
-                          "columns": columns})
-    return batch
+        details: dict[str, Any] = {}
+        size = rows or sys.maxsize
+        batches = None if text.careful else fast_batches(
+            stack, text.path, columns, delimiter, shown, source, size, details)
+        if batches is None:
+            batches = careful_batches(text.path, columns, delimiter, shown, source, size,
+                                      details)
+    except BaseException:
+        stack.close()
+        raise
+    details.update(text.details)
+    details.update({"encoding": text.encoding, "delimiter": delimiter, "columns": columns})
+    return RawStream(batches=_closing(batches, stack, details), columns=columns,
+                     content_hash=digest, location=shown, details=details)
+
+
+def _closing(batches: Iterator[RawBatch], stack: ExitStack,
+             details: dict[str, Any]) -> Iterator[RawBatch]:
+    """The batches, each pointing at the stream's details; the temporary text and the
+    parse are released once the last one is read (or the reading stops)."""
+    try:
+        for batch in batches:
+            batch.details = details
+            yield batch
+    finally:
+        stack.close()
 
 
 def read_columns(source: CsvSource, project: Project) -> list[str] | None:
@@ -115,39 +149,6 @@ def read_columns(source: CsvSource, project: Project) -> list[str] | None:
     columns = header_columns(sample, delimiter, source.quote) if source.header else \
         [f"column_{i + 1}" for i in range(_width(sample, delimiter, source.quote))]
     return columns if 0 < len(columns) <= MAX_COLUMNS else None
-
-
-def _fast(path: Path, columns: list[str], delimiter: str, shown: str,
-          source: CsvSource) -> RawBatch | None:
-    """DuckDB's parallel reader; None when the file needs the careful parser."""
-    from contactops.engine.csv_reader import read_csv_strict
-
-    try:
-        parsed = read_csv_strict(path, columns, delimiter=delimiter, quote=source.quote,
-                                 header=source.header)
-    except SourceError:
-        return None
-    swallowed = parsed.errors.filter(
-        (parsed.errors["error_type"] == "UNQUOTED VALUE")
-        & parsed.errors["csv_line"].str.strip_chars_end("\r\n").str.contains("\n"))
-    if swallowed.height:
-        return None
-    return _assemble(parsed, columns, shown, path, delimiter, source)
-
-
-def _careful(path: Path, columns: list[str], delimiter: str, shown: str,
-             source: CsvSource) -> RawBatch:
-    import polars as pl
-
-    parsed = parse(path, len(columns), delimiter=delimiter, quote=source.quote,
-                   header=source.header, shown=shown)
-    data = {c: [values[i] if i < len(values) else None for _, _, values in parsed.records]
-            for i, c in enumerate(columns)}
-    frame = pl.DataFrame({**data, ROW: [row for row, _, _ in parsed.records]},
-                         schema={**{c: pl.Utf8 for c in columns}, ROW: pl.Int64})
-    details = {"padded_rows": parsed.padded[:100], "padded_count": len(parsed.padded),
-               "parser": "careful"}
-    return RawBatch(frame=frame, rejects=parsed.rejects, location=shown, details=details)
 
 
 def detect_encoding(path: Path) -> tuple[str, str]:
@@ -219,91 +220,3 @@ def _width(sample: str, delimiter: str, quote: str) -> int:
     return len(next(reader, []))
 
 
-def _assemble(parsed, columns: list[str], shown: str, path: Path, delimiter: str,
-              source: CsvSource) -> RawBatch:
-    import polars as pl
-
-    from contactops.engine.csv_reader import ORDINAL
-
-    offset = 1 if source.header else 0
-    errors = parsed.errors
-    rejects: list[Reject] = []
-    padded: list[dict[str, object]] = []
-    if errors.height:
-        first = errors.group_by("record", maintain_order=True).first()
-        lines = _line_numbers(path, first["byte_position"].to_list())
-        for err, line in zip(first.iter_rows(named=True), lines, strict=True):
-            row = int(err["record"]) - offset
-            kind = err["error_type"]
-            text = err["csv_line"] or ""
-            if kind == "MISSING COLUMNS":
-                values = next(csv.reader([text], delimiter=delimiter, quotechar=source.quote), [])
-                padded.append({ROW: row, **dict(zip(columns, values, strict=False))})
-                continue
-            rejects.append(_reject(kind, row, line, text, shown, columns, delimiter,
-                                   source.quote, err))
-    rows = parsed.rows
-    bad = sorted([r.row_number for r in rejects if r.row_number] + [p[ROW] for p in padded])
-    rows = rows.with_columns(_row_numbers(rows[ORDINAL], bad).alias(ROW)).drop(ORDINAL)
-    if padded:
-        extra = pl.DataFrame(padded, schema={**{c: pl.Utf8 for c in columns}, ROW: pl.Int64})
-        rows = pl.concat([rows, extra.select(rows.columns)]).sort(ROW)
-    details = {"padded_rows": [p[ROW] for p in padded][:100], "padded_count": len(padded)}
-    return RawBatch(frame=rows, rejects=rejects, location=shown, details=details)
-
-
-def _row_numbers(ordinal, bad_rows: list[int]):
-    """Map the k-th accepted row to its data row number, skipping the rows not accepted."""
-    import polars as pl
-
-    if not bad_rows:
-        return ordinal.cast(pl.Int64)
-    shifted = pl.Series([r - i for i, r in enumerate(bad_rows, start=1)], dtype=pl.Int64)
-    # row = k + #{j : bad_j - j < k}
-    return ordinal.cast(pl.Int64) + shifted.search_sorted(ordinal.cast(pl.Int64), side="left")
-
-
-def _line_numbers(path: Path, positions: list[int | None]) -> list[int | None]:
-    wanted = sorted({p for p in positions if p is not None})
-    found: dict[int, int] = {}
-    newlines, offset, idx = 0, 0, 0
-    with path.open("rb") as handle:
-        while idx < len(wanted) and (block := handle.read(1 << 20)):
-            end = offset + len(block)
-            while idx < len(wanted) and wanted[idx] <= end:
-                found[wanted[idx]] = newlines + block.count(b"\n", 0, wanted[idx] - offset) + 1
-                idx += 1
-            newlines += block.count(b"\n")
-            offset = end
-    return [found.get(p) if p is not None else None for p in positions]
-
-
-def _reject(kind: str, row: int, line: int | None, text: str, shown: str, columns: list[str],
-            delimiter: str, quote: str, err: dict[str, object]) -> Reject:
-    where = f"{shown} row {row}" + (f" (line {line})" if line else "")
-    shown_delim = "tab" if delimiter == "\t" else repr(delimiter)
-    if kind == "TOO MANY COLUMNS":
-        found = text.count(delimiter) + 1
-        return Reject(row, "too_many_columns",
-                      f"{where}: {found} values for {len(columns)} columns — a value probably "
-                      f"contains the delimiter {shown_delim}; quote that value or remove the "
-                      "extra separator", raw=text, line_number=line)
-    if kind == "UNQUOTED VALUE":  # one line only: a multi-line one goes to csv_recover
-        if follow_quotes(text, False, delimiter, quote)[0]:
-            return Reject(row, "unterminated_quote",
-                          f"{where}: a quote opened on this line is never closed before the "
-                          "end of the file; close the quote or remove it", raw=text,
-                          line_number=line)
-        return Reject(row, "bad_quote",
-                      f"{where}: the quoted value in column '{err['column_name']}' is followed "
-                      "by more text before the next delimiter; quote the whole value and double "
-                      'any quote inside it ("")', raw=text, line_number=line,
-                      field=str(err["column_name"]) if err["column_name"] else None)
-    if kind == "LINE SIZE OVER MAXIMUM":
-        return Reject(row, "line_too_long",
-                      f"{where}: the record is longer than the limit of {MAX_RECORD_BYTES:,} "
-                      "bytes for one row; shorten the value or split it (raw keeps the first "
-                      "10,000 characters)", raw=text, line_number=line)
-    return Reject(row, kind.lower().replace(" ", "_"), f"{where}: {err['message']}", raw=text,
-                  line_number=line,
-                  field=str(err["column_name"]) if err["column_name"] else None)

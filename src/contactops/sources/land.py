@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING, Any
 from contactops.catalog import T
 from contactops.catalog.queries import count_rows
 from contactops.errors import AccountingError
-from contactops.sources.base import REJECT_COLUMNS, ROW, RawBatch, Reject, reader_notes
-from contactops.sources.mapping import CONTENT, KEY, OCCURRENCE, MappedBatch, role_fields
+from contactops.sources.base import REJECT_COLUMNS, ROW, RawStream, Reject, reader_notes
+from contactops.sources.carry import Carry
+from contactops.sources.mapping import CONTENT, KEY, OCCURRENCE, map_batch, role_fields
 
 if TYPE_CHECKING:
     from contactops.config.pipeline import Source
@@ -97,62 +98,53 @@ def already_loaded(wh: Warehouse, source: str, content_hash: str) -> tuple[str, 
     return (blocked, "blocked") if blocked else None
 
 
-def land(wh: Warehouse, source: Source, raw: RawBatch, mapped: MappedBatch, *, run_id: str,
-         content_hash: str, details: dict[str, Any] | None = None,
-         gate: VolumeGate | None = None) -> LoadInfo:
-    """Land one load; ``gate`` (a snapshot with a current version) may keep it from becoming
-    current, in the same transaction, once its rows are stored and accounted for."""
-    import polars as pl
+def land(wh: Warehouse, source: Source, stream: RawStream, mapping: dict[str, str],
+         key: str | None, *, run_id: str, content_hash: str,
+         details: dict[str, Any] | None = None, gate: VolumeGate | None = None) -> LoadInfo:
+    """Land one load, batch after batch, in one transaction; ``gate`` (a snapshot with a
+    current version) may keep it from becoming current, in the same transaction, once its
+    rows are stored and accounted for.
 
-    rejects = [*raw.rejects, *mapped.rejects]
-    info = LoadInfo(source=source.name, load_id=None, location=raw.location,
-                    rows_read=raw.rows_read, mapping=mapped.mapping, key=mapped.key,
-                    notes=reader_notes(raw.details))
+    Each batch is mapped (:func:`~contactops.sources.mapping.map_batch`), told what the
+    batches before it landed (:class:`~contactops.sources.carry.Carry`) and inserted, so
+    only one batch is held at a time; the accounting check covers the whole load.
+    """
+    info = LoadInfo(source=source.name, load_id=None, location=stream.location,
+                    mapping=mapping, key=key)
     keyed = source.role != "activity"  # a reference row is keyed like a contact row
     table = {"contacts": T.source_records, "activity": T.activities,
              "reference": T.reference_records}[source.role]
-    id_col = "record_id" if keyed else "activity_id"
-    fields = role_fields(source.role)
     with wh.transaction():
         seq = wh.next_value("load_seq")
         load_id = f"{source.name}-{seq:06d}"
         info.load_id = load_id
-        facts = {**raw.details, **(details or {}), "mapping": mapped.mapping, "key": mapped.key}
         wh.execute(
             f"INSERT INTO {T.loads} (load_id, load_seq, run_id, source, source_type, source_kind, "
             "role, mode, file, content_hash, details, rows_read, status, loaded_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'loaded', now())",
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '{}', 0, 'loaded', now())",
             [load_id, seq, run_id, source.name, source.type, str(source.kind), source.role,
-             source.mode, raw.location, content_hash, json.dumps(facts, default=str),
-             info.rows_read])
-        key_sql = (f"md5(\"{CONTENT}\") || CASE WHEN \"{OCCURRENCE}\" > 1 "
-                   f"THEN '#' || \"{OCCURRENCE}\" ELSE '' END"
-                   if CONTENT in mapped.frame.columns else f'"{KEY}"')
-        field_sql = "".join(f'"{f}", ' for f in fields)
-        extra_cols = "source_record_key" if keyed else "links_to"
-        extra_val = "_k" if keyed else "?"
-        params = [] if keyed else [source.links_to]
-        sql = (
-            f"INSERT INTO {table} ({id_col}, load_id, load_seq, source, source_kind, "
-            f"{extra_cols}, row_number, {field_sql}extras) "
-            f"SELECT substr(md5('{source.name}' || chr(31) || _k), 1, 16), '{load_id}', {seq}, "
-            f"'{source.name}', '{source.kind}', {extra_val}, \"{ROW}\", {field_sql}extras "
-            f"FROM (SELECT *, {key_sql} AS _k FROM _landing)")
-        with wh.registered("_landing", mapped.frame):
-            wh.execute(sql, params or None)
-        if rejects:
-            frame = pl.DataFrame([_reject_row(r) for r in rejects],
-                                 schema={c: (pl.Int64 if c.endswith("number") else pl.Utf8)
-                                         for c in REJECT_COLUMNS}, orient="row")
-            frame = frame.with_columns(pl.lit(load_id).alias("load_id"),
-                                       pl.lit(source.name).alias("source"),
-                                       pl.lit(raw.location).alias("file"))
-            wh.append_frame(T.rejected_records.name, frame)
+             source.mode, stream.location, content_hash])
+        insert = _insert_sql(source, table, load_id, seq, keyed, key)
+        params = None if keyed else [source.links_to]
+        carry = Carry(wh, key)
+        for raw in stream.batches:
+            mapped = carry.follow(map_batch(source, raw, mapping, key, carry.earlier(raw)))
+            info.rows_read += raw.rows_read
+            with wh.registered("_landing", mapped.frame):
+                wh.execute(insert, params)
+            rejects = [*raw.rejects, *mapped.rejects]
+            _store_rejects(wh, rejects, load_id, source.name, stream.location)
+            for r in rejects:
+                info.reject_reasons[r.reason_code] = info.reject_reasons.get(r.reason_code, 0) + 1
+        carry.close()
+        facts = {**stream.details, **(details or {}), "mapping": mapping, "key": key}
+        wh.execute(f"UPDATE {T.loads} SET details = ?, rows_read = ? WHERE load_id = ?",
+                   [json.dumps(facts, default=str), info.rows_read, load_id])
         accepted = count_rows(wh, table, "load_id = ?", [load_id])
         rejected = count_rows(wh, T.rejected_records, "load_id = ?", [load_id])
         if accepted + rejected != info.rows_read:
             raise AccountingError(
-                f"source '{source.name}' ({raw.location}): read {info.rows_read} rows but "
+                f"source '{source.name}' ({stream.location}): read {info.rows_read} rows but "
                 f"stored {accepted} accepted + {rejected} rejected; the load was rolled back. "
                 "This is a contactops bug: please report it with the file")
         wh.execute(f"UPDATE {T.loads} SET rows_accepted = ?, rows_rejected = ? WHERE load_id = ?",
@@ -160,9 +152,39 @@ def land(wh: Warehouse, source: Source, raw: RawBatch, mapped: MappedBatch, *, r
         if gate is not None:
             info.shrink = gate.check(wh, load_id, accepted, rejected)
     info.rows_accepted, info.rows_rejected = accepted, rejected
-    for r in rejects:
-        info.reject_reasons[r.reason_code] = info.reject_reasons.get(r.reason_code, 0) + 1
+    info.notes = reader_notes(stream.details)
     return info
+
+
+def _insert_sql(source: Source, table: Any, load_id: str, seq: int, keyed: bool,
+                key: str | None) -> str:
+    """INSERT of one mapped batch (registered as ``_landing``) into the role's table."""
+    id_col = "record_id" if keyed else "activity_id"
+    key_sql = (f"md5(\"{CONTENT}\") || CASE WHEN \"{OCCURRENCE}\" > 1 "
+               f"THEN '#' || \"{OCCURRENCE}\" ELSE '' END" if not key else f'"{KEY}"')
+    field_sql = "".join(f'"{f}", ' for f in role_fields(source.role))
+    extra_cols = "source_record_key" if keyed else "links_to"
+    extra_val = "_k" if keyed else "?"
+    return (
+        f"INSERT INTO {table} ({id_col}, load_id, load_seq, source, source_kind, "
+        f"{extra_cols}, row_number, {field_sql}extras) "
+        f"SELECT substr(md5('{source.name}' || chr(31) || _k), 1, 16), '{load_id}', {seq}, "
+        f"'{source.name}', '{source.kind}', {extra_val}, \"{ROW}\", {field_sql}extras "
+        f"FROM (SELECT *, {key_sql} AS _k FROM _landing)")
+
+
+def _store_rejects(wh: Warehouse, rejects: list[Reject], load_id: str, source: str,
+                   location: str) -> None:
+    import polars as pl
+
+    if not rejects:
+        return
+    frame = pl.DataFrame([_reject_row(r) for r in rejects],
+                         schema={c: (pl.Int64 if c.endswith("number") else pl.Utf8)
+                                 for c in REJECT_COLUMNS}, orient="row")
+    frame = frame.with_columns(pl.lit(load_id).alias("load_id"), pl.lit(source).alias("source"),
+                               pl.lit(location).alias("file"))
+    wh.append_frame(T.rejected_records.name, frame)
 
 
 def _reject_row(r: Reject) -> tuple[Any, ...]:

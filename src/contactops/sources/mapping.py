@@ -89,14 +89,16 @@ def _locate(issues: list[ConfigIssue], source: SourceBase, pipeline_file: str | 
 
 
 def map_batch(source: SourceBase, batch: RawBatch, mapping: dict[str, str],
-              key: str | None) -> MappedBatch:
+              key: str | None, earlier: pl.DataFrame | None = None) -> MappedBatch:
+    """Map one batch; ``earlier`` (``_key``, ``_first``) names the row that already holds a
+    key in an earlier batch of the same load, so its rows here are duplicates of that row."""
     import polars as pl
 
     fields = role_fields(source.role)
     raw_cols = batch.raw_columns()
     frame = batch.frame
-    if key:  # the key is compared and stored, so blanks around it must not count
-        frame = frame.with_columns(pl.col(key).str.strip_chars().replace("", None))
+    if key:
+        frame = frame.with_columns(key_values(key))
     exprs: list[pl.Expr] = [pl.col(ROW).cast(pl.Int64)]
     for name in fields:
         sources_for = [raw for raw, target in mapping.items() if target == name]
@@ -144,19 +146,37 @@ def map_batch(source: SourceBase, batch: RawBatch, mapping: dict[str, str],
                                   field=key))
         out = out.filter(pl.col(KEY).is_not_null())
         out = out.with_columns(pl.col(ROW).min().over(KEY).alias("_first"))
+        if earlier is not None and earlier.height:
+            out = (out.join(earlier.rename({"_first": "_earlier"}), on=KEY, how="left",
+                            maintain_order="left")
+                   .with_columns(pl.coalesce("_earlier", "_first").alias("_first"))
+                   .drop("_earlier"))
         dupes = out.filter(pl.col(ROW) != pl.col("_first"))
-        raws = _raw_json(frame, raw_cols, dupes[ROW])
-        for row, value, first in dupes.select(ROW, KEY, "_first").iter_rows():
-            rejects.append(Reject(row, "duplicate_key",
-                                  f"{where} row {row}: key '{key}' = {value!r} already used by "
-                                  f"row {first}; give each row its own key or merge the rows",
-                                  raw=raws.get(row), field=key))
+        rejects.extend(duplicate_keys(frame, raw_cols, dupes, where, key))
         out = out.filter(pl.col(ROW) == pl.col("_first")).drop("_first")
         out = out.with_columns(pl.lit(1, dtype=pl.Int64).alias(OCCURRENCE))
     else:
         out = out.with_columns(pl.int_range(1, pl.len() + 1, dtype=pl.Int64)
                                .over(CONTENT).alias(OCCURRENCE))
     return MappedBatch(frame=out, rejects=rejects, mapping=mapping, key=key)
+
+
+def key_values(key: str) -> pl.Expr:
+    """The key column as compared and stored: blanks around it do not count."""
+    import polars as pl
+
+    return pl.col(key).str.strip_chars().replace("", None)
+
+
+def duplicate_keys(frame: pl.DataFrame, raw_cols: list[str], dupes: pl.DataFrame, where: str,
+                   key: str) -> list[Reject]:
+    """``duplicate_key`` rejects of ``dupes`` (``_row``, ``_key``, ``_first``: the row that
+    holds the key), their raw values taken from the raw ``frame``."""
+    raws = _raw_json(frame, raw_cols, dupes[ROW])
+    return [Reject(row, "duplicate_key",
+                   f"{where} row {row}: key '{key}' = {value!r} already used by row {first}; "
+                   "give each row its own key or merge the rows", raw=raws.get(row), field=key)
+            for row, value, first in dupes.select(ROW, KEY, "_first").iter_rows()]
 
 
 def _default_id_kind(source: SourceBase, mapping: dict[str, str], expr: pl.Expr) -> pl.Expr:

@@ -9,10 +9,12 @@ stored as a float stays a float (``4155550123.0``); fix that in the producer, no
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
 
 from contactops.errors import SourceRefused
-from contactops.sources.base import RawBatch, as_strings, file_sha256, without_nuls
+from contactops.sources.base import ROW, RawBatch, RawStream, as_strings, file_sha256, without_nuls
 
 if TYPE_CHECKING:
     import polars as pl
@@ -24,30 +26,67 @@ if TYPE_CHECKING:
 
 def read(source: ParquetSource, project: Project,
          warehouse: Warehouse | None = None) -> RawBatch:
-    """Read the Parquet file at ``source.path``."""
+    """Read the Parquet file at ``source.path`` whole (previews); ingest reads :func:`stream`."""
+    return stream(source, project, warehouse).collect()
+
+
+def stream(source: ParquetSource, project: Project, warehouse: Warehouse | None = None,
+           rows: int | None = None) -> RawStream:
+    """The file's rows as batches of at most ``rows`` rows (all in one when None), each a
+    slice Polars reads from the file's row groups, so the file is never held whole."""
     import polars as pl
 
     path = project.path(source.path)
     if not path.is_file():
         raise SourceRefused(f"source '{source.name}': file {source.path} not found "
                             f"(looked in {path}); fix 'path:' in the pipeline")
+    with _refusing(source, "cannot read {path} as Parquet: {error}; check the file is a "
+                   "complete Parquet file"):
+        scan = pl.scan_parquet(path, glob=False)
+        total = int(scan.select(pl.len()).collect().item())
+        empty = scan.head(0).collect()
+    flat = _flatten(empty)
+    details = {"format": "parquet", "records": total, "parquet_columns": len(empty.columns),
+               "columns": len(flat.columns)}
+    location = str(source.path)
+    return RawStream(batches=_batches(source, scan, total, rows or max(total, 1), details,
+                                      location),
+                     columns=flat.columns, content_hash=file_sha256(path), location=location,
+                     details=details)
+
+
+def _batches(source: ParquetSource, scan: pl.LazyFrame, total: int, rows: int,
+             details: dict[str, Any], location: str) -> Iterator[RawBatch]:
+    import polars as pl
+
+    nul_rows: list[int] = []
+    nul_count = 0
+    for offset in range(0, max(total, 1), rows):
+        with _refusing(source, "cannot read {path} as Parquet: {error}; check the file is a "
+                       "complete Parquet file"):
+            frame = scan.slice(offset, rows).collect()
+        flat = _flatten(frame)
+        with _refusing(source, "cannot turn the columns of {path} into text: {error}; export "
+                       "the file without binary columns"):
+            strings = as_strings(flat).with_columns(pl.col(ROW) + offset)
+        found: dict[str, Any] = {}
+        strings = without_nuls(strings, found)
+        if found:
+            nul_count += found["nul_removed_count"]
+            nul_rows = (nul_rows + found["nul_removed_rows"])[:100]
+            details.update(nul_removed_count=nul_count, nul_removed_rows=nul_rows)
+        yield RawBatch(frame=strings, rejects=[], location=location, details=details)
+
+
+@contextmanager
+def _refusing(source: ParquetSource, message: str) -> Iterator[None]:
+    """A reading error as SourceRefused: ``message`` with {path} and {error} filled in."""
     try:
-        frame = pl.read_parquet(path, glob=False)
+        yield
     except Exception as exc:  # polars raises ComputeError/OSError/... on a bad file
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise SourceRefused(f"source '{source.name}': cannot read {source.path} as Parquet: "
-                            f"{first}; check the file is a complete Parquet file") from None
-    source_columns = len(frame.columns)
-    flat = _flatten(frame)
-    try:
-        strings = as_strings(flat)
-    except Exception as exc:
-        raise SourceRefused(f"source '{source.name}': cannot turn the columns of {source.path} "
-                            f"into text: {exc}; export the file without binary columns") from None
-    details = {"format": "parquet", "records": strings.height,
-               "parquet_columns": source_columns, "columns": len(flat.columns)}
-    return RawBatch(frame=without_nuls(strings, details), rejects=[],
-                    content_hash=file_sha256(path), location=str(source.path), details=details)
+        raise SourceRefused(f"source '{source.name}': "
+                            + message.format(path=source.path, error=first)) from None
 
 
 def _flatten(frame: pl.DataFrame) -> pl.DataFrame:

@@ -13,9 +13,10 @@ from typing import TYPE_CHECKING, Any
 from contactops.errors import SourceError
 
 if TYPE_CHECKING:
-    from contactops.sources.base import RawBatch
+    from contactops.sources.base import RawBatch, RawStream
 
 Reader = Callable[..., "RawBatch"]
+Streamer = Callable[..., "RawStream"]
 
 #: source type -> "module:function" of its reader.
 TARGETS: dict[str, str] = {
@@ -29,6 +30,36 @@ TARGETS: dict[str, str] = {
 }
 
 
+#: source type -> "module:function" of a reader that yields batches of a bounded number of
+#: rows, ``stream(source, project, warehouse, rows) -> RawStream``; the other types are read
+#: whole. (JSON: its columns are the union of every record's keys, known only at the end.)
+STREAMERS: dict[str, str] = {
+    "csv": "contactops.sources.csv_source:stream",
+    "parquet": "contactops.sources.parquet:stream",
+}
+
+
+def stream_for(type_name: str) -> Streamer:
+    """``stream(source, project, warehouse, rows) -> RawStream`` of a source type: its own
+    batched reader, or its whole-file reader as a stream of one batch."""
+    if type_name in STREAMERS:
+        return _resolve(STREAMERS[type_name])
+    read = reader_for(type_name)
+
+    def whole(source: Any, project: Any, warehouse: Any = None,
+              rows: int | None = None) -> RawStream:
+        from contactops.sources.base import RawStream
+
+        return RawStream.of(read(source, project, warehouse))
+
+    return whole
+
+
+def _resolve(target: str) -> Any:
+    module, _, function = target.partition(":")
+    return getattr(importlib.import_module(module), function)
+
+
 def reader_for(type_name: str) -> Reader:
     """The ``read(source, project, warehouse=None) -> RawBatch`` function of a source type."""
     try:
@@ -36,8 +67,7 @@ def reader_for(type_name: str) -> Reader:
     except KeyError:
         raise SourceError(f"no reader for source type '{type_name}'; known types: "
                           f"{', '.join(TARGETS)}") from None
-    module, _, function = target.partition(":")
-    return getattr(importlib.import_module(module), function)  # type: ignore[no-any-return]
+    return _resolve(target)  # type: ignore[no-any-return]
 
 
 def _lazy(type_name: str) -> Reader:
