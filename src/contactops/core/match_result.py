@@ -59,11 +59,10 @@ def parse_json_lines(text: str, origin: str = "stdin") -> list[dict[str, Any]]:
         whole = json.loads(stripped)
         records = whole if isinstance(whole, list) else [whole]
     except json.JSONDecodeError as first:
-        records = []
-        lines = text.splitlines()
-        if len([ln for ln in lines if ln.strip()]) < 2:
+        if first.msg != "Extra data":  # a broken object, not several of them
             raise _json_error(origin, first) from None
-        for number, line in enumerate(lines, start=1):
+        records = []
+        for number, line in enumerate(text.splitlines(), start=1):
             if not line.strip():
                 continue
             try:
