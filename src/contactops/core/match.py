@@ -63,7 +63,7 @@ class Matcher:
               show_pii: bool = False) -> MatchResult:
         """The contacts ``record`` may already be, best first (one row per contact)."""
         from contactops.dedupe.lookup import candidate_ids, read_candidates, value_counts
-        from contactops.dedupe.match import query_keys, score
+        from contactops.dedupe.match import features, query_keys, score
 
         found = []
         for variant in query_variants(record):
@@ -72,19 +72,12 @@ class Matcher:
             if not ids:
                 continue
             records, shared, contacts = read_candidates(self.wh, ids, self.options.record_id)
-            local = _stack(records, query)
-            counts = value_counts(self.wh, local, self.options)
-            scored = score(query, records, shared, counts, self.options, self.model,
-                           show_pii=show_pii)
+            prepared = features(query, records, shared, self.options)
+            counts = value_counts(self.wh, prepared, self.options)
+            scored = score(prepared, counts, self.options, self.model, show_pii=show_pii)
             found.append(scored.join(contacts, on="record_id", how="inner"))
         return MatchResult.of(record, found, limit=limit, min_probability=min_probability,
                               source=self.source, show_pii=show_pii)
-
-
-def _stack(records: pl.DataFrame, query: pl.DataFrame) -> pl.DataFrame:
-    import polars as pl
-
-    return pl.concat([records, query], how="diagonal_relaxed")
 
 
 class MatchFlows(OpenedProject):

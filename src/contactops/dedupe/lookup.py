@@ -74,21 +74,35 @@ def read_candidates(wh: Warehouse, ids: list[str], record_id: str
     return records, shared, contacts
 
 
+#: Columns ``blocking.prepare`` derives from ``email_key`` (null for a shared or role
+#: mailbox), as SQL over ``normalized_records``.
+_DERIVED = {
+    "email_digits": "nullif(regexp_extract(split_part(email_key, '@', 1), '(\\d{2,})', 1), '')",
+    "email_local": "split_part(email_key, '@', 1)",
+}
+
+
 def value_counts(wh: Warehouse, local: pl.DataFrame, options: DedupeSettings) -> Counts:
-    """How many loaded records hold each of ``local``'s values, per counted column."""
+    """How many loaded records hold each of ``local``'s values, per counted column (the
+    shares the stage's term-frequency weights and name rarity use)."""
     counts = Counts()
     for column in count_columns(options):
         if column not in local.columns:
             continue
         values = local[column].drop_nulls().cast(pl.String).unique().to_list()
-        col = quote_identifier(column)
+        expr, where = f"{quote_identifier(column)}::VARCHAR", "true"
+        if column in _DERIVED:
+            expr = _DERIVED[column]
+            where = (f"NOT coalesce(email_is_role, false) AND record_id NOT IN (SELECT "
+                     f"record_id FROM {T.match_index} WHERE key_hash = 0 "
+                     f"AND rule = '{SHARED}email_key')")
         counts.totals[column] = int(wh.scalar(
-            f"SELECT count({col}) FROM {T.normalized_records}") or 0)
+            f"SELECT count({expr}) FROM {T.normalized_records} WHERE {where}") or 0)
         if not values:
             counts.values[column] = {}
             continue
         marks = ", ".join("?" for _ in values)
-        rows = wh.fetchall(f"SELECT {col}::VARCHAR, count(*) FROM {T.normalized_records} "
-                           f"WHERE {col}::VARCHAR IN ({marks}) GROUP BY 1", values)
+        rows = wh.fetchall(f"SELECT {expr} AS v, count(*) FROM {T.normalized_records} "
+                           f"WHERE {where} AND v IN ({marks}) GROUP BY 1", values)
         counts.values[column] = {v: int(n) for v, n in rows}
     return counts

@@ -66,16 +66,25 @@ class Counts:
     totals: dict[str, int] = field(default_factory=dict)
 
 
-def score(query: pl.DataFrame, candidates: pl.DataFrame, shared: pl.DataFrame,
-          counts: Counts, options: DedupeSettings, fitted: model.MatchModel, *,
-          show_pii: bool = False) -> pl.DataFrame:
+def features(query: pl.DataFrame, candidates: pl.DataFrame, shared: pl.DataFrame,
+             options: DedupeSettings) -> pl.DataFrame:
+    """The candidates and, last, the query record, prepared for comparison as the stage
+    prepares records (:func:`blocking.prepare`) with the stage's shared-value flags.
+
+    ``shared``: ``record_id``, ``rule`` (``shared:<column>``) of candidates whose value
+    several people use.
+    """
+    frame = pl.concat([candidates, query.with_columns(record_id=pl.lit(QUERY_ID))],
+                      how="diagonal_relaxed")
+    return blocking.prepare(frame, options, _shared_flags(frame, shared, options))
+
+
+def score(features: pl.DataFrame, counts: Counts, options: DedupeSettings,
+          fitted: model.MatchModel, *, show_pii: bool = False) -> pl.DataFrame:
     """One row per candidate record: its pair with the query record, scored.
 
     Args:
-        query: the normalized query record (one row).
-        candidates: normalized records its blocking keys found.
-        shared: ``record_id``, ``rule`` (``shared:<column>``) of candidates whose value
-            several people use (the stage's flags).
+        features: :func:`features` (the query record last).
         counts: value counts over the loaded records (the query's own values are added).
         options: :func:`effective` settings; ``fitted``: the saved model.
 
@@ -84,12 +93,9 @@ def score(query: pl.DataFrame, candidates: pl.DataFrame, shared: pl.DataFrame,
         key_rule, conflict, matched (fields that weigh for the pair) and explanation (the
         rows of ``contactops explain`` as a list of structs).
     """
-    frame = pl.concat([candidates, query.with_columns(record_id=pl.lit(QUERY_ID))],
-                      how="diagonal_relaxed")
-    features = _with_shared(blocking.prepare(frame, options), shared)
     encoded = Encoded(features, options.fields)
     _fix_shares(encoded, features, counts)
-    n = candidates.height
+    n = features.height - 1
     pairs = pl.DataFrame({"l": np.arange(n, dtype=np.uint32),
                           "r": np.full(n, n, dtype=np.uint32)})
     gammas = compare.compare(pairs, features, options.fields, encoded)
@@ -102,6 +108,7 @@ def score(query: pl.DataFrame, candidates: pl.DataFrame, shared: pl.DataFrame,
         .when(pl.col("match_probability") >= options.thresholds.auto_merge)
         .then(pl.lit("probability")))
     scored, _ = veto(scored, features, options, encoded)
+    scored = scored.sort("l")  # the veto's joins may reorder pairs: back to candidate order
     explained = [explanation(scored, i, features, i, n, options, fitted,
                              scored["conflict"][i], show_pii=show_pii) for i in range(n)]
     return pl.DataFrame({
@@ -117,20 +124,22 @@ def score(query: pl.DataFrame, candidates: pl.DataFrame, shared: pl.DataFrame,
     })
 
 
-def _with_shared(features: pl.DataFrame, shared: pl.DataFrame) -> pl.DataFrame:
-    """The stage's shared-value flags on the candidates; the query's value is shared when
-    it is a role mailbox or a value a flagged candidate holds (it would join that crowd)."""
-    out = []
-    for c in [c.removesuffix("__shared") for c in features.columns if c.endswith("__shared")]:
-        ids = shared.filter(pl.col("rule") == SHARED + c)["record_id"]
-        flagged = features["record_id"].is_in(ids.implode())
-        values = features.filter(flagged)[c].drop_nulls().implode()
-        is_query = pl.col("record_id") == QUERY_ID
-        out.append((pl.when(is_query).then(pl.col(blocking.shared_column(c))
-                                           | pl.col(c).is_in(values))
-                    .otherwise(pl.lit(flagged))).fill_null(False)
-                   .alias(blocking.shared_column(c)))
-    return features.with_columns(out) if out else features
+def _shared_flags(frame: pl.DataFrame, shared: pl.DataFrame, options: DedupeSettings
+                  ) -> dict[str, pl.Series]:
+    """The stage's shared-value flags of the candidates; the query's value is shared when a
+    flagged candidate holds it (it would join that crowd). Role mailboxes: by prepare."""
+    out = {}
+    is_query = frame["record_id"] == QUERY_ID
+    for f in options.fields:
+        col = f.source_column
+        if f.kind not in blocking.SHAREABLE or col not in frame.columns:
+            continue
+        flagged = frame["record_id"].is_in(
+            shared.filter(pl.col("rule") == SHARED + col)["record_id"].implode())
+        values = frame.filter(flagged)[col].drop_nulls().implode()
+        query = is_query & frame[col].is_in(values).fill_null(False)
+        out[col] = (flagged | query).fill_null(False)
+    return out
 
 
 def _fix_shares(encoded: Encoded, features: pl.DataFrame, counts: Counts) -> None:
