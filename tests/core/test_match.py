@@ -92,7 +92,7 @@ def test_a_typo_copy_finds_its_contact_with_the_stage_probability(world: tuple[P
             assert top["match_probability"] > 0.99
             assert "email" in top["matched"]
             # what the dedupe stage would give the pair, were the record loaded
-            normalized = matcher.normalized(query).with_columns(record_id=pl.lit("new"))
+            normalized = matcher.normalized([query]).with_columns(record_id=pl.lit("new"))
             everything = pl.concat([records, normalized], how="diagonal_relaxed")
             stage = explain_pair(everything, top["record_id"], "new", ctx.dedupe_options(),
                                  model)

@@ -44,11 +44,13 @@ def effective(options: DedupeSettings, fitted: model.MatchModel) -> DedupeSettin
         "fields": [f for f in adapted.fields if f.name in fitted.m]})
 
 
-def query_keys(query: pl.DataFrame, options: DedupeSettings) -> pl.DataFrame:
-    """``rule``, ``key_hash`` of the query record's blocking keys (one row per pass it has
-    every key of), hashed as the dedupe stage hashed the loaded records."""
-    features = blocking.prepare(query, options)
-    return rule_keys(features, options).select("rule", "key_hash")
+def query_keys(queries: pl.DataFrame, options: DedupeSettings) -> pl.DataFrame:
+    """``_idx`` (row of ``queries``), ``rule``, ``key_hash`` of the query records' blocking
+    keys (one row per record and pass it has every key of), hashed as the dedupe stage
+    hashed the loaded records. Shared values are not guessed among the queries (they are
+    not one data set); role mailboxes stay unkeyed."""
+    features = blocking.prepare(queries, options, shared={})
+    return rule_keys(features, options)
 
 
 def count_columns(options: DedupeSettings) -> list[str]:
