@@ -68,7 +68,11 @@ def explanation(scored: pl.DataFrame, row: int, features: pl.DataFrame, a: int, 
                      "value_b": None if vb is None else str(vb), "level": code,
                      "label": "missing" if code < 0 else compare.level_names(f)[code],
                      "weight": float(scored[f"w_{f.name}"][row])})
+    # strong fields outside the model; a reason that is not a column (the veto's "only
+    # names, employer and place agree") only marks the pair
     for name in sorted(against - {f.name for f in options.fields}):
+        if name not in features.columns:
+            continue
         va, vb = features[name][a], features[name][b]
         rows.append({"field": name, "value_a": str(va), "value_b": str(vb), "level": None,
                      "label": "different (not weighed)", "weight": 0.0})
