@@ -45,6 +45,7 @@ class Matcher:
         pipeline = ctx.project.pipeline if ctx.has_pipeline else None
         self.settings = ctx.project.settings
         self.normalize = pipeline.normalize if pipeline is not None else NormalizeSettings()
+        self.totals: dict[str, int] = {}  # filled values per counted column, read once
 
     def normalized(self, records: Sequence[Mapping[str, Any]]) -> pl.DataFrame:
         """The records as the normalize stage would have stored them (one row each, in
@@ -91,7 +92,7 @@ class Matcher:
                 continue
             records_, shared, contacts = read_candidates(self.wh, ids, self.options.record_id)
             prepared = features(queries.slice(j, 1), records_, shared, self.options)
-            counts = value_counts(self.wh, prepared, self.options)
+            counts = value_counts(self.wh, prepared, self.options, self.totals)
             scored = score(prepared, counts, self.options, self.model, show_pii=show_pii)
             found[i].append(scored.join(contacts, on="record_id", how="inner"))
         return [MatchResult.of(r, f, limit=limit, min_probability=min_probability,

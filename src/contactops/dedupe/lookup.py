@@ -82,10 +82,13 @@ _DERIVED = {
 }
 
 
-def value_counts(wh: Warehouse, local: pl.DataFrame, options: DedupeSettings) -> Counts:
+def value_counts(wh: Warehouse, local: pl.DataFrame, options: DedupeSettings,
+                 totals: dict[str, int] | None = None) -> Counts:
     """How many loaded records hold each of ``local``'s values, per counted column (the
-    shares the stage's term-frequency weights and name rarity use)."""
-    counts = Counts()
+    shares the stage's term-frequency weights and name rarity use). ``totals``: the
+    columns' filled counts from an earlier call on this warehouse (they are kept there:
+    counting them reads the whole column)."""
+    counts = Counts(totals={} if totals is None else totals)
     for column in count_columns(options):
         if column not in local.columns:
             continue
@@ -96,8 +99,9 @@ def value_counts(wh: Warehouse, local: pl.DataFrame, options: DedupeSettings) ->
             where = (f"NOT coalesce(email_is_role, false) AND record_id NOT IN (SELECT "
                      f"record_id FROM {T.match_index} WHERE key_hash = 0 "
                      f"AND rule = '{SHARED}email_key')")
-        counts.totals[column] = int(wh.scalar(
-            f"SELECT count({expr}) FROM {T.normalized_records} WHERE {where}") or 0)
+        if column not in counts.totals:
+            counts.totals[column] = int(wh.scalar(
+                f"SELECT count({expr}) FROM {T.normalized_records} WHERE {where}") or 0)
         if not values:
             counts.values[column] = {}
             continue
