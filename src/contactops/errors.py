@@ -19,6 +19,8 @@ EXIT_OK = 0
 EXIT_GATE_FAILED = 1
 EXIT_CONFIG = 2
 EXIT_RUNTIME = 3
+#: ``contactops match``: the record matches no existing contact (safe to create).
+EXIT_NO_MATCH = 4
 
 
 class ContactopsError(Exception):

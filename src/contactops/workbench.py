@@ -114,6 +114,14 @@ class Workbench:
     def contacts(self) -> Relation:
         return self.table("contacts")
 
+    def match(self, record: dict[str, Any] | list[dict[str, Any]], *, limit: int = 5,
+              min_probability: float = 0.5, show_pii: bool = False) -> Any:
+        """Does this person already exist? The contacts a record not yet loaded may be
+        (a MatchResult: ``.candidates``, ``.found``, ``.asdict()``), one per record for a
+        list. Reads the warehouse without waiting for a run."""
+        return self._ctx.match(record, limit=limit, min_probability=min_probability,
+                               show_pii=show_pii)
+
     def undo_load(self, load_id: str, reason: str = "undone from a notebook") -> dict[str, Any]:
         return self._ctx.undo_load(load_id, reason)
 

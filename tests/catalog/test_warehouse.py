@@ -127,8 +127,8 @@ def test_lineage_cascades() -> None:
         "source_records", "activities", "reference_records", "rejected_records"]
     assert [t.name for t in derived_by_record()] == [
         "normalized_records", "normalization_audit", "normalization_enrichments",
-        "contact_links", "validation_issues"]
-    assert {t.name for t in personal_tables()} == {
+        "contact_links", "match_index", "validation_issues"]
+    assert {t.name for t in personal_tables()} == {"match_index",
         "source_records", "normalized_records", "normalization_audit",
         "normalization_enrichments", "contacts",
         "contact_links", "contact_provenance", "validation_issues"}

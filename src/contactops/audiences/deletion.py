@@ -182,6 +182,7 @@ def erase(wh: Warehouse, cfg: AudienceConfig, contact_ids: list[str], *, reason:
         # erased person's key must not outlive the erasure, so they go until the next dedupe
         if has_columns(wh, T.match_model, "diagnostics_json"):
             wh.execute(f"UPDATE {T.match_model} SET diagnostics_json = NULL")
+        wh.drop_snapshot("match")  # match's copy for reads during a run: until the next dedupe
         _audit(wh, run_id, "erase", ",".join(contact_ids),
                {"contacts": contact_ids, "reason": reason, "removed_rows": removed,
                 "suppression_hashes": len(set(keys))})

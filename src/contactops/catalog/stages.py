@@ -92,6 +92,16 @@ MATCH_MODEL = Table(
     columns=(C("model_json"), C("cannot_match", doc="why no duplicates were looked for"),
              C("diagnostics_json", doc="blocking and threshold diagnostics (raw block keys)")))
 
+MATCH_INDEX = Table(
+    "match_index", "dedupe", "blocking key of a record, for matching a new record (match)",
+    key=("key_hash", "rule", "record_id"), by_record="record_id", public=False,
+    created="frame", columns=(
+        C("key_hash", "UBIGINT", doc="64-bit hash of the pass's keys (dedupe/blocking.py); "
+          "rows sorted by it, so a lookup reads few row groups"),
+        C("rule", doc="blocking pass name, or shared:<column> for a value several people "
+          "use (key_hash 0)"),
+        C("record_id")))
+
 MATCH_DECISIONS = Table(
     "match_decisions", "dedupe", "reviewer's must-link / cannot-link decision",
     key=("record_a", "record_b", "decided_at"), created="stage",
@@ -174,6 +184,6 @@ CONTACT_DELETIONS = Table(
 STAGE_TABLES: tuple[Table, ...] = (
     NORMALIZED_RECORDS, NORMALIZATION_AUDIT, NORMALIZATION_ENRICHMENTS, NORMALIZATION_CHANGES,
     CONTACTS, CONTACT_LINKS, CONTACT_PROVENANCE,
-    MATCH_REVIEWS, MATCH_MODEL, MATCH_DECISIONS, MERGE_EVENTS, VALIDATION_ISSUES,
+    MATCH_REVIEWS, MATCH_MODEL, MATCH_INDEX, MATCH_DECISIONS, MERGE_EVENTS, VALIDATION_ISSUES,
     VALIDATION_SUMMARY, AUDIENCES, PUBLISHES, AUDIENCE_MEMBERS, SUPPRESSIONS, CONTACT_DELETIONS,
 )

@@ -19,6 +19,7 @@ from contactops.cli import (
     infer,
     init,
     loads,
+    match,
     report,
     run,
     runs,
@@ -32,7 +33,7 @@ app = typer.Typer(
     name="contactops",
     help="Contact data operations: load, normalize, dedupe, validate, publish — safely.\n\n"
          "Exit codes: 0 ok, 1 data-quality gate failed, 2 configuration/usage error, "
-         "3 runtime failure.",
+         "3 runtime failure, 4 match found no existing contact.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -46,7 +47,8 @@ def _main(debug: Annotated[bool, typer.Option(
     State.debug = debug
 
 
-for module in (init, run, check, infer, schema, runs, validate, report, audiences, generate):
+for module in (init, run, check, infer, schema, runs, validate, report, audiences, generate,
+               match):
     app.registered_commands.extend(module.app.registered_commands)
 app.add_typer(loads.app, name="loads")
 app.add_typer(sources.app, name="sources")

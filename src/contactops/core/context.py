@@ -20,6 +20,7 @@ from contactops.core import project as resolve
 from contactops.core.audiences import AudienceFlows
 from contactops.core.dedupe import DedupeFlows
 from contactops.core.deletion import DeletionFlows
+from contactops.core.match import MatchFlows
 from contactops.core.reporting import ReportFlows
 from contactops.core.runs import RunFlows
 from contactops.core.sources import SourceFlows
@@ -28,7 +29,7 @@ from contactops.errors import UsageError
 
 
 class Context(RunFlows, ValidationFlows, ReportFlows, DedupeFlows, DeletionFlows,
-              AudienceFlows, SourceFlows):
+              AudienceFlows, SourceFlows, MatchFlows):
     """An opened project with every command flow; build it with :meth:`open` (or from a
     loaded ``Project``: ``Context(project)``). The rule is in :mod:`contactops.core.project`.
     """

@@ -86,8 +86,14 @@ def _affixes(prefix: str, name: pl.Expr) -> dict[str, pl.Expr]:
             f"{prefix}z": pl.when(long_).then(name.str.slice(-3).hash(seed=3))}
 
 
-def prepare(normalized: pl.DataFrame, options: DedupeSettings) -> pl.DataFrame:
-    """Columns the comparisons and blocking rules need, plus ``_idx`` and shared flags."""
+def prepare(normalized: pl.DataFrame, options: DedupeSettings,
+            shared: dict[str, pl.Series] | None = None) -> pl.DataFrame:
+    """Columns the comparisons and blocking rules need, plus ``_idx`` and shared flags.
+
+    ``shared``: per email/phone column, which records' values several people use, when
+    known from more records than these (``match`` scores a few records with the flags the
+    dedupe stage found over all of them); role mailboxes are flagged either way.
+    """
     frame = normalized.with_row_index("_idx")
     if "email_key" in frame.columns:
         local = pl.col("email_key").str.split("@").list.first()
@@ -102,10 +108,13 @@ def prepare(normalized: pl.DataFrame, options: DedupeSettings) -> pl.DataFrame:
         if f.kind not in SHAREABLE or f.source_column not in frame.columns:
             continue
         col = f.source_column
-        shared = pl.col("_idx").is_in(_shared_rows(frame, col, options).implode())
+        if shared is not None:
+            flag = pl.lit(shared[col]) if col in shared else pl.lit(False)
+        else:
+            flag = pl.col("_idx").is_in(_shared_rows(frame, col, options).implode())
         if f.kind == "email":
-            shared = shared | (pl.col(col).is_not_null() & role)
-        flags.append(shared.alias(shared_column(col)))
+            flag = flag | (pl.col(col).is_not_null() & role)
+        flags.append(flag.alias(shared_column(col)))
     if flags:
         frame = frame.with_columns(flags)
     if "email_local" in frame.columns and shared_column("email_key") in frame.columns:

@@ -19,6 +19,7 @@ from contactops.dedupe import (
     defaults,
     diagnostics,
     lineage,
+    match_index,
     model,
     survivorship,
 )
@@ -42,6 +43,8 @@ class DedupeResult(StageResult):
         model: the m/u model used.
         diagnostics: blocking passes, match-weight histogram and expected precision
             (:mod:`contactops.dedupe.diagnostics`; block keys raw and masked).
+        index: the blocking index ``match`` looks new records up in
+            (:mod:`contactops.dedupe.match_index`).
     """
 
     contacts: pl.DataFrame
@@ -58,9 +61,10 @@ class DedupeResult(StageResult):
     seconds: float = 0.0
     released: dict[str, Any] | None = None  # the counts, once release() dropped the frames
     pair_counts: dict[str, int] | None = None  # pairs' counts when ``pairs`` was not kept
+    index: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=match_index.SCHEMA))
 
     FRAMES: ClassVar[tuple[str, ...]] = ("contacts", "links", "reviews", "provenance",
-                                         "events", "pairs")
+                                         "events", "pairs", "index")
 
     def release(self, *names: str) -> None:
         """Empty the named frames (default: all) once the warehouse holds them, keeping the
@@ -158,7 +162,7 @@ def needed_columns(options: DedupeSettings, available: list[str]) -> list[str] |
     return [c for c in available if c in want]
 
 
-def _key_links(scored: pl.DataFrame, options: DedupeSettings) -> pl.Expr:
+def key_links(scored: pl.DataFrame, options: DedupeSettings) -> pl.Expr:
     """Pairs linked by an exact key: a non-shared identifier agrees and names do not clash
     (or the date of birth agrees exactly too)."""
     key_fields = [f for f in options.fields if f.key]
@@ -260,6 +264,7 @@ def dedupe(normalized: pl.DataFrame, options: DedupeSettings,
     pairs = blocking.candidate_pairs(features, options, hashes)
     clock.lap("blocking")
     passes = diagnostics.blocking_passes(features, options, pairs, hashes)
+    index_rows = match_index.build(features, options, hashes)
     del hashes
     clock.lap("diagnostics")
     encoded = Encoded(features, options.fields)
@@ -276,7 +281,7 @@ def dedupe(normalized: pl.DataFrame, options: DedupeSettings,
     found = diagnostics.diagnose(passes, scored, options)
 
     index = features.select("record_id", "_idx")
-    scored = scored.with_columns(key_rule=_key_links(scored, options))
+    scored = scored.with_columns(key_rule=key_links(scored, options))
     ids = _id_pairs(features, options)
     if ids.height:
         scored = scored.join(ids.rename({"key_rule": "_id"}), on=["l", "r"], how="full",
@@ -342,7 +347,8 @@ def dedupe(normalized: pl.DataFrame, options: DedupeSettings,
     clock.lap("pairs")
     return DedupeResult(contacts=contacts, links=links, reviews=reviews, provenance=provenance,
                         events=events, pairs=out_pairs, model=fitted, timings=clock.timings,
-                        cannot_match=cannot_match, diagnostics=found, pair_counts=pair_counts)
+                        cannot_match=cannot_match, diagnostics=found, pair_counts=pair_counts,
+                        index=index_rows)
 
 
 def _record_links(assigned: pl.DataFrame, auto: pl.DataFrame, refused: pl.DataFrame,

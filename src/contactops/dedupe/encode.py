@@ -23,6 +23,8 @@ class Vocabulary:
     values: pl.Series
     codes: dict[str, np.ndarray]
     derived: dict[str, np.ndarray] = field(default_factory=dict)
+    #: shares measured on more records than these (``match``: the whole warehouse)
+    shares: dict[str, np.ndarray] = field(default_factory=dict)
 
     @property
     def null(self) -> int:
@@ -30,6 +32,8 @@ class Vocabulary:
 
     def frequencies(self, column: str) -> np.ndarray:
         """Share of the column's non-null values per code (last entry: null, 0)."""
+        if column in self.shares:
+            return self.shares[column]
         counts = np.bincount(self.codes[column], minlength=self.null + 1).astype(np.float64)
         counts[self.null] = 0
         return counts / max(counts.sum(), 1.0)

@@ -45,22 +45,35 @@ def explain_pair(normalized: pl.DataFrame, record_a: str, record_b: str,
     scored = model.score(gam, features, match_model, options.fields,
                          compare.tf_values(features, options.fields, encoded), encoded)
     conflict = contradictions(scored, features, options, encoded)[0]
+    return explanation(scored, 0, features, idx[record_a], idx[record_b], options,
+                       match_model, conflict, show_pii=show_pii)
+
+
+def explanation(scored: pl.DataFrame, row: int, features: pl.DataFrame, a: int, b: int,
+                options: DedupeSettings, match_model: model.MatchModel,
+                conflict: str | None, *, show_pii: bool = False) -> pl.DataFrame:
+    """The per-field rows of :func:`explain_pair` for row ``row`` of ``scored`` (levels
+    and weights), the records at ``a`` and ``b`` of ``features`` and the pair's conflict."""
     against = set(conflict.split(", ")) if conflict else set()
     rows: list[dict[str, Any]] = [{"field": "prior", "value_a": None, "value_b": None,
                                    "level": None, "label": "prior odds",
                                    "weight": match_model.prior_weight}]
     for f in options.fields:
-        code = int(scored[f"g_{f.name}"][0])
-        va = features[f.source_column][idx[record_a]]
-        vb = features[f.source_column][idx[record_b]]
+        code = int(scored[f"g_{f.name}"][row])
+        va = features[f.source_column][a]
+        vb = features[f.source_column][b]
         if not show_pii and f.source_column in IDENTIFYING_FIELDS:
             va, vb = mask_identifier(va), mask_identifier(vb)
         rows.append({"field": f.name, "value_a": None if va is None else str(va),
                      "value_b": None if vb is None else str(vb), "level": code,
                      "label": "missing" if code < 0 else compare.level_names(f)[code],
-                     "weight": float(scored[f"w_{f.name}"][0])})
+                     "weight": float(scored[f"w_{f.name}"][row])})
+    # strong fields outside the model; a reason that is not a column (the veto's "only
+    # names, employer and place agree") only marks the pair
     for name in sorted(against - {f.name for f in options.fields}):
-        va, vb = features[name][idx[record_a]], features[name][idx[record_b]]
+        if name not in features.columns:
+            continue
+        va, vb = features[name][a], features[name][b]
         rows.append({"field": name, "value_a": str(va), "value_b": str(vb), "level": None,
                      "label": "different (not weighed)", "weight": 0.0})
     out = pl.DataFrame(rows, schema={"field": pl.String, "value_a": pl.String,

@@ -58,9 +58,11 @@ def run(ctx: StageContext) -> DedupeResult | StageInfo:
     if not wh.scalar(f"SELECT count(*) FROM {T.normalized_records}"):
         # every load undone or rejected: no contacts remain
         with wh.transaction():
-            for table in (T.contacts, T.contact_links, T.contact_provenance, T.match_reviews):
+            for table in (T.contacts, T.contact_links, T.contact_provenance, T.match_reviews,
+                          T.match_index):
                 if wh.table_exists(table.name):
                     wh.execute(f"DELETE FROM {table}")
+        wh.drop_snapshot(SNAPSHOT)
         return StageInfo("dedupe", counts={"records": 0, "contacts": 0})
     previous, decisions = read_state(wh)
     # read in the call: no name here keeps the records alive, so dedupe can free them
@@ -68,7 +70,29 @@ def run(ctx: StageContext) -> DedupeResult | StageInfo:
     result = dedupe(wh.pl(f"SELECT {select} FROM {T.normalized_records}"), options, previous,
                     decisions, run_id=ctx.run_id, root=ctx.project.root, keep_pairs=False)
     write(wh, result, release=True)  # written: the run keeps only the counts
+    write_snapshot(wh, columns)
     return result
+
+
+#: The copy ``match`` reads while a run holds the warehouse (``<warehouse>.match.duckdb``).
+SNAPSHOT = "match"
+
+
+def write_snapshot(wh: Warehouse, columns: list[str] | None) -> None:
+    """Copy what ``match`` reads — the model, the blocking index, the records' compared
+    columns and the contacts — beside the warehouse, so ``match`` never waits for a run."""
+    from contactops.dedupe.lookup import CONTACT_COLUMNS
+
+    select = "*" if columns is None else ", ".join(f'"{c}"' for c in columns)
+    have = set(wh.columns(T.contacts.name))
+    shown = ", ".join(f'"{c}"' for c in CONTACT_COLUMNS if c in have)
+    wh.write_snapshot(SNAPSHOT, {
+        T.match_model.name: f"SELECT * FROM {T.match_model}",
+        T.match_index.name: f"SELECT * FROM {T.match_index}",
+        T.normalized_records.name: f"SELECT {select} FROM {T.normalized_records}",
+        T.contact_links.name: f"SELECT record_id, contact_id FROM {T.contact_links}",
+        T.contacts.name: f"SELECT {shown} FROM {T.contacts}",
+    })
 
 
 def write(wh: Warehouse, result: DedupeResult, *, release: bool = False) -> None:
@@ -87,6 +111,9 @@ def write(wh: Warehouse, result: DedupeResult, *, release: bool = False) -> None
             if release:
                 result.release(name)
         wh.replace_table(T.match_model.name, _model_row(result))
+        wh.replace_table(T.match_index.name, result.index)  # sorted by key_hash: a lookup
+        if release:                                           # reads few row groups
+            result.release("index")
         if result.events.height:
             wh.append_frame(T.merge_events.name, result.events)
         if release:

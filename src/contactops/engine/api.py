@@ -87,8 +87,20 @@ class Engine(Protocol):
     def close(self) -> None:
         """Release the warehouse (its lock, its connection)."""
 
+    # -- snapshots ---------------------------------------------------------------------
+    def snapshot_path(self, name: str) -> Path | None:
+        """Where the named read-only copy beside the warehouse lives (None in memory)."""
+
+    def write_snapshot(self, name: str, tables: dict[str, str]) -> Path | None:
+        """Replace the named copy, whole and atomically, with these ``SELECT`` results
+        (table name -> query): readers use it while a run holds the warehouse."""
+
+    def drop_snapshot(self, name: str) -> None:
+        """Remove the named copy, if any."""
+
 
 #: The protocol's members, for structural checks and docs.
 MEMBERS = ("sql_dialect", "path", "read_only", "memory_limit", "execute", "fetchall",
            "records", "scalar", "pl", "batches", "next_value", "table_exists", "columns",
-           "registered", "replace_table", "append_frame", "transaction", "catalog", "close")
+           "registered", "replace_table", "append_frame", "transaction", "catalog", "close",
+           "snapshot_path", "write_snapshot", "drop_snapshot")

@@ -243,6 +243,43 @@ class Warehouse:
             self._con.execute(
                 f"INSERT INTO {quote_identifier(table)} BY NAME SELECT * FROM {_FRAME}")
 
+    # -- snapshots ---------------------------------------------------------------------
+    def snapshot_path(self, name: str) -> Path | None:
+        """``<warehouse>.<name>.duckdb`` beside the warehouse (None in memory)."""
+        if self.path is None:
+            return None
+        return self.path.with_name(f"{self.path.name}.{name}.duckdb")
+
+    def write_snapshot(self, name: str, tables: dict[str, str]) -> Path | None:
+        """Copy query results into :meth:`snapshot_path` as tables, replacing it whole.
+
+        Readers open the snapshot while a run holds the warehouse's lock: it is written
+        under a temporary name and renamed into place, so a reader sees the old file or
+        the new one, never a half-written one, and never waits. ``tables``: table name ->
+        ``SELECT`` over this warehouse.
+        """
+        final = self.snapshot_path(name)
+        if final is None:
+            return None
+        temp = final.with_name(f"{final.name}.{os.getpid()}.part")
+        temp.unlink(missing_ok=True)
+        try:
+            with self.catalog(temp) as alias:
+                for table, select in tables.items():
+                    self._con.execute(f"CREATE TABLE {alias}.main.{quote_identifier(table)} "
+                                      f"AS {self._statement(select)}")
+            os.replace(temp, final)
+        finally:
+            temp.unlink(missing_ok=True)
+        return final
+
+    def drop_snapshot(self, name: str) -> None:
+        """Remove :meth:`snapshot_path` (after an erase: it must not keep the person)."""
+        path = self.snapshot_path(name)
+        if path is not None:
+            path.unlink(missing_ok=True)
+
+
 def _frame(batches: list[Any], schema: Any) -> pl.DataFrame:
     import polars as pl
     import pyarrow as pa

@@ -1,0 +1,154 @@
+"""Match before create: ``ctx.match({...})`` — does this person already exist?
+
+A record not yet loaded is normalized by the normalize stage's own functions, hashed into
+the blocking keys the last dedupe run saved (``match_index``), and scored against the
+records those keys find with the saved model (:mod:`contactops.dedupe.match`). Read-only
+and lock-free: while a run holds the warehouse, the copy the last dedupe run left beside it
+(``<warehouse>.match.duckdb``) is read instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+from contactops.core.match_result import MatchResult, query_variants
+from contactops.core.project import OpenedProject
+from contactops.errors import WarehouseBusy
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    from contactops.engine.warehouse import Warehouse
+
+#: Defaults of ``match``: candidates shown and the lowest probability shown.
+DEFAULT_LIMIT = 5
+DEFAULT_MIN_PROBABILITY = 0.5
+
+
+class Matcher:
+    """An open read-only warehouse, the saved model and settings: match records one by one
+    without paying the start-up again (what ``ctx.matcher()`` yields)."""
+
+    def __init__(self, ctx: OpenedProject, wh: Warehouse, source: str) -> None:
+        from contactops.config.normalize import NormalizeSettings
+        from contactops.dedupe.lookup import require_index
+        from contactops.dedupe.match import effective
+        from contactops.dedupe.stage import load_model
+
+        require_index(wh)
+        self.wh, self.source = wh, source
+        self.model = load_model(wh)
+        options = ctx.dedupe_options()  # type: ignore[attr-defined]
+        self.options = effective(options, self.model)
+        pipeline = ctx.project.pipeline if ctx.has_pipeline else None
+        self.settings = ctx.project.settings
+        self.normalize = pipeline.normalize if pipeline is not None else NormalizeSettings()
+        self.totals: dict[str, int] = {}  # filled values per counted column, read once
+
+    def normalized(self, records: Sequence[Mapping[str, Any]]) -> pl.DataFrame:
+        """The records as the normalize stage would have stored them (one row each, in
+        order): one normalize call for all, as its plan costs more than its rows."""
+        import polars as pl
+
+        from contactops.fields import CONTACT_FIELDS
+        from contactops.normalize.stage import OUTPUT_COLUMNS, normalize
+
+        rows = [{"record_id": f"query-{i}", "source": "match", "source_kind": "agent"}
+                | {f: None if r.get(f) is None else str(r[f]) for f in CONTACT_FIELDS}
+                for i, r in enumerate(records)]
+        raw = pl.DataFrame(rows, schema=dict.fromkeys(rows[0], pl.String))
+        output = normalize(raw.lazy(), self.settings, self.normalize)
+        return output.collect_wide().select(OUTPUT_COLUMNS)  # not the audit: nothing stored
+
+    def match(self, record: Mapping[str, Any], *, limit: int = DEFAULT_LIMIT,
+              min_probability: float = DEFAULT_MIN_PROBABILITY,
+              show_pii: bool = False) -> MatchResult:
+        """The contacts ``record`` may already be, best first (one row per contact)."""
+        return self.match_many([record], limit=limit, min_probability=min_probability,
+                               show_pii=show_pii)[0]
+
+    def match_many(self, records: Sequence[Mapping[str, Any]], *,
+                   limit: int = DEFAULT_LIMIT,
+                   min_probability: float = DEFAULT_MIN_PROBABILITY,
+                   show_pii: bool = False) -> list[MatchResult]:
+        """:meth:`match` of each record; the records are normalized and hashed together."""
+        import polars as pl
+
+        from contactops.dedupe.lookup import candidate_ids, read_candidates, value_counts
+        from contactops.dedupe.match import features, query_keys, score
+
+        variants = [(i, v) for i, r in enumerate(records) for v in query_variants(r)]
+        if not variants:
+            return []
+        queries = self.normalized([v for _, v in variants])
+        keys = query_keys(queries, self.options)
+        found: list[list[pl.DataFrame]] = [[] for _ in records]
+        for j, (i, _) in enumerate(variants):
+            own = keys.filter(pl.col("_idx") == j).select("rule", "key_hash")
+            ids = candidate_ids(self.wh, own, self.options)
+            if not ids:
+                continue
+            records_, shared, contacts = read_candidates(self.wh, ids, self.options.record_id)
+            prepared = features(queries.slice(j, 1), records_, shared, self.options)
+            counts = value_counts(self.wh, prepared, self.options, self.totals)
+            scored = score(prepared, counts, self.options, self.model, show_pii=show_pii)
+            found[i].append(scored.join(contacts, on="record_id", how="inner"))
+        return [MatchResult.of(r, f, limit=limit, min_probability=min_probability,
+                               source=self.source, show_pii=show_pii)
+                for r, f in zip(records, found, strict=True)]
+
+
+class MatchFlows(OpenedProject):
+    """``ctx.match()`` and ``ctx.matcher()``."""
+
+    @contextmanager
+    def matcher(self) -> Iterator[Matcher]:
+        """A :class:`Matcher` over the warehouse opened read-only, without waiting for its
+        lock: while a run holds it, over the last dedupe run's copy beside it."""
+        from contactops.engine import Warehouse
+
+        memory = self.memory_limit.engine_bytes
+        try:
+            wh = Warehouse(self.warehouse, read_only=True, create=False, lock_timeout=0,
+                           memory_limit=memory)
+            source = str(self.warehouse)
+        except WarehouseBusy:
+            snapshot = self.warehouse.with_name(f"{self.warehouse.name}.match.duckdb")
+            if not snapshot.is_file():
+                raise WarehouseBusy(
+                    f"warehouse {self.warehouse} is in use by a run and has no match copy "
+                    f"({snapshot.name}) yet: it is written by the dedupe stage; retry when "
+                    "the run has finished") from None
+            wh = Warehouse(snapshot, read_only=True, create=False, lock_timeout=5,
+                           memory_limit=memory)
+            source = str(snapshot)
+        with wh:
+            yield Matcher(self, wh, source)
+
+    def match(self, records: Mapping[str, Any] | Sequence[Mapping[str, Any]], *,
+              limit: int = DEFAULT_LIMIT, min_probability: float = DEFAULT_MIN_PROBABILITY,
+              show_pii: bool = False) -> MatchResult | list[MatchResult]:
+        """The existing contacts a record not yet loaded may be (a MatchResult), or one
+        MatchResult per record for a list of records.
+
+        Args:
+            records: contact fields (``first_name``, ``email``, ...; see
+                ``contactops.fields.CONTACT_FIELDS``); ``email`` and ``phone`` may be
+                lists. An unknown field is a UsageError naming the valid ones.
+            limit: most contacts returned per record.
+            min_probability: lowest match probability returned (identifier links are
+                always returned).
+            show_pii: external ids and dates of birth unmasked in the explanation.
+        """
+        from contactops.core.match_result import check_fields
+
+        many = not isinstance(records, Mapping)
+        batch = list(records) if many else [records]  # type: ignore[list-item]
+        for i, record in enumerate(batch):
+            check_fields(record, f"record {i + 1}" if many else "the record")
+        with self.matcher() as matcher:
+            out = matcher.match_many(batch, limit=limit, min_probability=min_probability,
+                                     show_pii=show_pii)
+        return out if many else out[0]
