@@ -142,6 +142,23 @@ _SURVIVOR_EXTRA = ("source", "tags", "lists", "contact_type", "consent_timestamp
                    "updated_at", "created_at")
 
 
+#: Survivorship's working memory per record of a chunk (ranks, sort orders, winners and
+#: the chunk's own copy of its records; ~1 KiB measured at 1M records, doubled for wide
+#: sources).
+SURVIVOR_BYTES_PER_RECORD = 2048
+#: Chunk size when no memory limit is given.
+SURVIVOR_CHUNK_DEFAULT = 200_000
+
+
+def survivor_chunk(frame_bytes: int | None) -> int:
+    """Records per survivorship chunk: an eighth of the frames' share of the memory limit
+    (the records, the features' ids and the finished golden rows hold the rest), at least
+    10,000 records so small limits do not make thousands of tiny chunks."""
+    if frame_bytes is None:
+        return SURVIVOR_CHUNK_DEFAULT
+    return max(10_000, frame_bytes // 8 // SURVIVOR_BYTES_PER_RECORD)
+
+
 def needed_columns(options: DedupeSettings, available: list[str]) -> list[str] | None:
     """Columns of ``normalized_records`` dedupe and survivorship read (in table order).
 
@@ -231,7 +248,8 @@ def load_or_train(features: pl.DataFrame, gammas: pl.DataFrame, options: DedupeS
 def dedupe(normalized: pl.DataFrame, options: DedupeSettings,
            previous_links: pl.DataFrame | None = None, decisions: pl.DataFrame | None = None,
            *, run_id: str = "run", match_model: model.MatchModel | None = None,
-           root: Path | None = None, keep_pairs: bool = True) -> DedupeResult:
+           root: Path | None = None, keep_pairs: bool = True,
+           survivor_chunk: int | None = None) -> DedupeResult:
     """Deduplicate normalized records into contacts.
 
     Args:
@@ -244,6 +262,8 @@ def dedupe(normalized: pl.DataFrame, options: DedupeSettings,
         root: folder a relative ``model_file`` is resolved against.
         keep_pairs: return the scored pairs (``.pairs``); the stage, which does not store
             them, passes False so they are freed before survivorship (their counts stay).
+        survivor_chunk: merge multi-record contacts in chunks of about this many records
+            (:func:`survivor_chunk`; ``None``: in one piece). The result is the same.
     """
     clock = _Clock()
     rid = options.record_id
@@ -337,7 +357,8 @@ def dedupe(normalized: pl.DataFrame, options: DedupeSettings,
     multi = records.filter(~single).with_columns(
         _group=pl.Series(labels).filter(~single).cast(pl.UInt32))
     del records  # split into copies: the whole frame goes before survivorship's work
-    contacts, provenance = survivorship.golden_records_split(multi, singles, options)
+    contacts, provenance = survivorship.golden_records_split(
+        multi, singles, options, chunk_records=survivor_chunk)
     del multi, singles
     clock.lap("survivorship")
     events = lineage.run_events(assigned, links, run_id, multi=pl.Series(sizes > 1))

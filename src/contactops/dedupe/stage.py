@@ -13,7 +13,7 @@ from contactops import catalog
 from contactops.catalog import T
 from contactops.catalog.queries import read_table
 from contactops.contract import StageInfo
-from contactops.dedupe.core import DedupeResult, dedupe, needed_columns
+from contactops.dedupe.core import DedupeResult, dedupe, needed_columns, survivor_chunk
 
 if TYPE_CHECKING:
     import polars as pl
@@ -68,7 +68,9 @@ def run(ctx: StageContext) -> DedupeResult | StageInfo:
     # read in the call: no name here keeps the records alive, so dedupe can free them
     # (and the features sharing their columns) before survivorship copies their rows
     result = dedupe(wh.pl(f"SELECT {select} FROM {T.normalized_records}"), options, previous,
-                    decisions, run_id=ctx.run_id, root=ctx.project.root, keep_pairs=False)
+                    decisions, run_id=ctx.run_id, root=ctx.project.root, keep_pairs=False,
+                    survivor_chunk=survivor_chunk(
+                        ctx.memory.frame_bytes if ctx.memory is not None else None))
     write(wh, result, release=True)  # written: the run keeps only the counts
     write_snapshot(wh, columns)
     return result

@@ -85,23 +85,62 @@ def golden_records(records: pl.DataFrame, options: DedupeSettings
     multi = records.filter(size > 1)
     contacts, provenance = _merge_records(multi, options)
     one = _single_contacts(singles, contacts.columns)
-    return pl.concat([contacts, one], how="diagonal_relaxed").sort("contact_id"), provenance
+    prov = pl.concat(provenance) if provenance else pl.DataFrame()
+    return pl.concat([contacts, one], how="diagonal_relaxed").sort("contact_id"), prov
 
 
 def golden_records_split(multi: pl.DataFrame, singles: pl.DataFrame,
-                         options: DedupeSettings) -> tuple[pl.DataFrame, pl.DataFrame]:
+                         options: DedupeSettings, *, chunk_records: int | None = None
+                         ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """:func:`golden_records` with the records already split by contact size.
 
-    ``multi``: records of contacts with several records; ``singles``: records alone in their
-    contact. A single record's golden row is its own row (no survivorship, no provenance).
-    Rows are multi-record contacts sorted by id, then single contacts in record order.
+    ``multi``: records of contacts with several records (with their contact's ``_group``);
+    ``singles``: records alone in their contact. A single record's golden row is its own row
+    (no survivorship, no provenance). Rows are multi-record contacts sorted by id, then
+    single contacts in record order.
+
+    ``chunk_records``: merge the contacts in chunks of about this many records (a contact is
+    never split), so survivorship's working frames (ranks, sort orders, per-field winners)
+    stay the size of a chunk. Every rule decides within one contact, so the result is the
+    same as in one piece: contacts, and provenance field by field in contact order.
     """
     if "source" not in multi.columns:
         multi = multi.with_columns(source=pl.lit(None, pl.String))
         singles = singles.with_columns(source=pl.lit(None, pl.String))
-    contacts, provenance = _merge_records(multi, options)
+    one_piece = chunk_records is None or multi.height <= chunk_records
+    if not one_piece and "_group" not in multi.columns:
+        multi = multi.with_columns(_group=pl.col("contact_id").rank("dense"))
+    chunks = [multi] if one_piece else _chunks(multi, chunk_records or 1)
+    del multi
+    merged, parts = [], []
+    for i in range(len(chunks)):
+        contacts, provenance = _merge_records(chunks[i], options)
+        chunks[i] = chunks[i].clear()  # merged: the chunk's records are no longer needed
+        merged.append(contacts)
+        parts.append(provenance)
+    contacts = pl.concat(merged, how="diagonal_relaxed") if len(merged) > 1 else merged[0]
+    del merged
+    # part k of every chunk is the same field (rules and fields follow the options and the
+    # columns alone), so joining part by part keeps the one-piece order: field, then contact
+    provenance = [pl.concat([p[k] for p in parts]) for k in range(len(parts[0]))]
+    del parts
     one = _single_contacts(singles, contacts.columns)
-    return pl.concat([contacts.sort("contact_id"), one], how="diagonal_relaxed"), provenance
+    prov = pl.concat(provenance) if provenance else pl.DataFrame()
+    return pl.concat([contacts.sort("contact_id"), one], how="diagonal_relaxed"), prov
+
+
+def _chunks(multi: pl.DataFrame, chunk_records: int) -> list[pl.DataFrame]:
+    """``multi`` cut into frames of whole contacts (by ``_group``), about ``chunk_records``
+    records each, in ``_group`` order."""
+    group = multi["_group"].to_numpy()
+    values, sizes = np.unique(group, return_counts=True)
+    # a group goes to the chunk where its first record falls
+    chunk_of_group = (np.cumsum(sizes) - sizes) // max(chunk_records, 1)
+    chunk = chunk_of_group[np.searchsorted(values, group)]
+    order = np.argsort(chunk, kind="stable")
+    bounds = np.searchsorted(chunk[order], np.unique(chunk_of_group), side="left")
+    ends = np.r_[bounds[1:], len(order)]
+    return [multi[pl.Series(order[a:b])] for a, b in zip(bounds, ends, strict=True)]
 
 
 def _single_contacts(singles: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
@@ -167,7 +206,9 @@ def _positional_winners(ranked: pl.DataFrame, fields: list[str], rule: str
 
 
 def _merge_records(records: pl.DataFrame, options: DedupeSettings
-                   ) -> tuple[pl.DataFrame, pl.DataFrame]:
+                   ) -> tuple[pl.DataFrame, list[pl.DataFrame]]:
+    """Golden rows of multi-record contacts and their provenance, one frame per field (in
+    the same order for any ``records`` of the same columns)."""
     ranked = _ranked(records, options)
     if "_group" not in ranked.columns:
         ranked = ranked.with_columns(_group=pl.col("contact_id").rank("dense"))
@@ -270,6 +311,4 @@ def _merge_records(records: pl.DataFrame, options: DedupeSettings
             for c in consent_cols)
         contacts = contacts.join(consent.drop("contact_id"), on="_group", how="left",
                                  maintain_order="left")
-    contacts = contacts.drop("_group")
-    prov = pl.concat(provenance) if provenance else pl.DataFrame()
-    return contacts, prov
+    return contacts.drop("_group"), provenance
