@@ -94,12 +94,13 @@ def inputs_fingerprint(wh: Any) -> str:
 
 @dataclass(frozen=True)
 class LastRun:
-    """The last successful run that went through every stage."""
+    """A past successful run: its settings fingerprint parts and (for a run through every
+    stage) its inputs fingerprint."""
 
     run_id: str
     finished_at: Any
     parts: dict[str, str]
-    inputs: str
+    inputs: str | None
 
     def label(self) -> str:
         when = (self.finished_at.strftime("%Y-%m-%d %H:%M:%S UTC")
@@ -107,11 +108,14 @@ class LastRun:
         return f"run {self.run_id} ({when})"
 
 
-def last_complete_run(wh: Any, pipeline: str) -> LastRun | None:
+def last_run(wh: Any, pipeline: str, *, complete: bool) -> LastRun | None:
+    """The last successful run of ``pipeline`` that recorded its fingerprint; ``complete``:
+    only one that went through every stage (the one an unchanged rerun stands on)."""
+    through = " AND inputs_fingerprint IS NOT NULL" if complete else ""
     rows = wh.fetchall(
         f"SELECT run_id, finished_at, fingerprint_parts, inputs_fingerprint FROM {T.runs} "
-        "WHERE pipeline = ? AND status = 'success' AND inputs_fingerprint IS NOT NULL "
-        "AND fingerprint_parts IS NOT NULL ORDER BY started_at DESC LIMIT 1", [pipeline])
+        f"WHERE pipeline = ? AND status = 'success' AND fingerprint_parts IS NOT NULL{through} "
+        "ORDER BY started_at DESC LIMIT 1", [pipeline])
     if not rows:
         return None
     run_id, finished_at, parts, inputs = rows[0]

@@ -33,6 +33,7 @@ class RunResult:
     reason: str | None = None  # why a full run, "incremental: ...", or "nothing changed ..."
     unchanged_since: str | None = None  # "run <id> (<time>)" when no stage work was needed
     complete: bool = False  # went through every stage (or found nothing to do)
+    complete_scope: bool = False  # asked for every stage (no --until short of the last)
 
     @property
     def fingerprint(self) -> str | None:

@@ -94,6 +94,7 @@ def run_pipeline(project: Project, *, sample: int | None = None, until: str | No
             chosen = STAGES[: names.index(until) + 1] if until else STAGES
             _run_stage(ctx, chosen[0], result)  # ingest: then we know what changed
             later = [] if result.halted else list(chosen[1:])
+            result.complete_scope = len(chosen) == len(STAGES)
             if later:
                 ctx.incremental = not _plan(wh, result, forced=full)
                 ctx.fingerprint_parts = result.fingerprint_parts
@@ -104,7 +105,7 @@ def run_pipeline(project: Project, *, sample: int | None = None, until: str | No
                 _run_stage(ctx, stage, result)
                 if result.halted:
                     break
-            result.complete = not result.halted and len(chosen) == len(STAGES)
+            result.complete = not result.halted and result.complete_scope
             if notes and result.stages:
                 result.stages[-1].notes.extend(notes)
         except ContactopsError as exc:
@@ -130,15 +131,17 @@ def _plan(wh: Warehouse, result: RunResult, *, forced: bool) -> str | None:
     from contactops.pipeline.fingerprint import (
         full_run_reason,
         inputs_fingerprint,
-        last_complete_run,
+        last_run,
     )
 
-    last = last_complete_run(wh, result.pipeline)
     result.inputs_fingerprint = inputs_fingerprint(wh)
-    why = full_run_reason(result.fingerprint_parts, last, forced=forced)
+    why = full_run_reason(result.fingerprint_parts,
+                          last_run(wh, result.pipeline, complete=False), forced=forced)
+    last = last_run(wh, result.pipeline, complete=True)
     landed = any(not load.skipped for load in result.loads)
-    if why is None and last is not None and not landed \
-            and result.inputs_fingerprint == last.inputs:
+    if why is None and last is not None and not landed and result.complete_scope \
+            and result.inputs_fingerprint == last.inputs \
+            and last.parts == result.fingerprint_parts:
         result.unchanged_since = last.label()
         result.reason = f"nothing changed since {last.label()}"
         return None
