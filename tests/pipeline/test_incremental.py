@@ -159,10 +159,19 @@ def test_new_load_normalizes_only_what_changed(project: Path, pool: pl.DataFrame
     result = Context.open(project).run()
     assert result.reason == "incremental: inputs changed"
     normalize = result.stages[1]
-    assert normalize.counts == {"records": 140, "changes": normalize.counts["changes"],
-                                "removed": 10, "changed": 140, "new": 0}
-    # the snapshot is a new version of every crm record; the forms records stay as they were
-    assert any("0 new, 140 changed, 10 removed" in note for note in normalize.notes)
+    # the snapshot is a new version of every crm record: the 5 edited are normalized again,
+    # the 135 others only re-pointed to the new load, the forms records stay as they were
+    assert normalize.counts == {"records": 5, "changes": normalize.counts["changes"],
+                                "removed": 10, "changed": 5, "new": 0,
+                                "unchanged_versions": 135}
+    assert any("0 new, 5 changed, 10 removed" in note and "135 reloaded as they were" in note
+               for note in normalize.notes)
+    with Warehouse(Context.open(project).warehouse, read_only=True) as wh:
+        # the audit names the current load of every record it holds
+        stale = wh.scalar(f"SELECT count(*) FROM {T.normalization_audit} a "
+                          f"JOIN {T.current_source_records} c USING (record_id) "
+                          "WHERE a.load_id <> c.load_id")
+    assert stale == 0
 
 
 def _full_normalize_of_a_copy(path: Path, pipeline: Path, scratch: Path) -> dict[str, pl.DataFrame]:

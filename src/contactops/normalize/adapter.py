@@ -79,6 +79,7 @@ def run(ctx: StageContext, *, rows_per_chunk: int | None = None) -> NormalizeRes
         return StageInfo("normalize", notes=["disabled in the pipeline"])
     basis = delta.basis(wh, ctx.fingerprint_parts, enrichment=bool(pipeline.normalize.enrichment))
     extend = ctx.incremental and delta.can_extend(wh, basis)
+    kept = delta.repoint_unchanged(wh) if extend else 0
     columns = ["record_id", "load_id", "source", "source_kind", *CONTACT_FIELDS]
     sql = (delta.pending_sql(columns) if extend else
            f"SELECT {', '.join(columns)} FROM {T.current_source_records} ORDER BY record_id")
@@ -125,9 +126,11 @@ def run(ctx: StageContext, *, rows_per_chunk: int | None = None) -> NormalizeRes
         result.counts["removed"] = removed
         result.counts["changed"] = changed
         result.counts["new"] = result.counts["records"] - changed
+        result.counts["unchanged_versions"] = kept
         result.notes.append(
             f"records normalized: {result.counts['new']:,} new, {changed:,} changed, "
-            f"{removed:,} removed (incremental: the other records were already normalized)")
+            f"{removed:,} removed (incremental: the other records were already normalized"
+            + (f"; {kept:,} reloaded as they were" if kept else "") + ")")
     else:
         result.notes.append(f"records normalized: {result.counts['records']:,} (all current "
                             "records)")

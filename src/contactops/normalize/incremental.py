@@ -5,6 +5,8 @@ Compared with ``current_source_records`` it gives the work of a run:
 
 * a current record with no version, or another load's version (a new load, a new snapshot,
   an undone newer version that makes an older one current again), is normalized;
+* except when that other version holds the same values (a snapshot reloaded with most rows
+  as they were): the version is re-pointed to the current load, nothing is normalized again;
 * a version whose record is no longer current (superseded snapshot, undone load, retired
   source) or is current in another version has its rows removed first.
 
@@ -23,6 +25,7 @@ import json
 from typing import Any
 
 from contactops.catalog import T
+from contactops.fields import CONTACT_FIELDS
 
 #: The ``meta`` key holding the basis of the normalize tables.
 BASIS_KEY = "normalize_basis"
@@ -59,6 +62,31 @@ def store_basis(wh: Any, value: str | None) -> None:
         wh.execute(f"DELETE FROM {T.meta} WHERE key = ?", [BASIS_KEY])
     else:
         wh.execute(f"INSERT OR REPLACE INTO {T.meta} VALUES (?, ?)", [BASIS_KEY, value])
+
+
+def repoint_unchanged(wh: Any) -> int:
+    """Re-point the versions of records whose current version (another load's) holds the
+    same values normalize reads, and their audit rows; returns how many.
+
+    Normalize output depends only on those values, so the rows already written are what
+    normalizing the current version would write; only the ``load_id`` they name changes.
+    Run it in a transaction of its own before :func:`pending_sql` is read (the batches see
+    what was committed).
+    """
+    same = " AND ".join(f"c.{name} IS NOT DISTINCT FROM o.{name}"
+                        for name in ("source", "source_kind", *CONTACT_FIELDS))
+    moved = (f"SELECT v.record_id, c.load_id FROM {T.normalized_versions} v "
+             f"JOIN {T.current_source_records} c ON c.record_id = v.record_id "
+             f"JOIN {T.source_records} o ON o.record_id = v.record_id AND o.load_id = v.load_id "
+             f"WHERE c.load_id <> v.load_id AND {same}")
+    count = int(wh.scalar(f"SELECT count(*) FROM ({moved})"))
+    if count:
+        with wh.transaction():
+            # the audit first: ``moved`` reads the versions, empty once they are re-pointed
+            for table in (T.normalization_audit, T.normalized_versions):
+                wh.execute(f"UPDATE {table} SET load_id = m.load_id FROM ({moved}) m "
+                           f"WHERE {table}.record_id = m.record_id")
+    return count
 
 
 def remove_stale(wh: Any) -> tuple[int, int]:
