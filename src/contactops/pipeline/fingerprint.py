@@ -53,8 +53,10 @@ def _files_digest(files: list[Path]) -> str | None:
 def settings_parts(project: Project) -> dict[str, str]:
     """Each part of the settings fingerprint, hashed: ``vocabularies``, ``normalize``,
     ``dedupe``, ``validate`` and ``contactops`` (the version itself)."""
-    from contactops import __version__
+    from importlib.metadata import version
 
+    # the installed distribution's version (the package itself is the notebook facade's)
+    __version__ = version("contactops")
     pipeline = project.pipeline
     assert pipeline is not None
     settings = project.settings.model_dump(mode="json", exclude=set(MACHINE_SETTINGS))
