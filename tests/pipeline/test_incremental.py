@@ -106,6 +106,9 @@ def test_cli_unchanged_rerun_json_and_runs_listing(project: Path) -> None:
     out = runner.invoke(app, ["run", str(project)])
     assert out.exit_code == 0, out.output
     assert "nothing changed since run" in out.output
+    # no summary of a warehouse that did not change (it costs seconds at 1M records)
+    assert "the warehouse is as that run left it" in out.output
+    assert "Not ready to publish" not in out.output and "Ready to publish" not in out.output
     as_json = runner.invoke(app, ["run", str(project), "--json"])
     data = json.loads(as_json.stdout)
     assert data["reason"].startswith("nothing changed since run")

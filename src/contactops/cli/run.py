@@ -59,7 +59,12 @@ def run(
         print_json(result.asdict())
     elif not quiet:
         out_console().print(str(result), markup=False)
-        ctx.print_run_summary(result, out_console())
+        if result.unchanged_since:  # the warehouse is as that run left it: no summary to redo
+            out_console().print("the warehouse is as that run left it: 'contactops report' "
+                                "shows it, 'contactops run --full' runs every stage again",
+                                markup=False)
+        else:
+            ctx.print_run_summary(result, out_console())
         if sample:
             out_console().print(f"sandbox warehouse: {result.warehouse} (production untouched)",
                                 markup=False)
