@@ -126,7 +126,7 @@ def test_full_flag_runs_every_stage_over_everything(project: Path) -> None:
     assert _stage_names(result) == ["ingest", "normalize", "dedupe", "validate"]
     normalize = result.stages[1]
     assert normalize.counts["records"] == 170  # 150 crm + 20 forms, all of them again
-    assert "records normalized: 170 (all current records)" in normalize.notes
+    assert "removed" not in normalize.counts  # a full normalize: nothing was kept to remove
     out = CliRunner().invoke(app, ["run", str(project), "--full", "--json"])
     assert json.loads(out.stdout)["reason"] == "full run: --full"
 

@@ -79,14 +79,7 @@ def run(ctx: StageContext, *, rows_per_chunk: int | None = None) -> NormalizeRes
         return StageInfo("normalize", notes=["disabled in the pipeline"])
     basis = delta.basis(wh, ctx.fingerprint_parts, enrichment=bool(pipeline.normalize.enrichment))
     extend = ctx.incremental and delta.can_extend(wh, basis)
-    kept = delta.repoint_unchanged(wh) if extend else 0
     columns = ["record_id", "load_id", "source", "source_kind", *CONTACT_FIELDS]
-    sql = (delta.pending_sql(columns) if extend else
-           f"SELECT {', '.join(columns)} FROM {T.current_source_records} ORDER BY record_id")
-    total = int(wh.scalar(f"SELECT count(*) FROM ({sql})"))
-    rows = rows_per_chunk or chunk_rows(ctx.memory, total)
-    chunks = max(-(-total // rows), 1)
-    ctx.progress.stage("normalize", total=chunks)
     enrichment = None
     if pipeline.normalize.enrichment:
         from contactops.normalize.enrich_stage import Enrichment
@@ -96,12 +89,24 @@ def run(ctx: StageContext, *, rows_per_chunk: int | None = None) -> NormalizeRes
     result = NormalizeResult(counts={"records": 0, "changes": 0})
     timings: dict[str, float] = {}
     with wh.transaction():
-        removed = changed = 0
+        removed = changed = kept = 0
         if extend:
+            begun = time.perf_counter()
+            delta.find_current(wh)
+            kept = delta.repoint_unchanged(wh)
             removed, changed = delta.remove_stale(wh)
-        for number, raw in enumerate(wh.batches(sql, rows)):
-            if extend and not raw.height:
-                break  # nothing new: the tables stay as they are
+            total = delta.collect_pending(wh, columns)
+            timings["delta_seconds"] = time.perf_counter() - begun
+        else:
+            sql = (f"SELECT {', '.join(columns)} FROM {T.current_source_records} "
+                   "ORDER BY record_id")
+            total = int(wh.scalar(f"SELECT count(*) FROM {T.current_source_records}"))
+        rows = rows_per_chunk or chunk_rows(ctx.memory, total)
+        chunks = max(-(-total // rows), 1)
+        ctx.progress.stage("normalize", total=chunks)
+        frames = (delta.pending_batches(wh, columns, rows, total) if extend
+                  else wh.batches(sql, rows))
+        for number, raw in enumerate(frames):
             normalized, audit_rows = _normalize_chunk(ctx, raw, now, timings)
             enriched = _empty_enrichments()
             if enrichment is not None:
@@ -119,7 +124,9 @@ def run(ctx: StageContext, *, rows_per_chunk: int | None = None) -> NormalizeRes
             result.counts["changes"] += _changed_values(audit_rows) + enriched.height
             ctx.progress.advance(f"normalize: chunk {number + 1}/{chunks}")
         if extend and (total or removed or changed):
+            begun = time.perf_counter()
             delta.restore_order(wh)
+            timings["order_seconds"] = time.perf_counter() - begun
         delta.store_basis(wh, basis)
         replace_view(wh, T.normalization_changes)
     if extend:
@@ -131,9 +138,6 @@ def run(ctx: StageContext, *, rows_per_chunk: int | None = None) -> NormalizeRes
             f"records normalized: {result.counts['new']:,} new, {changed:,} changed, "
             f"{removed:,} removed (incremental: the other records were already normalized"
             + (f"; {kept:,} reloaded as they were" if kept else "") + ")")
-    else:
-        result.notes.append(f"records normalized: {result.counts['records']:,} (all current "
-                            "records)")
     if enrichment is not None:
         result.counts["enriched"] = enrichment.filled
         result.notes = [*enrichment.notes, *result.notes]

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterator
 from typing import Any
 
 from contactops.catalog import T
@@ -64,56 +65,83 @@ def store_basis(wh: Any, value: str | None) -> None:
         wh.execute(f"INSERT OR REPLACE INTO {T.meta} VALUES (?, ?)", [BASIS_KEY, value])
 
 
+#: Scratch tables of one incremental normalize (temporary: this connection, this run).
+_CURRENT = "normalize_current_versions"
+_PENDING = "normalize_pending_records"
+
+
+def find_current(wh: Any) -> None:
+    """Read ``current_source_records``'s (record_id, load_id) once into a scratch table:
+    the view ranks every landed version, too dear to evaluate for every step."""
+    wh.execute(f"CREATE OR REPLACE TEMP TABLE {_CURRENT} AS "
+               f"SELECT record_id, load_id FROM {T.current_source_records}")
+
+
 def repoint_unchanged(wh: Any) -> int:
     """Re-point the versions of records whose current version (another load's) holds the
     same values normalize reads, and their audit rows; returns how many.
 
     Normalize output depends only on those values, so the rows already written are what
     normalizing the current version would write; only the ``load_id`` they name changes.
-    Run it in a transaction of its own before :func:`pending_sql` is read (the batches see
-    what was committed).
+    Needs :func:`find_current` first.
     """
-    same = " AND ".join(f"c.{name} IS NOT DISTINCT FROM o.{name}"
+    same = " AND ".join(f"n.{name} IS NOT DISTINCT FROM o.{name}"
                         for name in ("source", "source_kind", *CONTACT_FIELDS))
-    moved = (f"SELECT v.record_id, c.load_id FROM {T.normalized_versions} v "
-             f"JOIN {T.current_source_records} c ON c.record_id = v.record_id "
-             f"JOIN {T.source_records} o ON o.record_id = v.record_id AND o.load_id = v.load_id "
-             f"WHERE c.load_id <> v.load_id AND {same}")
-    count = int(wh.scalar(f"SELECT count(*) FROM ({moved})"))
+    moved = "normalize_moved_versions"
+    wh.execute(
+        f"CREATE OR REPLACE TEMP TABLE {moved} AS SELECT v.record_id, c.load_id "
+        f"FROM {T.normalized_versions} v JOIN {_CURRENT} c ON c.record_id = v.record_id "
+        f"JOIN {T.source_records} o ON o.record_id = v.record_id AND o.load_id = v.load_id "
+        f"JOIN {T.source_records} n ON n.record_id = c.record_id AND n.load_id = c.load_id "
+        f"WHERE c.load_id <> v.load_id AND {same}")
+    count = int(wh.scalar(f"SELECT count(*) FROM {moved}"))
     if count:
-        with wh.transaction():
-            # the audit first: ``moved`` reads the versions, empty once they are re-pointed
-            for table in (T.normalization_audit, T.normalized_versions):
-                wh.execute(f"UPDATE {table} SET load_id = m.load_id FROM ({moved}) m "
-                           f"WHERE {table}.record_id = m.record_id")
+        for table in (T.normalization_audit, T.normalized_versions):
+            wh.execute(f"UPDATE {table} SET load_id = m.load_id FROM {moved} m "
+                       f"WHERE {table}.record_id = m.record_id")
+    wh.execute(f"DROP TABLE {moved}")
     return count
 
 
 def remove_stale(wh: Any) -> tuple[int, int]:
     """Delete the rows of records no longer current, or current in another version, from
-    every normalize table; returns (records removed, records whose version changed)."""
-    stale = (f"SELECT v.record_id, c.record_id IS NULL AS gone FROM {T.normalized_versions} v "
-             f"LEFT JOIN {T.current_source_records} c USING (record_id) "
-             "WHERE c.record_id IS NULL OR c.load_id <> v.load_id")
+    every normalize table; returns (records removed, records whose version changed).
+    Needs :func:`find_current` first."""
+    stale = "normalize_stale_versions"
+    wh.execute(f"CREATE OR REPLACE TEMP TABLE {stale} AS "
+               f"SELECT v.record_id, c.record_id IS NULL AS gone FROM {T.normalized_versions} v "
+               f"LEFT JOIN {_CURRENT} c USING (record_id) "
+               "WHERE c.record_id IS NULL OR c.load_id <> v.load_id")
     gone, changed = wh.fetchall(
-        f"SELECT count(*) FILTER (WHERE gone), count(*) FILTER (WHERE NOT gone) "
-        f"FROM ({stale})")[0]
+        f"SELECT count(*) FILTER (WHERE gone), count(*) FILTER (WHERE NOT gone) FROM {stale}")[0]
     if gone or changed:
-        ids = f"SELECT record_id FROM ({stale})"
-        for table in _NORMALIZE_TABLES:  # normalized_versions last: the others use it
-            wh.execute(f"DELETE FROM {table} WHERE record_id IN ({ids})")
+        for table in _NORMALIZE_TABLES:
+            wh.execute(f"DELETE FROM {table} WHERE record_id IN (SELECT record_id FROM {stale})")
+    wh.execute(f"DROP TABLE {stale}")
     return int(gone), int(changed)
 
 
-def pending_sql(columns: list[str]) -> str:
-    """The current records that need normalizing, in ``record_id`` order.
+def collect_pending(wh: Any, columns: list[str]) -> int:
+    """Gather the current records with no version in the normalize tables (after
+    :func:`remove_stale`: new and changed ones) in ``record_id`` order; returns how many."""
+    chosen = ", ".join(f"s.{name}" for name in columns)
+    wh.execute(
+        f"CREATE OR REPLACE TEMP TABLE {_PENDING} AS "
+        f"SELECT {chosen}, row_number() OVER (ORDER BY s.record_id) AS _n FROM {_CURRENT} c "
+        f"JOIN {T.source_records} s ON s.record_id = c.record_id AND s.load_id = c.load_id "
+        f"WHERE c.record_id NOT IN (SELECT record_id FROM {T.normalized_versions})")
+    return int(wh.scalar(f"SELECT count(*) FROM {_PENDING}"))
 
-    Written so it gives the same rows before and after :func:`remove_stale` (the batches
-    read what was committed when they started)."""
-    chosen = ", ".join(f"c.{name}" for name in columns)
-    return (f"SELECT {chosen} FROM {T.current_source_records} c "
-            f"LEFT JOIN {T.normalized_versions} v USING (record_id) "
-            "WHERE v.record_id IS NULL OR v.load_id <> c.load_id ORDER BY record_id")
+
+def pending_batches(wh: Any, columns: list[str], rows: int, total: int) -> Iterator[Any]:
+    """The gathered records, ``rows`` at a time (on this connection: the scratch tables are
+    its own), then the scratch tables dropped."""
+    chosen = ", ".join(columns)
+    for start in range(0, total, rows):
+        yield wh.pl(f"SELECT {chosen} FROM {_PENDING} WHERE _n > ? AND _n <= ? ORDER BY _n",
+                    [start, start + rows])
+    wh.execute(f"DROP TABLE {_PENDING}")
+    wh.execute(f"DROP TABLE {_CURRENT}")
 
 
 def restore_order(wh: Any) -> None:
