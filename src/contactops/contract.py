@@ -60,6 +60,12 @@ class StageContext:
             pipeline, the project, the environment or the default); the engine already
             holds its share, stages size their chunks from :attr:`MemoryLimit.frame_bytes`.
             None outside a run (a stage then works in one piece).
+        incremental: the runner found the settings unchanged since the last successful run,
+            so a stage may work only on what changed since (normalize does); False (the
+            default, and after ``--full``) means over everything.
+        fingerprint_parts: the run's settings fingerprint part by part (``vocabularies``,
+            ``normalize``, ``dedupe``, ``validate``, ``contactops``); a stage keeps the parts
+            its tables depend on beside them, to know when they must be rebuilt.
     """
 
     project: Project
@@ -69,6 +75,8 @@ class StageContext:
     progress: Progress = field(default_factory=Silent)
     accept_shrink: frozenset[str] = frozenset()
     memory: MemoryLimit | None = None
+    incremental: bool = False
+    fingerprint_parts: dict[str, str] = field(default_factory=dict)
 
 
 class StageResult:

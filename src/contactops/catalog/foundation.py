@@ -26,7 +26,8 @@ META = Table("meta", "engine", "key/value setting of the warehouse, e.g. schema_
              columns=(C("key", doc="setting"), C("value")))
 
 RUNS = Table("runs", "pipeline", "`contactops run`", key=("run_id",), primary_key=True,
-             added=("memory_limit_bytes", "memory_limit_origin"), columns=(
+             added=("memory_limit_bytes", "memory_limit_origin", "fingerprint",
+                    "fingerprint_parts", "inputs_fingerprint", "reason"), columns=(
     C("run_id"), C("pipeline"),
     C("status", doc="running | success | gate_failed | failed | interrupted"),
     C("exit_code", "INTEGER"),
@@ -37,7 +38,14 @@ RUNS = Table("runs", "pipeline", "`contactops run`", key=("run_id",), primary_ke
     C("memory_limit_bytes", "BIGINT",
       doc="the memory limit the run worked under (DuckDB got half); NULL before schema 5"),
     C("memory_limit_origin", doc="where that limit came from: --memory-limit, a pipeline "
-      "file and line, config/contactops.yaml, the environment variable, or default")))
+      "file and line, config/contactops.yaml, the environment variable, or default"),
+    C("fingerprint", doc="hash of what alters results: settings, vocabularies, normalize, "
+      "dedupe and validate options, the model and suite files, the contactops version"),
+    C("fingerprint_parts", "JSON", doc="that hash part by part, to say what changed"),
+    C("inputs_fingerprint", doc="hash of the inputs state (current and undone loads, "
+      "erasures, review decisions); NULL for a run that stopped before the last stage"),
+    C("reason", doc="why the run did what it did: a full run's cause, 'incremental', or "
+      "'nothing changed since run <id> (<time>)'")))
 
 AUDIT_LOG = Table("audit_log", "pipeline", "undo, delete, publish and other audited actions",
                   key=("logged_at",), columns=(

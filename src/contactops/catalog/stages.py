@@ -48,6 +48,13 @@ NORMALIZED_RECORDS = Table(
         C("<field>_enriched_from",
           doc="reference source that filled <field> (one per enrichment rule field)")))
 
+NORMALIZED_VERSIONS = Table(
+    "normalized_versions", "normalize",
+    "which load's version of each current record normalized_records holds (incremental "
+    "normalize compares it with current_source_records)", public=False,
+    key=("record_id",), by_record="record_id", created="frame",
+    columns=(C("record_id"), C("load_id")))
+
 NORMALIZATION_CHANGES = changes_view(NORMALIZED_RECORDS, SOURCE_RECORDS)
 
 CONTACTS = Table(
@@ -183,6 +190,7 @@ CONTACT_DELETIONS = Table(
 
 STAGE_TABLES: tuple[Table, ...] = (
     NORMALIZED_RECORDS, NORMALIZATION_AUDIT, NORMALIZATION_ENRICHMENTS, NORMALIZATION_CHANGES,
+    NORMALIZED_VERSIONS,
     CONTACTS, CONTACT_LINKS, CONTACT_PROVENANCE,
     MATCH_REVIEWS, MATCH_MODEL, MATCH_INDEX, MATCH_DECISIONS, MERGE_EVENTS, VALIDATION_ISSUES,
     VALIDATION_SUMMARY, AUDIENCES, PUBLISHES, AUDIENCE_MEMBERS, SUPPRESSIONS, CONTACT_DELETIONS,

@@ -36,6 +36,9 @@ def run(
         help="memory the run may use, e.g. 6GB, 512MiB or 50% (of the machine); default: "
              "the pipeline's or config's memory_limit, CONTACTOPS_MEMORY_LIMIT, else half "
              "of the machine's memory")] = None,
+    full: Annotated[bool, typer.Option(
+        "--full", help="run every stage over everything, even when nothing or only some "
+                       "sources changed since the last successful run")] = False,
 ) -> int:
     """Load every source, then run each stage; exit 0 ok, 1 gate failed, 2 config, 3 runtime."""
     from contactops.core import Context
@@ -47,7 +50,8 @@ def run(
     progress = None if (quiet or json_out) else RichProgress()
     try:
         result = ctx.run(sample=sample, until=until, progress=progress, warn_only=warn_only,
-                         accept_shrink=accept_shrink or (), memory_limit=memory_limit)
+                         accept_shrink=accept_shrink or (), memory_limit=memory_limit,
+                         full=full)
     finally:
         if progress is not None:
             progress.close()
@@ -55,7 +59,12 @@ def run(
         print_json(result.asdict())
     elif not quiet:
         out_console().print(str(result), markup=False)
-        ctx.print_run_summary(result, out_console())
+        if result.unchanged_since:  # the warehouse is as that run left it: no summary to redo
+            out_console().print("the warehouse is as that run left it: 'contactops report' "
+                                "shows it, 'contactops run --full' runs every stage again",
+                                markup=False)
+        else:
+            ctx.print_run_summary(result, out_console())
         if sample:
             out_console().print(f"sandbox warehouse: {result.warehouse} (production untouched)",
                                 markup=False)

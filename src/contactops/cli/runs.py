@@ -21,7 +21,8 @@ def runs(
     limit: Annotated[int, typer.Option(help="how many runs, newest first")] = 20,
     json_out: Annotated[bool, typer.Option("--json")] = False,
 ) -> int:
-    """List the latest runs with status, exit code, stage timings and memory limit."""
+    """List the latest runs with status, exit code, stage timings, memory limit, the settings
+    fingerprint and why each run was full, incremental or had nothing to do."""
     rows = open_context(pipeline, warehouse).runs(limit)
     if json_out:
         print_json(rows.to_dicts())
@@ -29,14 +30,15 @@ def runs(
     from rich.table import Table
 
     table = Table("run", "pipeline", "status", "exit", "started", "seconds", "sample",
-                  "memory limit")
+                  "memory limit", "fingerprint", "reason")
     for r in rows.iter_rows(named=True):
         secs = ""
         if r["finished_at"] and r["started_at"]:
             secs = f"{(r['finished_at'] - r['started_at']).total_seconds():.1f}"
         table.add_row(r["run_id"], r["pipeline"], r["status"], str(r["exit_code"]),
                       str(r["started_at"])[:19], secs, str(r["sample_rows"] or ""),
-                      _memory(r["memory_limit_bytes"], r["memory_limit_origin"]))
+                      _memory(r["memory_limit_bytes"], r["memory_limit_origin"]),
+                      r["fingerprint"] or "", r["reason"] or "")
     out_console().print(table)
     return 0
 

@@ -20,13 +20,16 @@ class RunFlows(OpenedProject):
     def run(self, *, until: str | None = None, sample: int | None = None,
             warn_only: bool = False, accept_shrink: Iterable[str] = (),
             progress: Any = None, surface: Surface = "cli",
-            memory_limit: str | None = None) -> RunResult:
+            memory_limit: str | None = None, full: bool = False) -> RunResult:
         """Run every stage of the pipeline (up to ``until``); returns the RunResult.
 
         ``sample`` loads N rows per source into the sandbox warehouse. A failed gate sets
         the exit code unless ``warn_only``; a shrunk snapshot stops the run after ingest
         unless its source is in ``accept_shrink``. ``memory_limit`` (``6GB``, ``50%``)
         overrides the pipeline's, the project's and ``CONTACTOPS_MEMORY_LIMIT``.
+
+        Runs are incremental; ``full`` runs every stage over everything (the run record's
+        ``reason`` says why a run was full, incremental or had nothing to do).
         """
         from contactops.pipeline import run_pipeline
 
@@ -34,7 +37,7 @@ class RunFlows(OpenedProject):
         return run_pipeline(project, sample=sample, until=until,
                             warehouse=self.warehouse_override, progress=progress,
                             warn_only=warn_only, accept_shrink=accept_shrink,
-                            memory_limit=memory_limit)
+                            memory_limit=memory_limit, full=full)
 
     def print_run_summary(self, result: RunResult, console: Any) -> None:
         """The Rich pre-rollout summary of what a run left in the warehouse."""
@@ -47,11 +50,13 @@ class RunFlows(OpenedProject):
     def runs(self, limit: int = 20) -> pl.DataFrame:
         """The latest runs, newest first: status, exit code, stage timings, and the memory
         limit each worked under (bytes and where it came from; NULL for runs from before
-        it was recorded)."""
+        it was recorded), the settings and inputs fingerprints and the reason for the kind
+        of run (full, incremental, nothing changed)."""
         with self.open_warehouse(read_only=True) as wh:
             return wh.pl(f"SELECT run_id, pipeline, status, exit_code, sample_rows, "
                          f"started_at, finished_at, stages, error, memory_limit_bytes, "
-                         f"memory_limit_origin FROM {T.runs} "
+                         f"memory_limit_origin, reason, fingerprint, inputs_fingerprint, "
+                         f"fingerprint_parts FROM {T.runs} "
                          "ORDER BY started_at DESC LIMIT ?", [limit])
 
     def check(self) -> list[str]:

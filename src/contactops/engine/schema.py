@@ -15,7 +15,7 @@ from contactops.catalog.ddl import warehouse_ddl
 if TYPE_CHECKING:
     from contactops.engine.warehouse import Warehouse
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 
 def create_schema(wh: Warehouse) -> None:
@@ -27,7 +27,8 @@ def create_schema(wh: Warehouse) -> None:
     with wh.transaction():
         # a warehouse made before a field existed gets its column (schema 4: street_number,
         # street_2, date_of_birth, external_id, external_id_kind; schema 5: runs'
-        # memory_limit_bytes and memory_limit_origin): see warehouse_ddl
+        # memory_limit_bytes and memory_limit_origin; schema 6: runs' fingerprint,
+        # fingerprint_parts, inputs_fingerprint and reason): see warehouse_ddl
         wh._con.execute(warehouse_ddl())
         wh._con.execute(f"INSERT OR REPLACE INTO {T.meta} VALUES ('schema_version', ?)",
                         [str(SCHEMA_VERSION)])

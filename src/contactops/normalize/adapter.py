@@ -60,11 +60,16 @@ def chunk_rows(memory: MemoryLimit | None, records: int) -> int:
 
 
 def run(ctx: StageContext, *, rows_per_chunk: int | None = None) -> NormalizeResult | StageInfo:
-    """Rebuild ``normalized_records`` and the audit from current records.
+    """Bring ``normalized_records`` and the audit up to date with the current records.
 
+    In an incremental run (``ctx.incremental``) whose normalize settings and reference loads
+    are those the tables were built on, only new or changed records are normalized and the
+    rows of records no longer current are removed (:mod:`contactops.normalize.incremental`);
+    otherwise the tables are rebuilt from every current record.
     ``rows_per_chunk`` forces the chunk size (tests); by default :func:`chunk_rows`.
     """
     from contactops.catalog.ddl import replace_view
+    from contactops.normalize import incremental as delta
 
     pipeline = ctx.project.pipeline
     assert pipeline is not None
@@ -72,40 +77,70 @@ def run(ctx: StageContext, *, rows_per_chunk: int | None = None) -> NormalizeRes
     if not pipeline.normalize.enabled:
         ctx.progress.stage("normalize")
         return StageInfo("normalize", notes=["disabled in the pipeline"])
-    total = int(wh.scalar(f"SELECT count(*) FROM {T.current_source_records}"))
-    rows = rows_per_chunk or chunk_rows(ctx.memory, total)
-    chunks = max(-(-total // rows), 1)
-    ctx.progress.stage("normalize", total=chunks)
+    basis = delta.basis(wh, ctx.fingerprint_parts, enrichment=bool(pipeline.normalize.enrichment))
+    extend = ctx.incremental and delta.can_extend(wh, basis)
+    columns = ["record_id", "load_id", "source", "source_kind", *CONTACT_FIELDS]
     enrichment = None
     if pipeline.normalize.enrichment:
         from contactops.normalize.enrich_stage import Enrichment
 
         enrichment = Enrichment.prepare(wh, ctx.project, pipeline.normalize.enrichment)
-    columns = ", ".join(["record_id", "load_id", "source", "source_kind", *CONTACT_FIELDS])
-    sql = f"SELECT {columns} FROM {T.current_source_records} ORDER BY record_id"
     now = datetime.now(UTC)  # one reference time for every chunk's future-date flags
     result = NormalizeResult(counts={"records": 0, "changes": 0})
     timings: dict[str, float] = {}
     with wh.transaction():
-        for number, raw in enumerate(wh.batches(sql, rows)):
+        removed = changed = kept = 0
+        if extend:
+            begun = time.perf_counter()
+            delta.find_current(wh)
+            kept = delta.repoint_unchanged(wh)
+            removed, changed = delta.remove_stale(wh)
+            total = delta.collect_pending(wh, columns)
+            timings["delta_seconds"] = time.perf_counter() - begun
+        else:
+            sql = (f"SELECT {', '.join(columns)} FROM {T.current_source_records} "
+                   "ORDER BY record_id")
+            total = int(wh.scalar(f"SELECT count(*) FROM {T.current_source_records}"))
+        rows = rows_per_chunk or chunk_rows(ctx.memory, total)
+        chunks = max(-(-total // rows), 1)
+        ctx.progress.stage("normalize", total=chunks)
+        frames = (delta.pending_batches(wh, columns, rows, total) if extend
+                  else wh.batches(sql, rows))
+        for number, raw in enumerate(frames):
             normalized, audit_rows = _normalize_chunk(ctx, raw, now, timings)
             enriched = _empty_enrichments()
             if enrichment is not None:
                 normalized, enriched = enrichment.apply(normalized)
             begun = time.perf_counter()
-            first = number == 0
+            first = number == 0 and not extend
             _write(wh, T.normalized_records.name, normalized, first=first)
             _write(wh, T.normalization_audit.name, audit_rows, first=first)
             _write(wh, T.normalization_enrichments.name, enriched, first=first)
+            _write(wh, T.normalized_versions.name, raw.select("record_id", "load_id"),
+                   first=first)
             timings["write_seconds"] = timings.get("write_seconds", 0.0) + \
                 time.perf_counter() - begun
             result.counts["records"] += normalized.height
             result.counts["changes"] += _changed_values(audit_rows) + enriched.height
             ctx.progress.advance(f"normalize: chunk {number + 1}/{chunks}")
+        if extend and (total or removed or changed):
+            begun = time.perf_counter()
+            delta.restore_order(wh)
+            timings["order_seconds"] = time.perf_counter() - begun
+        delta.store_basis(wh, basis)
         replace_view(wh, T.normalization_changes)
+    if extend:
+        result.counts["removed"] = removed
+        result.counts["changed"] = changed
+        result.counts["new"] = result.counts["records"] - changed
+        result.counts["unchanged_versions"] = kept
+        result.notes.append(
+            f"records normalized: {result.counts['new']:,} new, {changed:,} changed, "
+            f"{removed:,} removed (incremental: the other records were already normalized"
+            + (f"; {kept:,} reloaded as they were" if kept else "") + ")")
     if enrichment is not None:
         result.counts["enriched"] = enrichment.filled
-        result.notes = enrichment.notes
+        result.notes = [*enrichment.notes, *result.notes]
     result.timings = {k: round(v, 3) for k, v in timings.items()} | {
         "chunks": chunks, "chunk_rows": rows}
     if chunks > 1:  # one chunk is the usual case and needs no note

@@ -28,6 +28,19 @@ class RunResult:
     shrinks: list[Any] = field(default_factory=list)  # volume gate findings (Shrink)
     error: str | None = None
     memory_limit: Any = None  # the MemoryLimit that applied, and where it came from
+    fingerprint_parts: dict[str, str] = field(default_factory=dict)  # see pipeline.fingerprint
+    inputs_fingerprint: str | None = None
+    reason: str | None = None  # why a full run, "incremental: ...", or "nothing changed ..."
+    unchanged_since: str | None = None  # "run <id> (<time>)" when no stage work was needed
+    complete: bool = False  # went through every stage (or found nothing to do)
+    complete_scope: bool = False  # asked for every stage (no --until short of the last)
+
+    @property
+    def fingerprint(self) -> str | None:
+        """One hash of everything that alters results (its parts: ``fingerprint_parts``)."""
+        from contactops.pipeline.fingerprint import combined
+
+        return combined(self.fingerprint_parts) if self.fingerprint_parts else None
 
     @property
     def halted(self) -> bool:
@@ -42,6 +55,7 @@ class RunResult:
         data["loads"] = [load.asdict() for load in self.loads]
         data["shrinks"] = [s.asdict() for s in self.shrinks]
         data["halted"] = self.halted
+        data["fingerprint"] = self.fingerprint
         data["memory_limit"] = self.memory_limit.asdict() if self.memory_limit else None
         return data
 
@@ -57,6 +71,8 @@ class RunResult:
             lines.append(str(self.memory_limit))
         for load in self.loads:
             lines.append(f"  load  {load}")
+        if self.reason:
+            lines.append(f"  {self.reason}")
         for stage in self.stages:
             lines.append(f"  stage {stage.one_line()}")
             lines.extend(f"        {note}" for note in stage.notes)

@@ -42,7 +42,7 @@ def new_run_id() -> str:
 def run_pipeline(project: Project, *, sample: int | None = None, until: str | None = None,
                  warehouse: str | Path | None = None, progress: Progress | None = None,
                  warn_only: bool = False, accept_shrink: Iterable[str] = (),
-                 memory_limit: str | MemoryLimit | None = None) -> RunResult:
+                 memory_limit: str | MemoryLimit | None = None, full: bool = False) -> RunResult:
     """Run every stage (up to ``until``) of ``project.pipeline``.
 
     A stage that finds a blocking data-quality problem appends to ``result.gate_failures``;
@@ -54,8 +54,16 @@ def run_pipeline(project: Project, *, sample: int | None = None, until: str | No
     ``memory_limit`` (a size such as ``6GB``, or a resolved :class:`MemoryLimit`) bounds the
     run's memory; unset, the pipeline's, the project's, ``CONTACTOPS_MEMORY_LIMIT`` or the
     default applies (see :mod:`contactops.config.memory`).
+
+    Runs are incremental: when ingest found every source unchanged and the settings and
+    inputs fingerprints equal the last successful run's, no other stage runs and the result
+    says "nothing changed since run ..."; when only inputs changed, normalize works on the
+    new and removed records alone. ``full`` (``--full``) runs every stage over everything;
+    a first run, a settings change or a new contactops version does too, and the run
+    record says why (see :mod:`contactops.pipeline.fingerprint`).
     """
     from contactops.engine import Warehouse, memory_scope
+    from contactops.pipeline.fingerprint import settings_parts
 
     if project.pipeline is None:
         raise UsageError("no pipeline given: pass a pipelines/*.yaml file or --source FILE")
@@ -72,7 +80,8 @@ def run_pipeline(project: Project, *, sample: int | None = None, until: str | No
     progress = progress or Silent()
     run_id = new_run_id()
     result = RunResult(run_id=run_id, pipeline=project.pipeline.name, warehouse=str(path),
-                       sample_rows=sample, memory_limit=memory)
+                       sample_rows=sample, memory_limit=memory,
+                       fingerprint_parts=settings_parts(project))
     # the scope gives the limit to every connection a stage opens (the CSV reader...)
     with memory_scope(memory.engine_bytes), \
             Warehouse(path, lock_timeout=project.settings.lock_timeout_seconds,
@@ -83,11 +92,20 @@ def run_pipeline(project: Project, *, sample: int | None = None, until: str | No
                            memory)
         try:
             chosen = STAGES[: names.index(until) + 1] if until else STAGES
-            notes = [note for stage in chosen if (note := stage.prepare(ctx))]
-            for stage in chosen:
+            _run_stage(ctx, chosen[0], result)  # ingest: then we know what changed
+            later = [] if result.halted else list(chosen[1:])
+            result.complete_scope = len(chosen) == len(STAGES)
+            if later:
+                ctx.incremental = not _plan(wh, result, forced=full)
+                ctx.fingerprint_parts = result.fingerprint_parts
+                if result.unchanged_since:
+                    later = []
+            notes = [note for stage in later if (note := stage.prepare(ctx))]
+            for stage in later:
                 _run_stage(ctx, stage, result)
                 if result.halted:
                     break
+            result.complete = not result.halted and result.complete_scope
             if notes and result.stages:
                 result.stages[-1].notes.extend(notes)
         except ContactopsError as exc:
@@ -105,6 +123,30 @@ def run_pipeline(project: Project, *, sample: int | None = None, until: str | No
             result.status = "success"
         _finish(wh, result)
     return result
+
+
+def _plan(wh: Warehouse, result: RunResult, *, forced: bool) -> str | None:
+    """Decide, after ingest, what the rest of the run does; returns why it must be a full
+    run (None: incremental, or nothing to do when ``result.unchanged_since`` is set)."""
+    from contactops.pipeline.fingerprint import (
+        full_run_reason,
+        inputs_fingerprint,
+        last_run,
+    )
+
+    result.inputs_fingerprint = inputs_fingerprint(wh)
+    why = full_run_reason(result.fingerprint_parts,
+                          last_run(wh, result.pipeline, complete=False), forced=forced)
+    last = last_run(wh, result.pipeline, complete=True)
+    landed = any(not load.skipped for load in result.loads)
+    if why is None and last is not None and not landed and result.complete_scope \
+            and result.inputs_fingerprint == last.inputs \
+            and last.parts == result.fingerprint_parts:
+        result.unchanged_since = last.label()
+        result.reason = f"nothing changed since {last.label()}"
+        return None
+    result.reason = f"full run: {why}" if why else "incremental: inputs changed"
+    return why
 
 
 def _run_stage(ctx: StageContext, stage: Stage, result: RunResult) -> None:
@@ -137,6 +179,10 @@ def _start(wh: Warehouse, result: RunResult) -> None:
 
 def _finish(wh: Warehouse, result: RunResult) -> None:
     stages = json.dumps([s.record() for s in result.stages], default=str)
+    # only a run through every stage can stand for "nothing changed since" later
+    inputs = result.inputs_fingerprint if result.complete else None
     wh.execute(f"UPDATE {T.runs} SET status = ?, exit_code = ?, finished_at = now(), stages = ?, "
-               "error = ? WHERE run_id = ?",
-               [result.status, result.exit_code, stages, result.error, result.run_id])
+               "error = ?, fingerprint = ?, fingerprint_parts = ?, inputs_fingerprint = ?, "
+               "reason = ? WHERE run_id = ?",
+               [result.status, result.exit_code, stages, result.error, result.fingerprint,
+                json.dumps(result.fingerprint_parts), inputs, result.reason, result.run_id])

@@ -161,7 +161,9 @@ def changes(wh: Warehouse, run: dict[str, Any] | None) -> dict[str, Any]:
                       "delta": (now[k] - before[k]) if k in now and k in before else None}
                      for k in sorted(set(before) | set(now)) if not k.startswith("ingest.")
                      or k in ("ingest.rows_read", "ingest.rows_rejected", "ingest.loaded")]
-    if wh.table_exists(T.validation_summary.name):
+    # a run that validated nothing (nothing changed since the last) resolved no rule
+    validated = "validate" in {s.get("stage") for s in as_json(run.get("stages")) or []}
+    if validated and wh.table_exists(T.validation_summary.name):
         failing = {rid: {(r[0], r[1]) for r in wh.fetchall(
             f"SELECT rule, coalesce(source, '*') FROM {T.validation_summary} WHERE run_id = ? "
             "AND status = 'fail'", [rid])} for rid in (run["run_id"], prev[0]["run_id"])}

@@ -1,0 +1,151 @@
+"""Incremental normalize: which records need normalizing, and which rows must go.
+
+``normalized_versions`` says which load's version of each record the normalize tables hold.
+Compared with ``current_source_records`` it gives the work of a run:
+
+* a current record with no version, or another load's version (a new load, a new snapshot,
+  an undone newer version that makes an older one current again), is normalized;
+* except when that other version holds the same values (a snapshot reloaded with most rows
+  as they were): the version is re-pointed to the current load, nothing is normalized again;
+* a version whose record is no longer current (superseded snapshot, undone load, retired
+  source) or is current in another version has its rows removed first.
+
+Normalize output depends only on the record and the normalize settings (chunking already
+relies on it), so the tables end up as a full normalize would leave them, as long as the
+settings are those the tables were built with: the **basis** (the settings fingerprint parts
+normalize depends on, and the current reference loads when enrichment reads them) is kept in
+``meta`` beside the tables, written in the same transaction, and any difference makes the
+run a full normalize.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from contactops.catalog import T
+from contactops.fields import CONTACT_FIELDS
+
+#: The ``meta`` key holding the basis of the normalize tables.
+BASIS_KEY = "normalize_basis"
+#: The settings fingerprint parts normalize output depends on.
+BASIS_PARTS = ("contactops", "vocabularies", "normalize")
+_NORMALIZE_TABLES = (T.normalized_records, T.normalization_audit,
+                     T.normalization_enrichments, T.normalized_versions)
+
+
+def basis(wh: Any, parts: dict[str, str], *, enrichment: bool) -> str | None:
+    """The basis of this run's normalize, or None when the run gave no fingerprint (a stage
+    called outside a run: its tables are then never extended incrementally)."""
+    if not all(name in parts for name in BASIS_PARTS):
+        return None
+    references = None
+    if enrichment:
+        references = [r[0] for r in wh.fetchall(
+            f"SELECT load_id FROM {T.current_loads} WHERE role = 'reference' ORDER BY 1")]
+    text = json.dumps([[parts[name] for name in BASIS_PARTS], references])
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def can_extend(wh: Any, wanted: str | None) -> bool:
+    """The normalize tables exist and were built on ``wanted``."""
+    if wanted is None or not all(wh.table_exists(t.name) for t in _NORMALIZE_TABLES):
+        return False
+    stored = wh.scalar(f"SELECT value FROM {T.meta} WHERE key = ?", [BASIS_KEY])
+    return bool(stored == wanted)
+
+
+def store_basis(wh: Any, value: str | None) -> None:
+    """Keep (or, for None, forget) the basis the normalize tables were just built on."""
+    if value is None:
+        wh.execute(f"DELETE FROM {T.meta} WHERE key = ?", [BASIS_KEY])
+    else:
+        wh.execute(f"INSERT OR REPLACE INTO {T.meta} VALUES (?, ?)", [BASIS_KEY, value])
+
+
+#: Scratch tables of one incremental normalize (temporary: this connection, this run).
+_CURRENT = "normalize_current_versions"
+_PENDING = "normalize_pending_records"
+
+
+def find_current(wh: Any) -> None:
+    """Read ``current_source_records``'s (record_id, load_id) once into a scratch table:
+    the view ranks every landed version, too dear to evaluate for every step."""
+    wh.execute(f"CREATE OR REPLACE TEMP TABLE {_CURRENT} AS "
+               f"SELECT record_id, load_id FROM {T.current_source_records}")
+
+
+def repoint_unchanged(wh: Any) -> int:
+    """Re-point the versions of records whose current version (another load's) holds the
+    same values normalize reads, and their audit rows; returns how many.
+
+    Normalize output depends only on those values, so the rows already written are what
+    normalizing the current version would write; only the ``load_id`` they name changes.
+    Needs :func:`find_current` first.
+    """
+    same = " AND ".join(f"n.{name} IS NOT DISTINCT FROM o.{name}"
+                        for name in ("source", "source_kind", *CONTACT_FIELDS))
+    moved = "normalize_moved_versions"
+    wh.execute(
+        f"CREATE OR REPLACE TEMP TABLE {moved} AS SELECT v.record_id, c.load_id "
+        f"FROM {T.normalized_versions} v JOIN {_CURRENT} c ON c.record_id = v.record_id "
+        f"JOIN {T.source_records} o ON o.record_id = v.record_id AND o.load_id = v.load_id "
+        f"JOIN {T.source_records} n ON n.record_id = c.record_id AND n.load_id = c.load_id "
+        f"WHERE c.load_id <> v.load_id AND {same}")
+    count = int(wh.scalar(f"SELECT count(*) FROM {moved}"))
+    if count:
+        for table in (T.normalization_audit, T.normalized_versions):
+            wh.execute(f"UPDATE {table} SET load_id = m.load_id FROM {moved} m "
+                       f"WHERE {table}.record_id = m.record_id")
+    wh.execute(f"DROP TABLE {moved}")
+    return count
+
+
+def remove_stale(wh: Any) -> tuple[int, int]:
+    """Delete the rows of records no longer current, or current in another version, from
+    every normalize table; returns (records removed, records whose version changed).
+    Needs :func:`find_current` first."""
+    stale = "normalize_stale_versions"
+    wh.execute(f"CREATE OR REPLACE TEMP TABLE {stale} AS "
+               f"SELECT v.record_id, c.record_id IS NULL AS gone FROM {T.normalized_versions} v "
+               f"LEFT JOIN {_CURRENT} c USING (record_id) "
+               "WHERE c.record_id IS NULL OR c.load_id <> v.load_id")
+    gone, changed = wh.fetchall(
+        f"SELECT count(*) FILTER (WHERE gone), count(*) FILTER (WHERE NOT gone) FROM {stale}")[0]
+    if gone or changed:
+        for table in _NORMALIZE_TABLES:
+            wh.execute(f"DELETE FROM {table} WHERE record_id IN (SELECT record_id FROM {stale})")
+    wh.execute(f"DROP TABLE {stale}")
+    return int(gone), int(changed)
+
+
+def collect_pending(wh: Any, columns: list[str]) -> int:
+    """Gather the current records with no version in the normalize tables (after
+    :func:`remove_stale`: new and changed ones) in ``record_id`` order; returns how many."""
+    chosen = ", ".join(f"s.{name}" for name in columns)
+    wh.execute(
+        f"CREATE OR REPLACE TEMP TABLE {_PENDING} AS "
+        f"SELECT {chosen}, row_number() OVER (ORDER BY s.record_id) AS _n FROM {_CURRENT} c "
+        f"JOIN {T.source_records} s ON s.record_id = c.record_id AND s.load_id = c.load_id "
+        f"WHERE c.record_id NOT IN (SELECT record_id FROM {T.normalized_versions})")
+    return int(wh.scalar(f"SELECT count(*) FROM {_PENDING}"))
+
+
+def pending_batches(wh: Any, columns: list[str], rows: int, total: int) -> Iterator[Any]:
+    """The gathered records, ``rows`` at a time (on this connection: the scratch tables are
+    its own), then the scratch tables dropped."""
+    chosen = ", ".join(columns)
+    for start in range(0, total, rows):
+        yield wh.pl(f"SELECT {chosen} FROM {_PENDING} WHERE _n > ? AND _n <= ? ORDER BY _n",
+                    [start, start + rows])
+    wh.execute(f"DROP TABLE {_PENDING}")
+    wh.execute(f"DROP TABLE {_CURRENT}")
+
+
+def restore_order(wh: Any) -> None:
+    """Rewrite ``normalized_records`` in ``record_id`` order, as a full normalize writes it
+    (readers that do not sort see the same rows in the same order)."""
+    wh.execute(f"CREATE OR REPLACE TABLE {T.normalized_records} AS "
+               f"SELECT * FROM {T.normalized_records} ORDER BY record_id")
