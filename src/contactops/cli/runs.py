@@ -27,10 +27,12 @@ def runs(
     if json_out:
         print_json(rows.to_dicts())
         return 0
-    from rich.table import Table
+    from rich.table import Column, Table
 
-    table = Table("run", "pipeline", "status", "exit", "started", "seconds", "sample",
-                  "memory limit", "fingerprint", "reason")
+    # ids, times and limits stay on one line (they are copied and searched); the reason wraps
+    table = Table(*(Column(name, no_wrap=True) for name in (
+        "run", "pipeline", "status", "exit", "started", "seconds", "sample", "memory limit",
+        "fingerprint")), Column("reason", min_width=24))
     for r in rows.iter_rows(named=True):
         secs = ""
         if r["finished_at"] and r["started_at"]:
