@@ -103,7 +103,8 @@ def test_a_schema_4_warehouse_gets_the_runs_memory_columns(raw: Path) -> None:
         wh.execute(f"UPDATE {T.meta} SET value = '4' WHERE key = 'schema_version'")
     assert _run("--source", str(raw), "--memory-limit", "1GiB").exit_code == 0
     with Warehouse("wh.duckdb", read_only=True) as wh:
-        assert wh.scalar(f"SELECT value FROM {T.meta} WHERE key = 'schema_version'") == str(SCHEMA_VERSION)
+        version = wh.scalar(f"SELECT value FROM {T.meta} WHERE key = 'schema_version'")
+        assert version == str(SCHEMA_VERSION)
         assert wh.fetchall(f"SELECT run_id, memory_limit_bytes, memory_limit_origin "
                            f"FROM {T.runs} ORDER BY started_at") == [
             ("old", None, None), (wh.scalar(f"SELECT max(run_id) FROM {T.runs} "
