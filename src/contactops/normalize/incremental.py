@@ -58,11 +58,13 @@ def can_extend(wh: Any, wanted: str | None) -> bool:
 
 
 def store_basis(wh: Any, value: str | None) -> None:
-    """Keep (or, for None, forget) the basis the normalize tables were just built on."""
-    if value is None:
-        wh.execute(f"DELETE FROM {T.meta} WHERE key = ?", [BASIS_KEY])
-    else:
-        wh.execute(f"INSERT OR REPLACE INTO {T.meta} VALUES (?, ?)", [BASIS_KEY, value])
+    """Keep (or, for None, forget) the basis the normalize tables were just built on.
+
+    A delete and an insert rather than an upsert: the statement carries to Spark SQL, and
+    the caller's transaction makes the pair one change."""
+    wh.execute(f"DELETE FROM {T.meta} WHERE key = ?", [BASIS_KEY])
+    if value is not None:
+        wh.execute(f"INSERT INTO {T.meta} VALUES (?, ?)", [BASIS_KEY, value])
 
 
 #: Scratch tables of one incremental normalize (temporary: this connection, this run).
