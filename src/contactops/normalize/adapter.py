@@ -130,9 +130,14 @@ def run(ctx: StageContext, *, rows_per_chunk: int | None = None) -> NormalizeRes
         delta.store_basis(wh, basis)
         replace_view(wh, T.normalization_changes)
     if extend:
+        # records: what normalized_records holds after the run, as a full run counts it (the
+        # report compares it run to run); normalized: what this run worked on
+        processed = result.counts["records"]
+        result.counts["records"] = int(wh.scalar(f"SELECT count(*) FROM {T.normalized_records}"))
+        result.counts["normalized"] = processed
         result.counts["removed"] = removed
         result.counts["changed"] = changed
-        result.counts["new"] = result.counts["records"] - changed
+        result.counts["new"] = processed - changed
         result.counts["unchanged_versions"] = kept
         result.notes.append(
             f"records normalized: {result.counts['new']:,} new, {changed:,} changed, "
