@@ -55,8 +55,7 @@ def chunk_rows(memory: MemoryLimit | None, records: int) -> int:
     """
     if memory is None:
         return max(records, 1)
-    fits = (memory.frame_bytes - BASELINE_BYTES) // BYTES_PER_ROW
-    return max(int(fits), MIN_CHUNK_ROWS)
+    return memory.chunk_rows(BYTES_PER_ROW, baseline=BASELINE_BYTES, minimum=MIN_CHUNK_ROWS)
 
 
 def run(ctx: StageContext, *, rows_per_chunk: int | None = None) -> NormalizeResult | StageInfo:

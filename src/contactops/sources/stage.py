@@ -62,8 +62,8 @@ def batch_rows(memory: MemoryLimit | None) -> int | None:
     (a stage called outside a run)."""
     if memory is None:
         return None
-    fits = (memory.frame_bytes - BASELINE_BYTES) // BYTES_PER_ROW
-    return int(min(max(fits, MIN_BATCH_ROWS), MAX_BATCH_ROWS))
+    return min(memory.chunk_rows(BYTES_PER_ROW, baseline=BASELINE_BYTES,
+                                 minimum=MIN_BATCH_ROWS), MAX_BATCH_ROWS)
 
 
 def run(ctx: StageContext, *, rows_per_batch: int | None = None) -> IngestResult:
