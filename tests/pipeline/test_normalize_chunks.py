@@ -67,11 +67,13 @@ def test_chunks_are_read_in_record_id_order(ingested: tuple[Context, Path]) -> N
 
 
 def test_chunk_size_follows_the_memory_limit() -> None:
-    small = MemoryLimit(2 * 1000**3, "--memory-limit", "2GB")
+    small = MemoryLimit(1500 * 1000**2, "--memory-limit", "1.5GB")
     large = MemoryLimit(12 * 1024**3, "default", "half of the machine")
     rows_small = adapter.chunk_rows(small, 10_000_000)
     rows_large = adapter.chunk_rows(large, 10_000_000)
     assert rows_small < rows_large
+    # a large limit does not make chunks larger than pays off
+    assert rows_large == adapter.MAX_CHUNK_ROWS
     # the chunk's frames fit in the limit's share for frames, past the process baseline
     assert rows_small * adapter.BYTES_PER_ROW + adapter.BASELINE_BYTES <= small.frame_bytes
     tiny = MemoryLimit(256 * 1024**2, "--memory-limit", "256MiB")
