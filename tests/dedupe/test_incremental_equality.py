@@ -84,7 +84,7 @@ def compare_with_full(path: Path, pipeline: Path, scratch: Path) -> dict[str, fl
 
 
 def _step(rng: random.Random, pool: pl.DataFrame, data: Path, ctx: Context) -> str:
-    action = rng.choice(["snapshot", "append", "append", "undo", "edit"])
+    action = rng.choice(["snapshot", "append", "append", "undo", "edit", "decide"])
     if action in ("snapshot", "edit"):
         current = pl.read_csv(data / "crm.csv", infer_schema=False)
         if action == "snapshot":  # some rows gone, some new
@@ -104,6 +104,16 @@ def _step(rng: random.Random, pool: pl.DataFrame, data: Path, ctx: Context) -> s
         rows = pool.sample(rng.randint(10, 60), seed=rng.randint(0, 10**6))
         (data / "forms.csv").write_text(rows.with_columns(
             pl.lit(f"note {rng.random()}").alias("Notes")).write_csv())
+    elif action == "decide":  # a reviewer merges a pair in review and splits a contact
+        with Warehouse(ctx.warehouse, read_only=True) as wh:
+            pair = wh.fetchall(f"SELECT record_a, record_b FROM {T.match_reviews} "
+                               "ORDER BY record_a, record_b LIMIT 1")
+            multi = wh.fetchall(f"SELECT contact_id FROM {T.contacts} WHERE record_count > 1 "
+                                "ORDER BY contact_id LIMIT 1")
+        if pair:
+            ctx.decide(pair[0][0], pair[0][1], "must_link", "test")
+        if multi:
+            ctx.unmerge(multi[0][0], "test")
     else:
         loads = ctx.loads().filter(pl.col("status") == "loaded")
         if loads.height > 1:
@@ -123,7 +133,7 @@ def test_incremental_dedupe_equals_a_full_dedupe(
     Context.open(project).run()
     rng = random.Random(seed)
     seen = []
-    for _ in range(5):
+    for _ in range(6):
         ctx = Context.open(project)
         action = _step(rng, pool, data, ctx)
         result = Context.open(project).run()

@@ -12,8 +12,8 @@ records and the contacts of every record that
 
 * shares a blocking key with a new or changed record in a block a full run would form
   (the saved ``match_index``, read by :func:`contactops.dedupe.lookup.candidate_ids`),
-* holds an email or phone value a changed record holds or held (whether a value is
-  shared by several people depends on every record holding it),
+* holds an email or phone value a changed record holds or held, when the change made the
+  value shared by several people or no longer so (which depends on every holder),
 * has the same identifier (``id_columns``) or a reviewer's decision with a changed record.
 
 Every current record of those contacts, plus the new and changed records, is matched again
@@ -52,6 +52,7 @@ MAX_CHANGED_SHARE = 0.2
 DELTA = "dedupe_delta"          # record_id, kind (new, changed, removed, decided)
 AFFECTED = "dedupe_affected"    # record_id of every record matched again
 CONTACTS = "dedupe_affected_contacts"  # contact_id of every contact before the run
+HOLDERS = "dedupe_value_holders"  # record_id of records sharing a value with a change
 
 
 def basis(parts: dict[str, str]) -> str | None:
@@ -205,18 +206,63 @@ def candidate_records(wh: Any, seeds: pl.DataFrame, options: DedupeSettings) -> 
     return candidate_ids(wh, keys.select("rule", "key_hash"), options)
 
 
+#: Which contact each record is in: where the last dedupe put it (``dedupe_versions``, kept
+#: for records an undo took away) and where it is now (``contact_links``: an unmerge since
+#: moved records to new contacts).
+MEMBERS = (f"SELECT record_id, contact_id FROM {T.dedupe_versions} UNION "
+           f"SELECT record_id, contact_id FROM {T.contact_links}")
+
+
+def previous_links(wh: Any) -> pl.DataFrame:
+    """The contact of every affected record before the run, for stable ids: its link, as a
+    full run reads it, else where the last dedupe put it."""
+    return wh.pl(  # type: ignore[no-any-return]
+        f"SELECT a.record_id, coalesce(l.contact_id, d.contact_id) AS contact_id "
+        f"FROM {AFFECTED} a LEFT JOIN {T.contact_links} l USING (record_id) "
+        f"LEFT JOIN {T.dedupe_versions} d USING (record_id) "
+        "WHERE coalesce(l.contact_id, d.contact_id) IS NOT NULL")
+
+
+def flipped_holders(wh: Any, options: DedupeSettings) -> list[str]:
+    """Records holding an email or phone value a changed record holds or held whose value
+    is now shared by several people and was not at the last run, or the other way round
+    (the rest of a role mailbox's hundreds of holders keep their pairs as they were)."""
+    columns = shareable_columns(options, wh.columns(T.normalized_records.name))
+    if not columns:
+        return []
+    wh.execute(f"CREATE OR REPLACE TEMP TABLE {HOLDERS} AS "
+               f"SELECT DISTINCT record_id FROM (SELECT record_id, unnest(shared_values) AS h "
+           f"FROM {T.dedupe_versions} WHERE record_id NOT IN (SELECT record_id FROM {DELTA})) "
+           f"WHERE h IN (SELECT h FROM (SELECT unnest({shared_values_sql(columns)}) AS h "
+           f"FROM {T.normalized_records} n WHERE n.record_id IN (SELECT record_id FROM {DELTA}) "
+           f"UNION ALL SELECT unnest(shared_values) FROM {T.dedupe_versions} "
+           f"WHERE record_id IN (SELECT record_id FROM {DELTA})) WHERE h IS NOT NULL)")
+    ids = f"SELECT record_id FROM {HOLDERS}"
+    have = wh.columns(T.normalized_records.name)
+    needed = ["record_id", *columns, "first_name_key", "last_name_key", "email_is_role"]
+    holders = read_records(wh, ", ".join(quote_identifier(c) for c in needed if c in have), ids)
+    if holders.height == 0:
+        return []
+    features = blocking.prepare(holders, options, shared=shared_flags(wh, holders, options))
+    before = wh.pl(f"SELECT record_id, rule FROM {T.match_index} WHERE key_hash = 0 AND "
+                   f"starts_with(rule, '{match_index.SHARED}') AND record_id IN ({ids})")
+    flipped = []
+    for column in columns:
+        flag = blocking.shared_column(column)
+        if flag not in features.columns:
+            continue
+        was = features["record_id"].is_in(before.filter(
+            pl.col("rule") == match_index.SHARED + column)["record_id"].implode())
+        flipped.append(features.filter(was != features[flag].fill_null(False))["record_id"])
+    return pl.concat(flipped).unique().to_list() if flipped else []
+
+
 def mark_affected(wh: Any, seeds: pl.DataFrame, options: DedupeSettings) -> int:
     """Fill :data:`CONTACTS` and :data:`AFFECTED` (see the module docstring); returns how
     many records are matched again."""
     found = candidate_records(wh, seeds, options) if seeds.height else []
-    columns = shareable_columns(options, wh.columns(T.normalized_records.name))
+    found += flipped_holders(wh, options)
     ids = [c for c in options.id_columns if c in seeds.columns]
-    holders = (f"SELECT record_id FROM (SELECT record_id, unnest(shared_values) AS h "
-               f"FROM {T.dedupe_versions}) WHERE h IN (SELECT h FROM ("
-               f"SELECT unnest({shared_values_sql(columns)}) AS h FROM {T.normalized_records} n "
-               f"WHERE n.record_id IN (SELECT record_id FROM {DELTA}) "
-               f"UNION ALL SELECT unnest(shared_values) FROM {T.dedupe_versions} "
-               f"WHERE record_id IN (SELECT record_id FROM {DELTA})) WHERE h IS NOT NULL)")
     by_id = "".join(
         f" UNION SELECT record_id FROM {T.normalized_records} WHERE {quote_identifier(c)} IN "
         f"(SELECT {quote_identifier(c)} FROM {T.normalized_records} "
@@ -230,13 +276,13 @@ def mark_affected(wh: Any, seeds: pl.DataFrame, options: DedupeSettings) -> int:
     with wh.registered("dedupe_candidates", frame):
         wh.execute(
             f"CREATE OR REPLACE TEMP TABLE {CONTACTS} AS SELECT DISTINCT contact_id "
-            f"FROM {T.dedupe_versions} WHERE record_id IN ("
-            f"SELECT record_id FROM {DELTA} UNION SELECT record_id FROM dedupe_candidates "
-            f"UNION {holders}{by_id}{decided})")
+            f"FROM ({MEMBERS}) WHERE record_id IN ("
+            f"SELECT record_id FROM {DELTA} UNION SELECT record_id FROM dedupe_candidates"
+            f"{by_id}{decided})")
     wh.execute(
         f"CREATE OR REPLACE TEMP TABLE {AFFECTED} AS SELECT record_id "
         f"FROM {T.normalized_versions} WHERE record_id IN (SELECT record_id FROM "
-        f"{T.dedupe_versions} WHERE contact_id IN (SELECT contact_id FROM {CONTACTS})) "
+        f"({MEMBERS}) WHERE contact_id IN (SELECT contact_id FROM {CONTACTS})) "
         f"OR record_id IN (SELECT record_id FROM {DELTA} WHERE kind <> 'removed')")
     return int(wh.scalar(f"SELECT count(*) FROM {AFFECTED}"))
 
@@ -269,5 +315,5 @@ def gather_facts(wh: Any, records: pl.DataFrame, options: DedupeSettings,
 
 
 def drop_scratch(wh: Any) -> None:
-    for name in (DELTA, AFFECTED, CONTACTS):
+    for name in (DELTA, AFFECTED, CONTACTS, HOLDERS):
         wh.execute(f"DROP TABLE IF EXISTS {name}")

@@ -140,8 +140,7 @@ def _incremental(ctx: StageContext, select: str, columns: list[str] | None, chun
         records = incremental.read_records(wh, select,
                                            f"SELECT record_id FROM {incremental.AFFECTED}")
         facts = incremental.gather_facts(wh, records, options, fill)
-        previous = wh.pl(f"SELECT record_id, contact_id FROM {T.dedupe_versions} "
-                         f"WHERE record_id IN (SELECT record_id FROM {incremental.AFFECTED})")
+        previous = incremental.previous_links(wh)
         _, decisions = read_state(wh)
         before = int(wh.scalar(f"SELECT count(*) FROM {incremental.CONTACTS}"))
         result = dedupe(records, pipeline.dedupe, previous, decisions, run_id=ctx.run_id,
