@@ -121,11 +121,19 @@ def find_delta(wh: Any, compared: list[str]) -> Delta:
     re-pointed to the current load, nothing is matched again.
     """
     moved = "dedupe_moved_versions"
+    # first the records of another version (two narrow tables), then only their values
     wh.execute(
-        f"CREATE OR REPLACE TEMP TABLE {moved} AS SELECT v.record_id, v.load_id, "
-        f"{row_hash_sql(compared)} = d.row_hash AS same FROM {T.normalized_versions} v "
-        f"JOIN {T.dedupe_versions} d USING (record_id) "
-        f"JOIN {T.normalized_records} n USING (record_id) WHERE d.load_id <> v.load_id")
+        f"CREATE OR REPLACE TEMP TABLE {moved} AS SELECT v.record_id, v.load_id, d.row_hash "
+        f"FROM {T.normalized_versions} v JOIN {T.dedupe_versions} d USING (record_id) "
+        "WHERE d.load_id <> v.load_id")
+    if wh.scalar(f"SELECT count(*) FROM {moved}"):
+        wh.execute(
+            f"CREATE OR REPLACE TEMP TABLE {moved} AS SELECT m.record_id, m.load_id, "
+            f"{row_hash_sql(compared)} = m.row_hash AS same FROM {moved} m "
+            f"JOIN {T.normalized_records} n USING (record_id)")
+    else:
+        wh.execute(f"CREATE OR REPLACE TEMP TABLE {moved} AS SELECT record_id, load_id, "
+                   f"false AS same FROM {moved}")
     with wh.transaction():
         wh.execute(f"UPDATE {T.dedupe_versions} SET load_id = m.load_id FROM {moved} m "
                    f"WHERE {T.dedupe_versions}.record_id = m.record_id AND m.same")

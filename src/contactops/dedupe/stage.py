@@ -8,6 +8,7 @@ transaction.
 from __future__ import annotations
 
 import json
+import time
 from typing import TYPE_CHECKING, Any
 
 from contactops import catalog
@@ -117,10 +118,19 @@ def _incremental(ctx: StageContext, select: str, columns: list[str] | None, chun
     pipeline = ctx.project.pipeline
     assert pipeline is not None
     wh = ctx.warehouse
+    laps: dict[str, dict[str, float]] = {}
+    started = [time.perf_counter()]
+
+    def lap(phase: str) -> None:  # the stage's own work, beside the core's phases
+        now = time.perf_counter()
+        laps[f"incremental_{phase}"] = {"wall": round(now - started[0], 3)}
+        started[0] = now
+
     try:
         names = wh.columns(T.normalized_records.name)
         compared = names if columns is None else columns
         delta = incremental.find_delta(wh, compared)
+        lap("delta")
         share = delta.size / max(delta.total, 1)
         if share > incremental.MAX_CHANGED_SHARE:
             return (f"{delta.size:,} of {delta.total:,} records changed ({share:.0%}, over "
@@ -132,14 +142,18 @@ def _incremental(ctx: StageContext, select: str, columns: list[str] | None, chun
             return _unchanged(wh, delta)
         seeds = incremental.read_records(wh, select, f"SELECT record_id FROM {incremental.DELTA} "
                                                      "WHERE kind IN ('new', 'changed')")
+        lap("seeds")
         affected = incremental.mark_affected(wh, seeds, options)
         del seeds
+        lap("affected")
         if affected > incremental.MAX_CHANGED_SHARE * delta.total:
             return (f"the change reaches {affected:,} of {delta.total:,} records: a full "
                     "dedupe is cheaper")
         records = incremental.read_records(wh, select,
                                            f"SELECT record_id FROM {incremental.AFFECTED}")
+        lap("read")
         facts = incremental.gather_facts(wh, records, options, fill)
+        lap("facts")
         previous = incremental.previous_links(wh)
         _, decisions = read_state(wh)
         before = int(wh.scalar(f"SELECT count(*) FROM {incremental.CONTACTS}"))
@@ -147,14 +161,18 @@ def _incremental(ctx: StageContext, select: str, columns: list[str] | None, chun
                         match_model=fitted, root=ctx.project.root, keep_pairs=False,
                         survivor_chunk=chunk, facts=facts)
         del records
+        started[0] = time.perf_counter()
         # the part's blocking figures say nothing of the warehouse: the last full run's stay
-        result.diagnostics = json.loads(wh.scalar(f"SELECT diagnostics_json FROM {T.match_model}"))
+        result.diagnostics = json.loads(
+            wh.scalar(f"SELECT diagnostics_json FROM {T.match_model}"))
         after = result.contacts.height
         apply.write_delta(wh, result, incremental.shareable_columns(pipeline.dedupe, names),
                           compared)
-        compared, shown = _snapshot_columns(wh, columns)
-        if not apply.patch_snapshot(wh, SNAPSHOT, compared, shown):
+        lap("write")
+        kept, shown = _snapshot_columns(wh, columns)
+        if not apply.patch_snapshot(wh, SNAPSHOT, kept, shown):
             write_snapshot(wh, columns)
+        lap("snapshot")
         result.release()
         result.scope = [
             f"incremental: {delta.new:,} new, {delta.changed:,} changed, {delta.removed:,} "
@@ -162,6 +180,7 @@ def _incremental(ctx: StageContext, select: str, columns: list[str] | None, chun
             + f"; matched {affected:,} records again: {before:,} contacts before, "
             f"{after:,} after"]
         result.totals = {**_totals(wh), "matched": affected}
+        result.timings = {**laps, **result.timings}
         return result
     finally:
         apply.drop_touched(wh)
