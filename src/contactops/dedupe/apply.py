@@ -35,14 +35,18 @@ TOUCHED_CONTACTS = "dedupe_touched_contacts"
 
 
 def write_versions(wh: Any, columns: list[str], compared: list[str], where: str = "") -> None:
-    """Insert the ``dedupe_versions`` rows of the linked records (``where``: which);
+    """Insert the ``dedupe_versions`` rows of the linked records (``where``: which, over
+    ``record_id``);
     ``columns``: the email and phone columns, ``compared``: every column dedupe reads."""
+    def rows(table: Any) -> str:  # each table narrowed before the joins
+        return f"(SELECT * FROM {table} {where})" if where else str(table)
+
     wh.execute(
         f"INSERT INTO {T.dedupe_versions} (record_id, load_id, contact_id, row_hash, "
         f"shared_values) SELECT l.record_id, v.load_id, l.contact_id, "
         f"{row_hash_sql(compared)}, {shared_values_sql(columns)} "
-        f"FROM {T.contact_links} l JOIN {T.normalized_versions} v USING (record_id) "
-        f"JOIN {T.normalized_records} n USING (record_id) {where}")
+        f"FROM {rows(T.contact_links)} l JOIN {rows(T.normalized_versions)} v "
+        f"USING (record_id) JOIN {rows(T.normalized_records)} n USING (record_id)")
 
 
 def create_versions(wh: Any, columns: list[str], compared: list[str]) -> None:
@@ -83,13 +87,14 @@ def write_delta(wh: Any, result: DedupeResult, columns: list[str], compared: lis
                 wh.append_frame(table.name, frame)
         for side in ("a", "b"):  # pairs kept whose record moved to another contact
             wh.execute(f"UPDATE {T.match_reviews} SET contact_{side} = l.contact_id "
-                       f"FROM {T.contact_links} l WHERE l.record_id = record_{side} "
-                       f"AND record_{side} IN (SELECT record_id FROM {AFFECTED})")
+                       f"FROM (SELECT record_id, contact_id FROM {T.contact_links} WHERE "
+                       f"record_id IN (SELECT record_id FROM {AFFECTED})) l "
+                       f"WHERE l.record_id = record_{side}")
         if result.events.height:
             wh.append_frame(T.merge_events.name, result.events)
         wh.execute(f"DELETE FROM {T.dedupe_versions} WHERE {records}")
         write_versions(wh, columns, compared,
-                       f"WHERE l.record_id IN (SELECT record_id FROM {AFFECTED})")
+                       f"WHERE record_id IN (SELECT record_id FROM {AFFECTED})")
         store(wh, DECIDED_KEY, last_decision(wh))
 
 

@@ -53,6 +53,7 @@ DELTA = "dedupe_delta"          # record_id, kind (new, changed, removed, decide
 AFFECTED = "dedupe_affected"    # record_id of every record matched again
 CONTACTS = "dedupe_affected_contacts"  # contact_id of every contact before the run
 HOLDERS = "dedupe_value_holders"  # record_id of records sharing a value with a change
+SEEDS = "dedupe_seed_records"  # record_id of the records whose contacts are affected
 
 
 def basis(parts: dict[str, str]) -> str | None:
@@ -121,23 +122,20 @@ def find_delta(wh: Any, compared: list[str]) -> Delta:
     re-pointed to the current load, nothing is matched again.
     """
     moved = "dedupe_moved_versions"
-    # first the records of another version (two narrow tables), then only their values
+    # one join of the two narrow version tables; values are hashed only for the records
+    # of another load (``now`` null: removed, ``was`` null: new)
     wh.execute(
-        f"CREATE OR REPLACE TEMP TABLE {moved} AS SELECT v.record_id, v.load_id, d.row_hash "
-        f"FROM {T.normalized_versions} v JOIN {T.dedupe_versions} d USING (record_id) "
-        "WHERE d.load_id <> v.load_id")
-    if wh.scalar(f"SELECT count(*) FROM {moved}"):
-        wh.execute(
-            f"CREATE OR REPLACE TEMP TABLE {moved} AS SELECT m.record_id, m.load_id, "
-            f"{row_hash_sql(compared)} = m.row_hash AS same FROM {moved} m "
-            f"JOIN {T.normalized_records} n USING (record_id)")
-    else:
-        wh.execute(f"CREATE OR REPLACE TEMP TABLE {moved} AS SELECT record_id, load_id, "
-                   f"false AS same FROM {moved}")
-    with wh.transaction():
-        wh.execute(f"UPDATE {T.dedupe_versions} SET load_id = m.load_id FROM {moved} m "
-                   f"WHERE {T.dedupe_versions}.record_id = m.record_id AND m.same")
-    wh.execute(f"DROP TABLE {moved}")
+        f"CREATE OR REPLACE TEMP TABLE {moved} AS SELECT coalesce(v.record_id, d.record_id) "
+        f"AS record_id, v.load_id AS now, d.load_id AS was, d.row_hash, false AS same "
+        f"FROM {T.normalized_versions} v FULL JOIN {T.dedupe_versions} d USING (record_id) "
+        "WHERE v.load_id IS DISTINCT FROM d.load_id")
+    if wh.scalar(f"SELECT count(*) FROM {moved} WHERE now IS NOT NULL AND was IS NOT NULL"):
+        wh.execute(f"UPDATE {moved} SET same = {row_hash_sql(compared)} = {moved}.row_hash "
+                   f"FROM {T.normalized_records} n WHERE n.record_id = {moved}.record_id "
+                   f"AND {moved}.now IS NOT NULL AND {moved}.was IS NOT NULL")
+        with wh.transaction():
+            wh.execute(f"UPDATE {T.dedupe_versions} SET load_id = m.now FROM {moved} m "
+                       f"WHERE {T.dedupe_versions}.record_id = m.record_id AND m.same")
     decided_since = stored(wh, DECIDED_KEY)
     decided = ""
     if wh.table_exists(T.match_decisions.name):
@@ -148,13 +146,10 @@ def find_delta(wh: Any, compared: list[str]) -> Delta:
                    f"WHERE r IN (SELECT record_id FROM {T.dedupe_versions})")
     params = [] if not decided or decided_since is None else [decided_since] * 2
     wh.execute(
-        f"CREATE OR REPLACE TEMP TABLE {DELTA} AS "
-        f"SELECT v.record_id, CASE WHEN d.record_id IS NULL THEN 'new' ELSE 'changed' END "
-        f"AS kind FROM {T.normalized_versions} v LEFT JOIN {T.dedupe_versions} d "
-        f"USING (record_id) WHERE d.record_id IS NULL OR d.load_id <> v.load_id "
-        f"UNION ALL SELECT d.record_id, 'removed' FROM {T.dedupe_versions} d "
-        f"WHERE d.record_id NOT IN (SELECT record_id FROM {T.normalized_versions})"
-        f"{decided}", params)
+        f"CREATE OR REPLACE TEMP TABLE {DELTA} AS SELECT record_id, CASE WHEN was IS NULL "
+        f"THEN 'new' WHEN now IS NULL THEN 'removed' ELSE 'changed' END AS kind "
+        f"FROM {moved} WHERE NOT same{decided}", params)
+    wh.execute(f"DROP TABLE {moved}")
     counts = dict(wh.fetchall(f"SELECT kind, count(DISTINCT record_id) FROM {DELTA} "
                               "GROUP BY kind"))
     total = int(wh.scalar(f"SELECT count(*) FROM {T.normalized_versions}"))
@@ -217,8 +212,7 @@ def candidate_records(wh: Any, seeds: pl.DataFrame, options: DedupeSettings) -> 
 #: Which contact each record is in: where the last dedupe put it (``dedupe_versions``, kept
 #: for records an undo took away) and where it is now (``contact_links``: an unmerge since
 #: moved records to new contacts).
-MEMBERS = (f"SELECT record_id, contact_id FROM {T.dedupe_versions} UNION "
-           f"SELECT record_id, contact_id FROM {T.contact_links}")
+MEMBERS = (T.dedupe_versions, T.contact_links)
 
 
 def previous_links(wh: Any) -> pl.DataFrame:
@@ -283,14 +277,18 @@ def mark_affected(wh: Any, seeds: pl.DataFrame, options: DedupeSettings) -> int:
     frame = pl.DataFrame({"record_id": found}, schema={"record_id": pl.String})
     with wh.registered("dedupe_candidates", frame):
         wh.execute(
-            f"CREATE OR REPLACE TEMP TABLE {CONTACTS} AS SELECT DISTINCT contact_id "
-            f"FROM ({MEMBERS}) WHERE record_id IN ("
+            f"CREATE OR REPLACE TEMP TABLE {SEEDS} AS "
             f"SELECT record_id FROM {DELTA} UNION SELECT record_id FROM dedupe_candidates"
-            f"{by_id}{decided})")
+            f"{by_id}{decided}")
+    wh.execute(f"CREATE OR REPLACE TEMP TABLE {CONTACTS} AS " + " UNION ".join(
+        f"SELECT contact_id FROM {table} WHERE record_id IN (SELECT record_id FROM {SEEDS})"
+        for table in MEMBERS))
+    members = " UNION ".join(
+        f"SELECT record_id FROM {table} WHERE contact_id IN (SELECT contact_id FROM {CONTACTS})"
+        for table in MEMBERS)
     wh.execute(
         f"CREATE OR REPLACE TEMP TABLE {AFFECTED} AS SELECT record_id "
-        f"FROM {T.normalized_versions} WHERE record_id IN (SELECT record_id FROM "
-        f"({MEMBERS}) WHERE contact_id IN (SELECT contact_id FROM {CONTACTS})) "
+        f"FROM {T.normalized_versions} WHERE record_id IN ({members}) "
         f"OR record_id IN (SELECT record_id FROM {DELTA} WHERE kind <> 'removed')")
     return int(wh.scalar(f"SELECT count(*) FROM {AFFECTED}"))
 
@@ -323,5 +321,5 @@ def gather_facts(wh: Any, records: pl.DataFrame, options: DedupeSettings,
 
 
 def drop_scratch(wh: Any) -> None:
-    for name in (DELTA, AFFECTED, CONTACTS, HOLDERS):
+    for name in (DELTA, AFFECTED, CONTACTS, HOLDERS, SEEDS):
         wh.execute(f"DROP TABLE IF EXISTS {name}")

@@ -33,7 +33,11 @@ def ensure_tables(wh: Warehouse) -> None:
 
 def read_state(wh: Warehouse) -> tuple[pl.DataFrame | None, pl.DataFrame | None]:
     """Last run's contact_links and every decision, latest decision per pair winning."""
-    links = read_table(wh, T.contact_links, ["record_id", "contact_id"])
+    return read_table(wh, T.contact_links, ["record_id", "contact_id"]), read_decisions(wh)
+
+
+def read_decisions(wh: Warehouse) -> pl.DataFrame | None:
+    """Every decision, the latest per pair winning (None before the first)."""
     decisions = None
     if wh.table_exists(T.match_decisions.name):
         decisions = wh.pl(
@@ -41,7 +45,7 @@ def read_state(wh: Warehouse) -> tuple[pl.DataFrame | None, pl.DataFrame | None]
             " SELECT *, row_number() OVER (PARTITION BY least(record_a, record_b),"
             " greatest(record_a, record_b) ORDER BY decided_at DESC) AS rn"
             f" FROM {T.match_decisions}) WHERE rn = 1")
-    return links, decisions
+    return decisions
 
 
 def run(ctx: StageContext) -> DedupeResult | StageInfo:
@@ -155,7 +159,7 @@ def _incremental(ctx: StageContext, select: str, columns: list[str] | None, chun
         facts = incremental.gather_facts(wh, records, options, fill)
         lap("facts")
         previous = incremental.previous_links(wh)
-        _, decisions = read_state(wh)
+        decisions = read_decisions(wh)
         before = int(wh.scalar(f"SELECT count(*) FROM {incremental.CONTACTS}"))
         result = dedupe(records, pipeline.dedupe, previous, decisions, run_id=ctx.run_id,
                         match_model=fitted, root=ctx.project.root, keep_pairs=False,
