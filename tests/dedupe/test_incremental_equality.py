@@ -21,20 +21,10 @@ from contactops.catalog import T
 from contactops.core import Context
 from contactops.engine import Warehouse
 from contactops.pipeline.runner import run_pipeline
+from contactops.testing.pipelines import crm_and_forms
 from contactops.testing.writers import write_dataset
 
-SOURCE = """\
-  - name: {name}
-    type: csv
-    kind: {kind}
-    path: data/{name}.csv
-    key: Record ID
-    auto_map: true
-    mode: {mode}
-"""
-PIPELINE = ("name: incr\nvalidate: {enabled: false}\ndedupe: {model_file: model.json}\n"
-            "sources:\n" + SOURCE.format(name="crm", kind="connected_system", mode="snapshot")
-            + SOURCE.format(name="forms", kind="web_form", mode="append"))
+PIPELINE = crm_and_forms(dedupe="dedupe: {model_file: model.json}\n")
 CONSENT = [f"consent_{c}" for c in ("email", "sms", "phone", "post")]
 
 
