@@ -131,7 +131,7 @@ def test_incremental_dedupe_equals_a_full_dedupe(
         dedupe = next((s for s in result.stages if s.name == "dedupe"), None)
         if dedupe is None:
             continue
-        seen.append(dedupe.notes[0])
+        seen.append(dedupe.notes[-1])
         found = compare_with_full(ctx.warehouse, project, tmp_path)
         assert found["f1"] >= 0.999, (action, found, dedupe.notes)
         assert found["other_consent"] == 0, (action, found)

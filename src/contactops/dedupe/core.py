@@ -63,8 +63,9 @@ class DedupeResult(StageResult):
     released: dict[str, Any] | None = None  # the counts, once release() dropped the frames
     pair_counts: dict[str, int] | None = None  # pairs' counts when ``pairs`` was not kept
     index: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=match_index.SCHEMA))
-    #: what an incremental run worked on (:mod:`contactops.dedupe.incremental`), first in
-    #: the notes; the counts then hold the tables' totals (:meth:`totals`)
+    #: whether the run was incremental and what it worked on, or why it was full
+    #: (:mod:`contactops.dedupe.incremental`), last in the notes; ``totals``: the tables'
+    #: counts, which an incremental run's counts report instead of its part's
     scope: list[str] = field(default_factory=list)
     totals: dict[str, int] | None = None
 
@@ -101,8 +102,8 @@ class DedupeResult(StageResult):
         """What the run could not do as usual (no fields to match on, a match model of too
         little data)."""
         if self.cannot_match:  # the model notes would only repeat that nothing was compared
-            return [*self.scope, self.cannot_match]
-        return [*self.scope, *(f"match model: {note}" for note in self.model.notes)]
+            return [self.cannot_match, *self.scope]
+        return [*(f"match model: {note}" for note in self.model.notes), *self.scope]
 
     def asdict(self) -> dict[str, Any]:
         """The run record's keys, and the counts flat beside them (``asdict()["contacts"]``)."""
