@@ -61,6 +61,15 @@ def test_a_new_load_matches_only_the_contacts_it_reaches(project: Path,
             "USING (record_id) WHERE s2.source = 'crm')")
     assert dedupe.counts["records"] == total == versions == 515  # the table, not the work
     assert joined >= 1  # a repeat found its contact
+    # match's copy got the same delta: the same links and contacts as the warehouse
+    path = Context.open(project).warehouse
+    with Warehouse(path, read_only=True) as wh, \
+            Warehouse(path.with_name(path.name + ".match.duckdb"), read_only=True) as copy:
+        for query in (f"SELECT record_id, contact_id FROM {T.contact_links}",
+                      f"SELECT contact_id, record_count FROM {T.contacts}",
+                      f"SELECT key_hash, rule, record_id FROM {T.match_index}"):
+            assert wh.pl(query).sort(pl.all()).equals(copy.pl(query).sort(pl.all())), query
+        assert copy.scalar(f"SELECT count(*) FROM {T.normalized_records}") == 515
 
 
 def test_an_undo_shrinks_the_contacts_and_a_reload_as_it_was_changes_nothing(
