@@ -80,7 +80,7 @@ def _step(rng: random.Random, pool: pl.DataFrame, data: Path, ctx: Context) -> s
         if action == "snapshot":  # some rows gone, some new
             rows = pl.concat([current.sample(fraction=0.97, seed=rng.randint(0, 10**6)),
                               pool.sample(rng.randint(20, 80), seed=rng.randint(0, 10**6))]
-                             ).unique("Record ID", keep="first")
+                             ).unique("Record ID", keep="first", maintain_order=True)
         else:  # the same rows, a few emails and last names edited
             n = rng.randint(3, 25)
             rows = current.with_columns(
