@@ -66,7 +66,7 @@ def run(ctx: StageContext) -> DedupeResult | StageInfo:
         # every load undone or rejected: no contacts remain
         with wh.transaction():
             for table in (T.contacts, T.contact_links, T.contact_provenance, T.match_reviews,
-                          T.match_index):
+                          T.match_index, T.dedupe_versions):
                 if wh.table_exists(table.name):
                     wh.execute(f"DELETE FROM {table}")
         wh.drop_snapshot(SNAPSHOT)
@@ -87,6 +87,9 @@ def run(ctx: StageContext) -> DedupeResult | StageInfo:
                     decisions, run_id=ctx.run_id, root=ctx.project.root, keep_pairs=False,
                     survivor_chunk=chunk)
     result.scope = [f"full dedupe: {why}"]
+    # until dedupe_versions is rebuilt below the tables are not a basis to extend: a run
+    # that dies in between leaves the next one a full dedupe
+    incremental.store(wh, incremental.BASIS_KEY, None)
     write(wh, result, release=True)  # written: the run keeps only the counts
     with wh.transaction():
         names = wh.columns(T.normalized_records.name)
