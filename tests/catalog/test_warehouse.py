@@ -130,7 +130,7 @@ def test_lineage_cascades() -> None:
         "normalized_versions", "contact_links", "match_index", "validation_issues"]
     assert {t.name for t in personal_tables()} == {"match_index",
         "source_records", "normalized_records", "normalization_audit",
-        "normalization_enrichments", "normalized_versions", "contacts",
+        "normalization_enrichments", "normalized_versions", "contacts", "dedupe_versions",
         "contact_links", "contact_provenance", "validation_issues"}
 
 

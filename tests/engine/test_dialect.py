@@ -29,7 +29,7 @@ REPO = Path(__file__).resolve().parents[2]
 #: DuckDB-only syntax that sqlglot's Spark writer copies through without complaint.
 DUCKDB_ONLY = ("INSERT OR REPLACE", "INSERT OR IGNORE", " BY NAME ")
 #: Functions sqlglot does not know, so copies verbatim, that Spark has under the same name.
-SHARED_FUNCTIONS = {"now"}
+SHARED_FUNCTIONS = {"now", "hash"}  # Spark: hash(expr, ...) (Murmur3)
 
 
 class Recorder:

@@ -20,17 +20,9 @@ from contactops.contract import StageContext
 from contactops.core import Context
 from contactops.engine import Warehouse
 from contactops.normalize import adapter
+from contactops.testing.pipelines import crm_and_forms
 from contactops.testing.writers import write_dataset
 
-SOURCE = """\
-  - name: {name}
-    type: csv
-    kind: {kind}
-    path: data/{name}.csv
-    key: Record ID
-    auto_map: true
-    mode: {mode}
-"""
 #: The normalize tables, each with the columns that order its rows.
 TABLES = {T.normalized_records: ["record_id"], T.normalization_audit: ["record_id"],
           T.normalization_enrichments: ["record_id", "field"],
@@ -38,11 +30,8 @@ TABLES = {T.normalized_records: ["record_id"], T.normalization_audit: ["record_i
 
 
 def pipeline_yaml(*, dedupe: bool = False, settings: str = "") -> str:
-    sources = (SOURCE.format(name="crm", kind="connected_system", mode="snapshot")
-               + SOURCE.format(name="forms", kind="web_form", mode="append"))
-    dedupe_block = "" if dedupe else "dedupe: {enabled: false}\n"
-    return (f"name: incr\nvalidate: {{enabled: false}}\n{dedupe_block}{settings}"
-            f"sources:\n{sources}")
+    return crm_and_forms(dedupe="" if dedupe else "dedupe: {enabled: false}\n",
+                         settings=settings)
 
 
 @pytest.fixture(scope="module")

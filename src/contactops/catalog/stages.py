@@ -109,6 +109,19 @@ MATCH_INDEX = Table(
           "use (key_hash 0)"),
         C("record_id")))
 
+DEDUPE_VERSIONS = Table(
+    "dedupe_versions", "dedupe",
+    "record the last dedupe run worked on: which version, into which contact (incremental "
+    "dedupe compares it with normalized_versions)", public=False,
+    # by contact, not by record: an undo must leave the rows of the records it takes away,
+    # so the next dedupe knows which contacts lost them
+    key=("record_id",), by_contact="contact_id", created="frame",
+    columns=(C("record_id"), C("load_id"), C("contact_id"),
+             C("row_hash", "UBIGINT", doc="hash of the record's compared values: a new "
+               "version holding the same ones is no change"),
+             C("shared_values", "UBIGINT[]", doc="hashes of the record's email and phone "
+               "values: which records share one with a changed record")))
+
 MATCH_DECISIONS = Table(
     "match_decisions", "dedupe", "reviewer's must-link / cannot-link decision",
     key=("record_a", "record_b", "decided_at"), created="stage",
@@ -192,6 +205,7 @@ STAGE_TABLES: tuple[Table, ...] = (
     NORMALIZED_RECORDS, NORMALIZATION_AUDIT, NORMALIZATION_ENRICHMENTS, NORMALIZATION_CHANGES,
     NORMALIZED_VERSIONS,
     CONTACTS, CONTACT_LINKS, CONTACT_PROVENANCE,
-    MATCH_REVIEWS, MATCH_MODEL, MATCH_INDEX, MATCH_DECISIONS, MERGE_EVENTS, VALIDATION_ISSUES,
+    MATCH_REVIEWS, MATCH_MODEL, MATCH_INDEX, DEDUPE_VERSIONS, MATCH_DECISIONS, MERGE_EVENTS,
+    VALIDATION_ISSUES,
     VALIDATION_SUMMARY, AUDIENCES, PUBLISHES, AUDIENCE_MEMBERS, SUPPRESSIONS, CONTACT_DELETIONS,
 )

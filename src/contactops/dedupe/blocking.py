@@ -79,6 +79,13 @@ def _shared_rows(frame: pl.DataFrame, column: str, options: DedupeSettings) -> p
     return many.lazy().join(bad, on="_v", how="semi").select("_idx").collect()["_idx"]
 
 
+def shared_records(holders: pl.DataFrame, column: str, options: DedupeSettings) -> pl.Series:
+    """``record_id`` of the records whose ``column`` value several people use, judged on
+    ``holders`` (every record holding the values in question, with their name keys)."""
+    frame = holders.with_row_index("_idx")
+    return frame["record_id"].gather(_shared_rows(frame, column, options))
+
+
 def _affixes(prefix: str, name: pl.Expr) -> dict[str, pl.Expr]:
     """Hashes of a name's first and last three letters (null under four letters)."""
     long_ = name.str.len_chars() >= 4
@@ -284,9 +291,12 @@ def _block_pairs(keys: np.ndarray, rows: np.ndarray, cap: int) -> tuple[np.ndarr
 
 
 def _rule_arrays(features: pl.DataFrame, rule: BlockingRule, cap: int,
-                 cache: KeyHashes | None = None) -> tuple[np.ndarray, np.ndarray]:
+                 cache: KeyHashes | None = None, oversized: np.ndarray | None = None
+                 ) -> tuple[np.ndarray, np.ndarray]:
     combined, valid = rule_hash(features, rule, cache)
     rows = np.flatnonzero(valid)
+    if oversized is not None and len(oversized):  # blocks too big in the whole warehouse
+        rows = rows[~np.isin(combined[rows], oversized)]
     return _block_pairs(combined[rows], rows, rule.max_block_size or cap)
 
 
@@ -297,18 +307,22 @@ def rule_pairs(features: pl.DataFrame, rule: BlockingRule, cap: int) -> pl.DataF
 
 
 def candidate_pairs(features: pl.DataFrame, options: DedupeSettings,
-                    hashes: KeyHashes | None = None) -> pl.DataFrame:
+                    hashes: KeyHashes | None = None,
+                    oversized: dict[str, np.ndarray] | None = None) -> pl.DataFrame:
     """Union of every blocking pass.
 
     ``block_rule`` names the first pass that found a pair, ``rule_mask`` has bit ``i`` set
     when pass ``i`` found it (EM trains per pass on every pair the pass makes). ``hashes``:
     :func:`key_hashes` of ``features``, when the caller keeps them for the diagnostics.
+    ``oversized``: per pass, key hashes whose block is over the cap in more records than
+    these (an incremental run's part of the warehouse): those blocks are skipped too.
     """
     cache: KeyHashes = {} if hashes is None else hashes
     keys, rules = [], []
     for i, rule in enumerate(options.blocking):
         try:
-            left, right = _rule_arrays(features, rule, options.max_block_size, cache)
+            left, right = _rule_arrays(features, rule, options.max_block_size, cache,
+                                       (oversized or {}).get(rule.name))
         except KeyError:
             continue  # a rule on a column these records lack (e.g. email_local without email)
         keys.append((left.astype(np.uint64) << np.uint64(32)) | right.astype(np.uint64))

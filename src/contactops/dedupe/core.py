@@ -25,6 +25,7 @@ from contactops.dedupe import (
 )
 from contactops.dedupe.contradictions import veto
 from contactops.dedupe.encode import Encoded
+from contactops.dedupe.facts import WarehouseFacts
 from contactops.dedupe.ids import assign_ids
 
 
@@ -62,6 +63,11 @@ class DedupeResult(StageResult):
     released: dict[str, Any] | None = None  # the counts, once release() dropped the frames
     pair_counts: dict[str, int] | None = None  # pairs' counts when ``pairs`` was not kept
     index: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=match_index.SCHEMA))
+    #: whether the run was incremental and what it worked on, or why it was full
+    #: (:mod:`contactops.dedupe.incremental`), last in the notes; ``totals``: the tables'
+    #: counts, which an incremental run's counts report instead of its part's
+    scope: list[str] = field(default_factory=list)
+    totals: dict[str, int] | None = None
 
     FRAMES: ClassVar[tuple[str, ...]] = ("contacts", "links", "reviews", "provenance",
                                          "events", "pairs", "index")
@@ -82,7 +88,7 @@ class DedupeResult(StageResult):
 
     def match_counts(self) -> dict[str, Any]:
         if self.released is not None:
-            return dict(self.released)
+            return {**self.released, **(self.totals or {})}
         pairs = self.pair_counts or _pair_counts(self.pairs)
         return {"records": self.links.height, "contacts": self.contacts.height,
                 "candidate_pairs": pairs["candidate_pairs"],
@@ -96,8 +102,8 @@ class DedupeResult(StageResult):
         """What the run could not do as usual (no fields to match on, a match model of too
         little data)."""
         if self.cannot_match:  # the model notes would only repeat that nothing was compared
-            return [self.cannot_match]
-        return [f"match model: {note}" for note in self.model.notes]
+            return [self.cannot_match, *self.scope]
+        return [*(f"match model: {note}" for note in self.model.notes), *self.scope]
 
     def asdict(self) -> dict[str, Any]:
         """The run record's keys, and the counts flat beside them (``asdict()["contacts"]``)."""
@@ -249,7 +255,8 @@ def dedupe(normalized: pl.DataFrame, options: DedupeSettings,
            previous_links: pl.DataFrame | None = None, decisions: pl.DataFrame | None = None,
            *, run_id: str = "run", match_model: model.MatchModel | None = None,
            root: Path | None = None, keep_pairs: bool = True,
-           survivor_chunk: int | None = None) -> DedupeResult:
+           survivor_chunk: int | None = None, facts: WarehouseFacts | None = None
+           ) -> DedupeResult:
     """Deduplicate normalized records into contacts.
 
     Args:
@@ -264,12 +271,16 @@ def dedupe(normalized: pl.DataFrame, options: DedupeSettings,
             them, passes False so they are freed before survivorship (their counts stay).
         survivor_chunk: merge multi-record contacts in chunks of about this many records
             (:func:`survivor_chunk`; ``None``: in one piece). The result is the same.
+        facts: what the whole warehouse says about these records when they are a part of
+            it (an incremental run): fill shares, shared values, oversized blocks and value
+            counts, so the part is matched as a full run would match it.
     """
     clock = _Clock()
     rid = options.record_id
     if rid != "record_id":
         normalized = normalized.rename({rid: "record_id"})
-    options, cannot_match = defaults.follow_data(options, normalized)
+    options, cannot_match = defaults.follow_data(
+        options, normalized, shares=facts.fill if facts is not None else None)
     if match_model is not None and not match_model.fits(options.fields):
         # a given model weighs the fields it was trained on; fields added for this data wait
         options = options.model_copy(update={
@@ -278,16 +289,20 @@ def dedupe(normalized: pl.DataFrame, options: DedupeSettings,
                           normalized.columns)
     if keep is not None and len(keep) < normalized.width:
         normalized = normalized.select(keep)
-    features = blocking.prepare(normalized, options)
+    features = blocking.prepare(normalized, options,
+                                shared=facts.shared if facts is not None else None)
     clock.lap("prepare")
     hashes = blocking.key_hashes(features, options)
-    pairs = blocking.candidate_pairs(features, options, hashes)
+    pairs = blocking.candidate_pairs(features, options, hashes,
+                                     oversized=facts.oversized if facts is not None else None)
     clock.lap("blocking")
     passes = diagnostics.blocking_passes(features, options, pairs, hashes)
     index_rows = match_index.build(features, options, hashes)
     del hashes
     clock.lap("diagnostics")
     encoded = Encoded(features, options.fields)
+    if facts is not None:
+        facts.apply_shares(encoded)
     clock.lap("encode")
     gammas = compare.compare(pairs, features, options.fields, encoded)
     del pairs

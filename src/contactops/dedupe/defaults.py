@@ -86,14 +86,16 @@ def usable_rules(rules: list[BlockingRule], shares: dict[str, float]) -> list[Bl
     return [r for r in rules if all(_filled(k, shares) for k in r.keys)]
 
 
-def follow_data(options: DedupeSettings, records: pl.DataFrame
-                ) -> tuple[DedupeSettings, str | None]:
+def follow_data(options: DedupeSettings, records: pl.DataFrame,
+                shares: dict[str, float] | None = None) -> tuple[DedupeSettings, str | None]:
     """``options`` with the fields and passes the records can use, and why no duplicates
     can be looked for (``None`` when some pass can find candidates).
 
     Declared ``fields`` / ``blocking`` are kept as written; only defaults are extended.
+    ``shares``: the fill shares of more records than these (an incremental run: the
+    warehouse's), else measured on ``records``.
     """
-    shares = fill_shares(records)
+    shares = fill_shares(records) if shares is None else shares
     update: dict[str, object] = {}
     if "fields" not in options.model_fields_set:
         names = {f.name for f in options.fields}

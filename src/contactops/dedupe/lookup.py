@@ -45,15 +45,25 @@ def candidate_ids(wh: Warehouse, keys: pl.DataFrame, options: DedupeSettings) ->
         return []
     caps = {r.name: r.max_block_size or options.max_block_size for r in options.blocking}
     hashes = keys["key_hash"].unique().to_list()
-    marks = ", ".join("?" for _ in hashes)
-    found = wh.pl(f"SELECT key_hash, rule, record_id FROM {T.match_index} "
-                  f"WHERE key_hash IN ({marks})", hashes)
+    if len(hashes) > _MANY:  # thousands of parameters cost seconds to bind: join instead
+        with wh.registered("lookup_keys", keys.select("key_hash").unique()):
+            found = wh.pl(f"SELECT key_hash, rule, record_id FROM {T.match_index} "
+                          "WHERE key_hash IN (SELECT key_hash FROM lookup_keys)")
+    else:
+        marks = ", ".join("?" for _ in hashes)
+        found = wh.pl(f"SELECT key_hash, rule, record_id FROM {T.match_index} "
+                      f"WHERE key_hash IN ({marks})", hashes)
     found = found.join(keys, on=["rule", "key_hash"], how="semi")
     sizes = found.group_by("rule", "key_hash").len()
     ok = sizes.filter(pl.col("len") < pl.col("rule").replace_strict(
         caps, default=options.max_block_size, return_dtype=pl.Int64))
     ids = found.join(ok, on=["rule", "key_hash"], how="semi")["record_id"]
     return ids.unique().sort().to_list()
+
+
+#: Past this many values a query joins a registered frame instead of binding parameters
+#: (the incremental dedupe stage asks for the keys of a thousand records at once).
+_MANY = 500
 
 
 def read_candidates(wh: Warehouse, ids: list[str], record_id: str
@@ -105,8 +115,14 @@ def value_counts(wh: Warehouse, local: pl.DataFrame, options: DedupeSettings,
         if not values:
             counts.values[column] = {}
             continue
-        marks = ", ".join("?" for _ in values)
-        rows = wh.fetchall(f"SELECT {expr} AS v, count(*) FROM {T.normalized_records} "
-                           f"WHERE {where} AND v IN ({marks}) GROUP BY 1", values)
+        if len(values) > _MANY:
+            with wh.registered("lookup_values", pl.DataFrame({"v": values})):
+                rows = wh.fetchall(f"SELECT {expr} AS v, count(*) FROM {T.normalized_records} "
+                                   f"WHERE {where} AND v IN (SELECT v FROM lookup_values) "
+                                   "GROUP BY 1")
+        else:
+            marks = ", ".join("?" for _ in values)
+            rows = wh.fetchall(f"SELECT {expr} AS v, count(*) FROM {T.normalized_records} "
+                               f"WHERE {where} AND v IN ({marks}) GROUP BY 1", values)
         counts.values[column] = {v: int(n) for v, n in rows}
     return counts

@@ -7,12 +7,15 @@ transaction.
 
 from __future__ import annotations
 
+import json
+import time
 from typing import TYPE_CHECKING, Any
 
 from contactops import catalog
 from contactops.catalog import T
 from contactops.catalog.queries import read_table
 from contactops.contract import StageInfo
+from contactops.dedupe import apply, incremental
 from contactops.dedupe.core import DedupeResult, dedupe, needed_columns, survivor_chunk
 
 if TYPE_CHECKING:
@@ -30,7 +33,11 @@ def ensure_tables(wh: Warehouse) -> None:
 
 def read_state(wh: Warehouse) -> tuple[pl.DataFrame | None, pl.DataFrame | None]:
     """Last run's contact_links and every decision, latest decision per pair winning."""
-    links = read_table(wh, T.contact_links, ["record_id", "contact_id"])
+    return read_table(wh, T.contact_links, ["record_id", "contact_id"]), read_decisions(wh)
+
+
+def read_decisions(wh: Warehouse) -> pl.DataFrame | None:
+    """Every decision, the latest per pair winning (None before the first)."""
     decisions = None
     if wh.table_exists(T.match_decisions.name):
         decisions = wh.pl(
@@ -38,7 +45,7 @@ def read_state(wh: Warehouse) -> tuple[pl.DataFrame | None, pl.DataFrame | None]
             " SELECT *, row_number() OVER (PARTITION BY least(record_a, record_b),"
             " greatest(record_a, record_b) ORDER BY decided_at DESC) AS rn"
             f" FROM {T.match_decisions}) WHERE rn = 1")
-    return links, decisions
+    return decisions
 
 
 def run(ctx: StageContext) -> DedupeResult | StageInfo:
@@ -59,21 +66,149 @@ def run(ctx: StageContext) -> DedupeResult | StageInfo:
         # every load undone or rejected: no contacts remain
         with wh.transaction():
             for table in (T.contacts, T.contact_links, T.contact_provenance, T.match_reviews,
-                          T.match_index):
+                          T.match_index, T.dedupe_versions):
                 if wh.table_exists(table.name):
                     wh.execute(f"DELETE FROM {table}")
         wh.drop_snapshot(SNAPSHOT)
         return StageInfo("dedupe", counts={"records": 0, "contacts": 0})
+    chunk = survivor_chunk(ctx.memory.frame_bytes if ctx.memory is not None else None)
+    wanted = incremental.basis(ctx.fingerprint_parts)
+    why = _full_reason(ctx, wanted)
+    if why is None:
+        done = _incremental(ctx, select, columns, chunk)
+        if isinstance(done, str):
+            why = done
+        else:
+            return done
     previous, decisions = read_state(wh)
     # read in the call: no name here keeps the records alive, so dedupe can free them
     # (and the features sharing their columns) before survivorship copies their rows
     result = dedupe(wh.pl(f"SELECT {select} FROM {T.normalized_records}"), options, previous,
                     decisions, run_id=ctx.run_id, root=ctx.project.root, keep_pairs=False,
-                    survivor_chunk=survivor_chunk(
-                        ctx.memory.frame_bytes if ctx.memory is not None else None))
+                    survivor_chunk=chunk)
+    result.scope = [f"full dedupe: {why}"]
+    # until dedupe_versions is rebuilt below the tables are not a basis to extend: a run
+    # that dies in between leaves the next one a full dedupe
+    incremental.store(wh, incremental.BASIS_KEY, None)
     write(wh, result, release=True)  # written: the run keeps only the counts
+    with wh.transaction():
+        names = wh.columns(T.normalized_records.name)
+        apply.create_versions(wh, incremental.shareable_columns(options, names),
+                              names if columns is None else columns)
+        incremental.store(wh, incremental.BASIS_KEY, wanted)
     write_snapshot(wh, columns)
     return result
+
+
+def _full_reason(ctx: StageContext, wanted: str | None) -> str | None:
+    """Why this run must dedupe every record (None: it may work on what changed)."""
+    wh = ctx.warehouse
+    if not ctx.incremental:
+        return "the run is a full run"
+    if wanted is None:
+        return "no settings fingerprint (the stage was called outside a run)"
+    for table in (T.dedupe_versions, T.match_model, T.match_index, T.contact_links,
+                  T.contacts, T.contact_provenance, T.match_reviews):
+        if not wh.table_exists(table.name):
+            return f"no {table.name} of an earlier dedupe run"
+    if incremental.stored(wh, incremental.BASIS_KEY) != wanted:
+        return "the dedupe tables were built on other settings"
+    if wh.scalar(f"SELECT cannot_match FROM {T.match_model}") is not None:
+        return "the last run could not match (no fields to match on)"
+    return None
+
+
+def _incremental(ctx: StageContext, select: str, columns: list[str] | None, chunk: int
+                 ) -> DedupeResult | StageInfo | str:
+    """Dedupe only what changed (:mod:`contactops.dedupe.incremental`); the reason for a
+    full dedupe instead when the change is too large to be worth it."""
+    pipeline = ctx.project.pipeline
+    assert pipeline is not None
+    wh = ctx.warehouse
+    laps: dict[str, dict[str, float]] = {}
+    started = [time.perf_counter()]
+
+    def lap(phase: str) -> None:  # the stage's own work, beside the core's phases
+        now = time.perf_counter()
+        laps[f"incremental_{phase}"] = {"wall": round(now - started[0], 3)}
+        started[0] = now
+
+    try:
+        names = wh.columns(T.normalized_records.name)
+        compared = names if columns is None else columns
+        delta = incremental.find_delta(wh, compared)
+        lap("delta")
+        share = delta.size / max(delta.total, 1)
+        if share > incremental.MAX_CHANGED_SHARE:
+            return (f"{delta.size:,} of {delta.total:,} records changed ({share:.0%}, over "
+                    f"{incremental.MAX_CHANGED_SHARE:.0%}): a full dedupe is cheaper")
+        fitted = load_model(wh)
+        fill = incremental.fill_shares(wh, compared)
+        options = incremental.effective(pipeline.dedupe, fill, fitted)
+        if delta.size == 0:
+            return _unchanged(wh, delta)
+        seeds = incremental.read_records(wh, select, f"SELECT record_id FROM {incremental.DELTA} "
+                                                     "WHERE kind IN ('new', 'changed')")
+        lap("seeds")
+        affected = incremental.mark_affected(wh, seeds, options)
+        del seeds
+        lap("affected")
+        if affected > incremental.MAX_CHANGED_SHARE * delta.total:
+            return (f"the change reaches {affected:,} of {delta.total:,} records: a full "
+                    "dedupe is cheaper")
+        records = incremental.read_records(wh, select,
+                                           f"SELECT record_id FROM {incremental.AFFECTED}")
+        lap("read")
+        facts = incremental.gather_facts(wh, records, options, fill)
+        lap("facts")
+        previous = incremental.previous_links(wh)
+        decisions = read_decisions(wh)
+        before = int(wh.scalar(f"SELECT count(*) FROM {incremental.CONTACTS}"))
+        result = dedupe(records, pipeline.dedupe, previous, decisions, run_id=ctx.run_id,
+                        match_model=fitted, root=ctx.project.root, keep_pairs=False,
+                        survivor_chunk=chunk, facts=facts)
+        del records
+        started[0] = time.perf_counter()
+        # the part's blocking figures say nothing of the warehouse: the last full run's stay
+        result.diagnostics = json.loads(
+            wh.scalar(f"SELECT diagnostics_json FROM {T.match_model}"))
+        after = result.contacts.height
+        apply.write_delta(wh, result, incremental.shareable_columns(pipeline.dedupe, names),
+                          compared)
+        lap("write")
+        kept, shown = _snapshot_columns(wh, columns)
+        if not apply.patch_snapshot(wh, SNAPSHOT, kept, shown):
+            write_snapshot(wh, columns)
+        lap("snapshot")
+        result.release()
+        result.scope = [
+            f"incremental: {delta.new:,} new, {delta.changed:,} changed, {delta.removed:,} "
+            f"removed records" + (f", {delta.decided:,} newly decided" if delta.decided else "")
+            + f"; matched {affected:,} records again: {before:,} contacts before, "
+            f"{after:,} after"]
+        result.totals = {**_totals(wh), "matched": affected}
+        result.timings = {**laps, **result.timings}
+        return result
+    finally:
+        apply.drop_touched(wh)
+        incremental.drop_scratch(wh)
+
+
+def _unchanged(wh: Warehouse, delta: incremental.Delta) -> StageInfo:
+    return StageInfo("dedupe", counts={**_totals(wh), "matched": 0},
+                     notes=[f"incremental: no record changed since the last dedupe "
+                            f"({delta.total:,} records)"])
+
+
+def _totals(wh: Warehouse) -> dict[str, int]:
+    """The tables' totals, as a full run counts them."""
+    row = wh.fetchall(
+        f"SELECT count(*), count(*) FILTER (WHERE link_type = 'key'), "
+        f"count(*) FILTER (WHERE link_type = 'probability') FROM {T.contact_links}")[0]
+    contacts = int(wh.scalar(f"SELECT count(*) FROM {T.contacts}"))
+    return {"records": int(row[0]), "contacts": contacts,
+            "linked_by_key": int(row[1]), "linked_by_probability": int(row[2]),
+            "reviews": int(wh.scalar(f"SELECT count(*) FROM {T.match_reviews}"))}
 
 
 #: The copy ``match`` reads while a run holds the warehouse (``<warehouse>.match.duckdb``).
@@ -83,11 +218,7 @@ SNAPSHOT = "match"
 def write_snapshot(wh: Warehouse, columns: list[str] | None) -> None:
     """Copy what ``match`` reads — the model, the blocking index, the records' compared
     columns and the contacts — beside the warehouse, so ``match`` never waits for a run."""
-    from contactops.dedupe.lookup import CONTACT_COLUMNS
-
-    select = "*" if columns is None else ", ".join(f'"{c}"' for c in columns)
-    have = set(wh.columns(T.contacts.name))
-    shown = ", ".join(f'"{c}"' for c in CONTACT_COLUMNS if c in have)
+    select, shown = _snapshot_columns(wh, columns)
     wh.write_snapshot(SNAPSHOT, {
         T.match_model.name: f"SELECT * FROM {T.match_model}",
         T.match_index.name: f"SELECT * FROM {T.match_index}",
@@ -95,6 +226,15 @@ def write_snapshot(wh: Warehouse, columns: list[str] | None) -> None:
         T.contact_links.name: f"SELECT record_id, contact_id FROM {T.contact_links}",
         T.contacts.name: f"SELECT {shown} FROM {T.contacts}",
     })
+
+
+def _snapshot_columns(wh: Warehouse, columns: list[str] | None) -> tuple[str, str]:
+    """The normalized and contact columns ``match``'s copy holds, as select lists."""
+    from contactops.dedupe.lookup import CONTACT_COLUMNS
+
+    select = "*" if columns is None else ", ".join(f'"{c}"' for c in columns)
+    have = set(wh.columns(T.contacts.name))
+    return select, ", ".join(f'"{c}"' for c in CONTACT_COLUMNS if c in have)
 
 
 def write(wh: Warehouse, result: DedupeResult, *, release: bool = False) -> None:

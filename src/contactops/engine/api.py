@@ -95,6 +95,11 @@ class Engine(Protocol):
         """Replace the named copy, whole and atomically, with these ``SELECT`` results
         (table name -> query): readers use it while a run holds the warehouse."""
 
+    def patch_snapshot(self, name: str, changes: dict[str, tuple[str, str]]) -> bool:
+        """Apply a delta to the named copy in one transaction (table -> (``WHERE`` of the
+        rows to delete, ``SELECT`` of the rows to insert)); False, changing nothing, when
+        there is no copy or a reader holds it."""
+
     def drop_snapshot(self, name: str) -> None:
         """Remove the named copy, if any."""
 
@@ -103,4 +108,4 @@ class Engine(Protocol):
 MEMBERS = ("sql_dialect", "path", "read_only", "memory_limit", "execute", "fetchall",
            "records", "scalar", "pl", "batches", "next_value", "table_exists", "columns",
            "registered", "replace_table", "append_frame", "transaction", "catalog", "close",
-           "snapshot_path", "write_snapshot", "drop_snapshot")
+           "snapshot_path", "write_snapshot", "patch_snapshot", "drop_snapshot")

@@ -273,6 +273,31 @@ class Warehouse:
             temp.unlink(missing_ok=True)
         return final
 
+    def patch_snapshot(self, name: str, changes: dict[str, tuple[str, str]]) -> bool:
+        """Apply a delta to :meth:`snapshot_path` in one transaction: per table, delete the
+        rows a condition selects, then insert a ``SELECT`` over this warehouse.
+
+        The copy is patched in place (no copy of the whole file): a reader opening it
+        meanwhile waits for the commit, as for the warehouse. Returns False, changing
+        nothing, when there is no copy or a reader holds it (the caller then rewrites it
+        whole with :meth:`write_snapshot`). ``changes``: table -> (``WHERE`` condition over
+        the copy's table, ``SELECT`` of the rows to add).
+        """
+        path = self.snapshot_path(name)
+        if path is None or not path.is_file():
+            return False
+        stack = contextlib.ExitStack()
+        try:
+            alias = stack.enter_context(self.catalog(path))
+        except duckdb.Error:
+            return False  # a reader has it open: the caller rewrites it whole
+        with stack, self.transaction():
+            for table, (where, select) in changes.items():
+                target = f"{alias}.main.{quote_identifier(table)}"
+                self._con.execute(f"DELETE FROM {target} WHERE {self._statement(where)}")
+                self._con.execute(f"INSERT INTO {target} BY NAME {self._statement(select)}")
+        return True
+
     def drop_snapshot(self, name: str) -> None:
         """Remove :meth:`snapshot_path` (after an erase: it must not keep the person)."""
         path = self.snapshot_path(name)
