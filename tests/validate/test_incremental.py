@@ -132,6 +132,9 @@ def test_a_settings_change_validates_everything_and_says_why(project: Path) -> N
     validated = [s for s in result.stages if s.name == "validate"][0]
     assert validated.counts["records_validated"] == 1
     assert validated.counts["records_removed"] == 0
+    assert result.touched["records_normalized"] == 1
+    assert result.touched["records_validated"] == 1
+    assert "records validated 1" in str(result)
     # the standalone command validates everything on other settings: the state follows
     project.write_text(PIPELINE.replace("max_issues_per_rule: 40", "max_issues_per_rule: 7"))
     Context.open(project).validate()
