@@ -175,11 +175,13 @@ def shared_keys(wh: Warehouse, keys: Iterable[str], record_columns: list[str],
             continue
         role = (" AND NOT coalesce(r.email_is_role, false)"
                 if key.startswith("email") and "email_is_role" in columns else "")
+        held = f'{rows} WHERE {ids} IS NOT NULL AND r."{key}" IS NOT NULL{role}'
+        # the values more than one contact holds first (a grouping), then their holders
+        shared = (f'SELECT CAST(r."{key}" AS VARCHAR) {held} GROUP BY CAST(r."{key}" AS '
+                  f'VARCHAR) HAVING count(DISTINCT CAST({ids} AS VARCHAR)) > 1')
         parts.append(wh.pl(
-            f'SELECT contact_id, "{key}" FROM (SELECT DISTINCT CAST({ids} AS VARCHAR) '
-            f'AS contact_id, CAST(r."{key}" AS VARCHAR) AS "{key}" {rows} '
-            f'WHERE {ids} IS NOT NULL AND r."{key}" IS NOT NULL{role}) '
-            f'QUALIFY count(*) OVER (PARTITION BY "{key}") > 1'))
+            f'SELECT DISTINCT CAST({ids} AS VARCHAR) AS contact_id, CAST(r."{key}" AS VARCHAR) '
+            f'AS "{key}" {held} AND CAST(r."{key}" AS VARCHAR) IN ({shared})'))
     if scratch is not None:
         wh.execute(f"DROP TABLE {scratch}")
     if not parts:

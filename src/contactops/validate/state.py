@@ -112,12 +112,14 @@ def diff(wh: Warehouse, table: Table, state: Table, key: str, columns: list[str]
     wh.execute(f"CREATE OR REPLACE TEMP TABLE {changed} AS SELECT DISTINCT n.{key} FROM "
                f"(SELECT {key}, {row_hash(columns)} AS h FROM {table}) n "
                f"LEFT JOIN {state} s ON s.{key} = n.{key} WHERE s.row_hash IS DISTINCT FROM n.h")
-    wh.execute(f"INSERT INTO {changed} SELECT {key} FROM {table} WHERE {key} IS NOT NULL "
-               f"GROUP BY {key} HAVING count(*) > 1 EXCEPT SELECT {key} FROM {changed}")
+    total, nulls, distinct = wh.fetchall(
+        f"SELECT count(*), count(*) FILTER (WHERE {key} IS NULL), count(DISTINCT {key}) "
+        f"FROM {table}")[0]
+    if total - nulls > distinct:  # rare (a dedupe fault): find which keys repeat
+        wh.execute(f"INSERT INTO {changed} SELECT {key} FROM {table} WHERE {key} IS NOT NULL "
+                   f"GROUP BY {key} HAVING count(*) > 1 EXCEPT SELECT {key} FROM {changed}")
     wh.execute(f"CREATE OR REPLACE TEMP TABLE {removed} AS SELECT DISTINCT {key} FROM {state} "
                f"WHERE {key} NOT IN (SELECT {key} FROM {table} WHERE {key} IS NOT NULL)")
-    total, nulls = wh.fetchall(
-        f"SELECT count(*), count(*) FILTER (WHERE {key} IS NULL) FROM {table}")[0]
     return Delta(table.name, key, changed, removed,
                  int(wh.scalar(f"SELECT count(*) FROM {changed}")),
                  int(wh.scalar(f"SELECT count(*) FROM {removed}")), int(total), int(nulls))
