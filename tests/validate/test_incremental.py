@@ -153,3 +153,30 @@ def test_a_settings_change_validates_everything_and_says_why(project: Path) -> N
     assert "full validation: validate settings, phone regions or contactops version " \
         "changed" in validated.notes
     assert validated.counts["records_validated"] > 1500
+
+
+def test_a_fallback_after_rechecking_counts_nothing_twice(
+        project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A Pandera failure that names no row (a column, a type) found among the re-checked
+    records turns the validation into a full one, started afresh."""
+    from contactops.validate.pandera_schemas import SchemaChecks
+
+    Context.open(project).run(warn_only=True)
+    (project.parent.parent / "data" / "forms.csv").write_text(
+        "Record ID,First Name,E-mail\nf-new,Ann,ann@example.org\n")
+    add = SchemaChecks.add
+
+    def add_unplaced(self: SchemaChecks, frame: pl.DataFrame) -> SchemaChecks:
+        add(self, frame)
+        self.unplaced = True
+        return self
+
+    monkeypatch.setattr(SchemaChecks, "add", add_unplaced)
+    result = Context.open(project).run(warn_only=True)
+    validated = [s for s in result.stages if s.name == "validate"][0]
+    assert "full validation: a Pandera check failed for a whole table" in validated.notes
+    issues, summary = _results(Context.open(project).warehouse)
+    full_issues, full_summary = _full_validation(Context.open(project).warehouse, project,
+                                                 tmp_path)
+    assert_frame_equal(summary, full_summary)
+    assert_frame_equal(issues, full_issues)

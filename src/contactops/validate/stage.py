@@ -172,8 +172,14 @@ def _record_level(wh: Warehouse, options: ValidateSettings, run_id: str,
     table = T.normalized_records.name
     regions = regions_from_counts(reads.region_counts(wh, table, columns[table]))
     contact_columns = columns[T.contacts.name]
-    rules = RecordChecks(options, run_id, regions=regions, track=True)
-    rules.activate(wh.pl(f"SELECT {reads.quoted(columns[table])} FROM {table} LIMIT 0").schema)
+    frame_schema = wh.pl(f"SELECT {reads.quoted(columns[table])} FROM {table} LIMIT 0").schema
+
+    def fresh() -> RecordChecks:
+        rules = RecordChecks(options, run_id, regions=regions, track=True)
+        rules.activate(frame_schema)
+        return rules
+
+    rules = fresh()
     entries = [(r.name, r.field) for r in rules.active or []]
     basis = state.basis(options, regions, entries, columns[table], contact_columns)
     why = changed.why_full(wh, basis, entries) if incremental else "not an incremental run"
@@ -183,6 +189,7 @@ def _record_level(wh: Warehouse, options: ValidateSettings, run_id: str,
                                   chunk_rows)
         except changed.NeedsFull as exc:
             why = str(exc)
+            rules = fresh()  # what the changed rows added must not count twice
     if incremental:
         notes.append(f"full validation: {why}")
     return _check_all(wh, rules, basis, columns[table], contact_columns, chunk_rows)
@@ -227,6 +234,9 @@ def _check_changed(wh: Warehouse, rules: RecordChecks, basis: str, record_column
         schemas.append(_schema_result(wh, contact_schema, T.validated_contacts, contacts,
                                       contact_state))
     if any(s.unplaced for s in (schema, *([contact_schema] if contacts else []))):
+        for delta in (records, contacts):
+            if delta is not None:
+                delta.drop(wh)
         raise changed.NeedsFull("a Pandera check failed for a whole table")
     pending = Pending(basis, False, record_state, contact_state, records, contacts,
                       changed.rule_rows(rules), rules, record_columns)
