@@ -23,6 +23,27 @@ if TYPE_CHECKING:
 RECORD_KEYS = ("stage", "seconds", "counts", "notes", "timings")
 
 
+#: What a run worked on, from its stages' counts: (label, stage, counts tried in order; the
+#: first present wins: an incremental stage's count of what it redid, else its total).
+TOUCHED = (("records_normalized", "normalize", ("normalized", "records")),
+           ("records_matched", "dedupe", ("matched", "records")),
+           ("records_validated", "validate", ("records_validated",)),
+           ("contacts_validated", "validate", ("contacts_validated",)))
+
+
+def touched(stages: list[dict[str, Any]]) -> dict[str, int]:
+    """How many records and contacts each stage of a run worked on (normalized, matched
+    again, re-validated), from the stages' run-record entries (``stage``, ``counts``)."""
+    counts = {entry.get("stage"): entry.get("counts") or {} for entry in stages}
+    found: dict[str, int] = {}
+    for label, stage, keys in TOUCHED:
+        have = counts.get(stage, {})
+        value = next((have[k] for k in keys if isinstance(have.get(k), int)), None)
+        if value is not None:
+            found[label] = int(value)
+    return found
+
+
 class Progress(Protocol):
     """Where a stage reports progress (Rich bars in the CLI; nothing in notebooks)."""
 

@@ -127,11 +127,13 @@ def test_lineage_cascades() -> None:
         "source_records", "activities", "reference_records", "rejected_records"]
     assert [t.name for t in derived_by_record()] == [
         "normalized_records", "normalization_audit", "normalization_enrichments",
-        "normalized_versions", "contact_links", "match_index", "validation_issues"]
+        "normalized_versions", "contact_links", "match_index", "validation_issues",
+        "validated_records"]
     assert {t.name for t in personal_tables()} == {"match_index",
         "source_records", "normalized_records", "normalization_audit",
         "normalization_enrichments", "normalized_versions", "contacts", "dedupe_versions",
-        "contact_links", "contact_provenance", "validation_issues"}
+        "contact_links", "contact_provenance", "validation_issues", "validated_records",
+        "validated_contacts"}
 
 
 def test_a_publish_target_cannot_replace_a_warehouse_table() -> None:

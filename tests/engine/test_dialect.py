@@ -29,7 +29,9 @@ REPO = Path(__file__).resolve().parents[2]
 #: DuckDB-only syntax that sqlglot's Spark writer copies through without complaint.
 DUCKDB_ONLY = ("INSERT OR REPLACE", "INSERT OR IGNORE", " BY NAME ")
 #: Functions sqlglot does not know, so copies verbatim, that Spark has under the same name.
-SHARED_FUNCTIONS = {"now", "hash"}  # Spark: hash(expr, ...) (Murmur3)
+#: (``hash(a, b, ...)``: Spark's is a 32-bit Murmur3 where DuckDB's is 64-bit; dedupe and
+#: validate use it only to see that a row changed.)
+SHARED_FUNCTIONS = {"now", "hash"}
 
 
 class Recorder:

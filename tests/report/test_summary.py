@@ -101,6 +101,7 @@ def test_changes_compare_with_the_previous_run(tmp_path: Path) -> None:
     changes = build_summary(wb.warehouse)["sections"]["changes"]
     assert changes["previous_run_id"] is not None
     assert changes["new_loads"] == []   # every source unchanged
+    assert changes["touched"] == {"records_normalized": 0}  # incremental: nothing new
     records = next(c for c in changes["counts"] if c["metric"] == "normalize.records")
     assert records["delta"] == 0
     assert build_summary(wb.warehouse, second.run_id)["run"]["run_id"] == second.run_id

@@ -153,6 +153,26 @@ VALIDATION_SUMMARY = Table(
              C("rate", "DOUBLE"), C("max_rate", "DOUBLE"),
              C("status", doc="pass | warn | fail"), C("message")))
 
+VALIDATED_RECORDS = Table(
+    "validated_records", "validate",
+    "record as the last validation checked it (incremental validate re-checks a record "
+    "only when its hash differs)", public=False, key=("record_id",), by_record="record_id",
+    created="stage", columns=(
+        C("record_id"), C("source"),
+        C("row_hash", "UBIGINT", doc="hash of the normalized_records columns the checks read"),
+        C("failed_mask", "BIGINT", doc="bit i set: the record fails the i-th record rule "
+          "(rules as listed in meta validate_basis)"),
+        C("checked_mask", "BIGINT", doc="bit j set: the j-th rule name applies to the record"),
+        C("schema_checks", _S, doc="Pandera checks the record fails")))
+
+VALIDATED_CONTACTS = Table(
+    "validated_contacts", "validate",
+    "contact as the last validation checked it (its Pandera checks)", public=False,
+    key=("contact_id",), by_contact="contact_id", created="stage", columns=(
+        C("contact_id"),
+        C("row_hash", "UBIGINT", doc="hash of the contacts columns the checks read"),
+        C("schema_checks", _S, doc="Pandera checks the contact fails")))
+
 AUDIENCES = Table(
     "audiences", "audiences", "last published definition of each audience",
     key=("audience",), primary_key=True, created="stage",
@@ -206,6 +226,6 @@ STAGE_TABLES: tuple[Table, ...] = (
     NORMALIZED_VERSIONS,
     CONTACTS, CONTACT_LINKS, CONTACT_PROVENANCE,
     MATCH_REVIEWS, MATCH_MODEL, MATCH_INDEX, DEDUPE_VERSIONS, MATCH_DECISIONS, MERGE_EVENTS,
-    VALIDATION_ISSUES,
-    VALIDATION_SUMMARY, AUDIENCES, PUBLISHES, AUDIENCE_MEMBERS, SUPPRESSIONS, CONTACT_DELETIONS,
+    VALIDATION_ISSUES, VALIDATION_SUMMARY, VALIDATED_RECORDS, VALIDATED_CONTACTS, AUDIENCES,
+    PUBLISHES, AUDIENCE_MEMBERS, SUPPRESSIONS, CONTACT_DELETIONS,
 )

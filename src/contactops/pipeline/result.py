@@ -6,7 +6,7 @@ import html
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-from contactops.contract import StageResult
+from contactops.contract import StageResult, touched
 from contactops.errors import EXIT_OK
 
 __all__ = ["RunResult", "StageResult"]
@@ -43,6 +43,12 @@ class RunResult:
         return combined(self.fingerprint_parts) if self.fingerprint_parts else None
 
     @property
+    def touched(self) -> dict[str, int]:
+        """What the run worked on: records normalized, matched again and re-validated,
+        contacts re-validated (see :func:`contactops.contract.touched`)."""
+        return touched([stage.record() for stage in self.stages])
+
+    @property
     def halted(self) -> bool:
         """The volume gate stopped the run after ingest: nothing downstream changed."""
         return any(s.status == "blocked" for s in self.shrinks)
@@ -56,6 +62,7 @@ class RunResult:
         data["shrinks"] = [s.asdict() for s in self.shrinks]
         data["halted"] = self.halted
         data["fingerprint"] = self.fingerprint
+        data["touched"] = self.touched
         data["memory_limit"] = self.memory_limit.asdict() if self.memory_limit else None
         return data
 
@@ -73,6 +80,10 @@ class RunResult:
             lines.append(f"  load  {load}")
         if self.reason:
             lines.append(f"  {self.reason}")
+        if self.touched and not self.unchanged_since:
+            lines.append("  touched: " + ", ".join(
+                f"{label.replace('_', ' ')} {n:,}"
+                for label, n in self.touched.items()))
         for stage in self.stages:
             lines.append(f"  stage {stage.one_line()}")
             lines.extend(f"        {note}" for note in stage.notes)

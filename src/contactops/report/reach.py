@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from contactops.catalog import T
+from contactops.contract import touched
 from contactops.fields import CONSENT_CHANNELS
 from contactops.report.sections import as_json, not_run, rows
 
@@ -151,6 +152,7 @@ def changes(wh: Warehouse, run: dict[str, Any] | None) -> dict[str, Any]:
     loads = rows(wh, "SELECT load_id, source, rows_read, rows_accepted, rows_rejected, status "
                      f"FROM {T.loads} WHERE run_id = ? ORDER BY load_seq", [run["run_id"]])
     out: dict[str, Any] = {"status": "ok", "previous_run_id": None, "new_loads": loads,
+                           "touched": touched(as_json(run.get("stages")) or []),
                            "counts": [], "rules_newly_failing": [], "rules_resolved": []}
     if not prev:
         out["note"] = "first run: nothing to compare with"

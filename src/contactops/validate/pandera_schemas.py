@@ -118,6 +118,8 @@ class SchemaChecks:
         self.checked = self.failed_rows = 0
         self.checks: set[str] = set()
         self.issues: list[pl.DataFrame] = []
+        self.rows: list[pl.DataFrame] = []  # (id, schema_checks) of the rows that fail
+        self.unplaced = False  # a failure that names no row (a column, a type) was found
 
     def add(self, frame: pl.DataFrame) -> SchemaChecks:
         """Validate one frame (a chunk) of the table."""
@@ -158,8 +160,33 @@ class SchemaChecks:
         self.issues.append(conform(found, ISSUE_SCHEMA).with_columns(found["_placed"]))
         placed = cases["index"].drop_nulls()
         self.failed_rows += placed.n_unique()
+        self.unplaced = self.unplaced or placed.len() < cases.height
+        self.rows.append(
+            cases.filter(pl.col("index").is_not_null())
+            .group_by(pl.col("index").cast(pl.Int64))
+            .agg(schema_checks=pl.col("check").cast(pl.String).unique().sort())
+            .join(keys, on="index").select(pl.col("_id").alias(id_column), "schema_checks"))
         self.checks.update(cases["check"].cast(pl.String).to_list())
         return self
+
+    def failing_rows(self) -> pl.DataFrame:
+        """The id and failed checks of every row added that fails one (what
+        :mod:`contactops.validate.state` keeps)."""
+        id_column = SCHEMAS[self.table][1]
+        if not self.rows:
+            return pl.DataFrame(schema={id_column: pl.String,
+                                        "schema_checks": pl.List(pl.String)})
+        # one row per id: rows sharing an id (a uniqueness failure) share their checks
+        return (pl.concat(self.rows).explode("schema_checks").group_by(id_column)
+                .agg(pl.col("schema_checks").unique().sort()))
+
+    def summary(self, checked: int, failed_rows: int, checks: set[str]) -> pl.DataFrame:
+        """The summary row from the rows checked, the rows failing and the checks failed."""
+        failed = max(1, failed_rows) if checks else 0
+        counts = pl.DataFrame({"checked": [checked], "failed": [failed]})
+        return summary_rows(counts, "schema", self.options, run_id=self.run_id,
+                            origin="pandera", table=self.table,
+                            message=", ".join(sorted(checks)) or None)
 
     def result(self) -> ValidationResult:
         """Issues and the one summary row over every frame added."""
@@ -170,9 +197,5 @@ class SchemaChecks:
             # a case with no row index repeats in every chunk: keep its first
             issues = pl.concat(self.issues).filter(
                 pl.col("_placed") | pl.struct(pl.all()).is_first_distinct()).drop("_placed")
-        failed = max(1, self.failed_rows) if self.checks else 0
-        counts = pl.DataFrame({"checked": [self.checked], "failed": [failed]})
-        summary = summary_rows(counts, "schema", self.options, run_id=self.run_id,
-                               origin="pandera", table=self.table,
-                               message=", ".join(sorted(self.checks)) or None)
+        summary = self.summary(self.checked, self.failed_rows, self.checks)
         return ValidationResult(self.run_id, issues, summary)

@@ -34,13 +34,37 @@ def present(wh: Warehouse, table: str, wanted: Iterable[str] | None = None) -> l
     return [c for c in columns if c in keep]
 
 
+def row_hash(columns: Iterable[str], alias: str = "") -> str:
+    """The SQL of a row's hash over ``columns`` (the values the checks read), for
+    :mod:`contactops.validate.state`; ``alias`` qualifies the columns."""
+    prefix = f"{alias}." if alias else ""
+    return "hash(" + ", ".join(f'{prefix}"{c}"' for c in columns) + ")"
+
+
 def chunks(wh: Warehouse, table: str, columns: list[str], key: str,
-           rows: int) -> Iterator[pl.DataFrame]:
+           rows: int, *, hashed: bool = False, only: str | None = None
+           ) -> Iterator[pl.DataFrame]:
     """``table``'s ``columns`` in chunks of about ``rows`` rows, ordered by ``key``, never
     cutting a group of rows with the same key (a uniqueness check sees the whole group).
-    An empty table gives one empty frame with its columns."""
-    batches = wh.batches(f'SELECT {quoted(columns)} FROM "{table}" ORDER BY "{key}"', rows)
-    yield from whole_groups(batches, key)
+    An empty table gives one empty frame with its columns. ``hashed``: with the row's
+    :func:`row_hash` as ``_row_hash``; ``only``: just the rows whose key is in that
+    (scratch) table's ``key`` column."""
+    extra = f", {row_hash(columns, 't')} AS _row_hash" if hashed else ""
+    select = f'SELECT {", ".join(f"t.{c}" for c in map(_quote, columns))}{extra} FROM "{table}" t'
+    if only is None:
+        yield from whole_groups(wh.batches(f'{select} ORDER BY t."{key}"', rows), key)
+        return
+    # a scratch table is this connection's own: read it page by page here, not from the
+    # cursor batches() opens (its keys are unique: no group to keep together)
+    total = int(wh.scalar(f"SELECT count(*) FROM {only}"))
+    for start in range(0, max(total, 1), rows):
+        yield wh.pl(f'{select} JOIN (SELECT DISTINCT "{key}" FROM {only} ORDER BY "{key}" '
+                    f'LIMIT {int(rows)} OFFSET {int(start)}) o ON o."{key}" = t."{key}" '
+                    f'ORDER BY t."{key}"')
+
+
+def _quote(column: str) -> str:
+    return f'"{column}"'
 
 
 def whole_groups(batches: Iterable[pl.DataFrame], key: str) -> Iterator[pl.DataFrame]:
@@ -79,6 +103,22 @@ def label_counts(wh: Warehouse, table: str, column: str) -> dict[str, int]:
     return {label: int(n) for label, n in rows}
 
 
+def list_members(wh: Warehouse, table: str, columns: list[str]) -> pl.DataFrame | None:
+    """Members per list and contact type of ``table`` (list, contact_type, n, separated:
+    every member tagged with its type), as
+    :func:`contactops.validate.set_rules.list_members` counts them, or None when the table
+    carries no lists or types."""
+    if not {"lists", "contact_type"} <= set(columns):
+        return None
+    tagged = ("coalesce(list_contains(tags, contact_type), false)" if "tags" in columns
+              else "false")
+    return wh.pl(
+        'SELECT list, contact_type, count(*)::BIGINT AS n, bool_and(separated) AS separated '
+        f'FROM (SELECT unnest(lists) AS list, contact_type, {tagged} AS separated '
+        f'FROM "{table}") WHERE list IS NOT NULL '
+        "AND contact_type IN ('customer', 'prospect', 'internal') GROUP BY list, contact_type")
+
+
 def region_counts(wh: Warehouse, table: str, columns: list[str]) -> pl.DataFrame:
     """How often each country and phone region value occurs (columns ``r``, ``len``)."""
     used = [c for c in ("country", "phone_region") if c in columns]
@@ -112,10 +152,18 @@ def shared_keys(wh: Warehouse, keys: Iterable[str], record_columns: list[str],
     """
     linked = (record_columns and wh.table_exists(T.contact_links.name)
               and {"contact_id", "record_id"} <= set(wh.columns(T.contact_links.name)))
+    scratch = None
     if linked:
-        rows = (f"FROM {T.contact_links} AS l JOIN {T.normalized_records} AS r "
-                "ON l.record_id = r.record_id")
-        ids, columns, carried = "l.contact_id", record_columns, ("email_key", "phone_e164")
+        carried = ("email_key", "phone_e164")
+        picked = [c for c in (*carried, "email_is_role") if c in record_columns]
+        # the join is read once into a scratch table, not once per count and key
+        scratch = "validate_linked_keys"
+        chosen = ", ".join(["l.contact_id", *(f'r."{c}"' for c in picked)])
+        wh.execute(f"CREATE OR REPLACE TEMP TABLE {scratch} AS SELECT {chosen} "
+                   f"FROM {T.contact_links} AS l "
+                   f"JOIN {T.normalized_records} AS r ON l.record_id = r.record_id")
+        rows = f"FROM {scratch} AS r"
+        ids, columns = "r.contact_id", record_columns
     else:
         rows = f"FROM {T.contacts} AS r"
         ids, columns, carried = "r.contact_id", contact_columns, tuple(contact_columns)
@@ -127,11 +175,15 @@ def shared_keys(wh: Warehouse, keys: Iterable[str], record_columns: list[str],
             continue
         role = (" AND NOT coalesce(r.email_is_role, false)"
                 if key.startswith("email") and "email_is_role" in columns else "")
+        held = f'{rows} WHERE {ids} IS NOT NULL AND r."{key}" IS NOT NULL{role}'
+        # the values more than one contact holds first (a grouping), then their holders
+        shared = (f'SELECT CAST(r."{key}" AS VARCHAR) {held} GROUP BY CAST(r."{key}" AS '
+                  f'VARCHAR) HAVING count(DISTINCT CAST({ids} AS VARCHAR)) > 1')
         parts.append(wh.pl(
-            f'SELECT contact_id, "{key}" FROM (SELECT DISTINCT CAST({ids} AS VARCHAR) '
-            f'AS contact_id, CAST(r."{key}" AS VARCHAR) AS "{key}" {rows} '
-            f'WHERE {ids} IS NOT NULL AND r."{key}" IS NOT NULL{role}) '
-            f'QUALIFY count(*) OVER (PARTITION BY "{key}") > 1'))
+            f'SELECT DISTINCT CAST({ids} AS VARCHAR) AS contact_id, CAST(r."{key}" AS VARCHAR) '
+            f'AS "{key}" {held} AND CAST(r."{key}" AS VARCHAR) IN ({shared})'))
+    if scratch is not None:
+        wh.execute(f"DROP TABLE {scratch}")
     if not parts:
         return pl.DataFrame(schema={"contact_id": pl.String}), checked
     return pl.concat(parts, how="diagonal_relaxed"), checked

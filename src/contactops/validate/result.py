@@ -75,6 +75,12 @@ class ValidationResult(StageResult):
         summary: one row per rule (and source) with counts and status.
         timings: seconds per part (rules, pandera, gx, gx_wait...).
         notes: what was skipped and why, where Data Docs are.
+        touched: the records and contacts (re-)checked and removed (``records_validated``,
+            ``contacts_validated``, ...): all of them in a full validation.
+        issue_totals: after an incremental validation is stored, the issue counts of the
+            whole ``validation_issues`` table (``issues`` then holds the rows this
+            validation wrote: the re-checked records' and the set-level ones).
+        pending: the state :func:`~contactops.validate.stage.persist` stores with it.
     """
 
     run_id: str
@@ -84,6 +90,9 @@ class ValidationResult(StageResult):
     notes: list[str] = field(default_factory=list)
     data_docs: str | None = None
     seconds: float = 0.0
+    touched: dict[str, int] = field(default_factory=dict)
+    issue_totals: dict[str, int] | None = None
+    pending: Any = field(default=None, repr=False)
     name: ClassVar[str] = "validate"
 
     def merge(self, other: ValidationResult) -> ValidationResult:
@@ -111,16 +120,18 @@ class ValidationResult(StageResult):
     @property
     def counts(self) -> dict[str, Any]:
         """Issues by severity, rules by status; where the GX Data Docs are, when built."""
-        counts: dict[str, Any] = self.issue_counts()
+        counts: dict[str, Any] = {**self.issue_counts(), **self.touched}
         if self.data_docs:
             counts["data_docs"] = self.data_docs
         return counts
 
     def issue_counts(self) -> dict[str, int]:
         by_status = dict(self.summary.group_by("status").len().iter_rows())
-        return {"issues": self.issues.height,
-                "errors": int(self.issues.filter(pl.col("severity") == "error").height),
-                "warnings": int(self.issues.filter(pl.col("severity") == "warn").height),
+        totals = self.issue_totals or {
+            "issues": self.issues.height,
+            "errors": int(self.issues.filter(pl.col("severity") == "error").height),
+            "warnings": int(self.issues.filter(pl.col("severity") == "warn").height)}
+        return {**totals,
                 "rules_failed": int(by_status.get("fail", 0)),
                 "rules_warned": int(by_status.get("warn", 0)),
                 "rules_passed": int(by_status.get("pass", 0))}

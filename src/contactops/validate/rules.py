@@ -27,6 +27,8 @@ from contactops.validate.result import (
 )
 
 DATE_FIELDS = ("created_at", "updated_at", "consent_timestamp")
+#: Record rule entries (and rule names) one BIGINT bit mask can track per record
+MAX_TRACKED = 62
 c = pl.col
 
 
@@ -181,41 +183,91 @@ class RecordChecks:
 
     def __init__(self, options: ValidateSettings, run_id: str,
                  table: str = "normalized_records",
-                 regions: tuple[str, ...] | None = None) -> None:
+                 regions: tuple[str, ...] | None = None, *, track: bool = False) -> None:
         self.options, self.run_id, self.table, self.regions = options, run_id, table, regions
+        self.track = track
         self.active: list[RecordRule] | None = None
         self.counts: list[pl.DataFrame] = []
         self.issues: list[list[pl.DataFrame]] = []
+        self.states: list[pl.DataFrame] = []
+
+    def activate(self, schema: pl.Schema) -> list[RecordRule]:
+        """The enabled rules for records of ``schema`` (fixed by the first frame added)."""
+        if self.active is None:
+            self.active = [r for r in record_rules(self.options, schema)
+                           if self.options.rule(r.name).severity != "off"]
+            self.issues = [[] for _ in self.active]
+        return self.active
+
+    @property
+    def names(self) -> list[str]:
+        """The enabled rule names, in catalogue order (a name may have several entries)."""
+        return list(dict.fromkeys(r.name for r in self.active or []))
 
     def add(self, records: pl.DataFrame) -> RecordChecks:
         """Check one frame (a chunk) of records."""
         options = self.options
-        if self.active is None:
-            self.active = [r for r in record_rules(options, records.schema)
-                           if options.rule(r.name).severity != "off"]
-            self.issues = [[] for _ in self.active]
-        names = list(dict.fromkeys(r.name for r in self.active))
+        active = self.activate(records.schema)
+        names = self.names
         aggs: list[pl.Expr] = []
         for name in names:
-            group = [r for r in self.active if r.name == name]
+            group = [r for r in active if r.name == name]
             failing = pl.any_horizontal([r.failing.fill_null(False) for r in group])
-            checked = (pl.len() if any(r.applies is None for r in group) else pl.any_horizontal(
-                [r.applies for r in group if r.applies is not None]).fill_null(False).sum())
+            checked = (pl.len() if any(r.applies is None for r in group)
+                       else self._checked(group).sum())
             aggs += [checked.cast(pl.Int64).alias(f"{name}\x1fchecked"),
                      failing.sum().cast(pl.Int64).alias(f"{name}\x1ffailed")]
         lf = _with_phone_regions(records, self.regions).lazy()
         room = [options.max_issues_per_rule - sum(f.height for f in kept)
                 for kept in self.issues]
-        wanted = [(i, r) for i, r in enumerate(self.active) if room[i] > 0]
-        counts, *frames = pl.collect_all(
-            [lf.group_by("source").agg(aggs),
-             *(lf.filter(r.failing.fill_null(False)).head(room[i]).select(self._issue_columns(r))
-               for i, r in wanted)])
+        wanted = [(i, r) for i, r in enumerate(active) if room[i] > 0]
+        queries = [lf.group_by("source").agg(aggs),
+                   *(lf.filter(r.failing.fill_null(False)).head(room[i])
+                     .select(self._issue_columns(r)) for i, r in wanted)]
+        if self.track:
+            queries.append(lf.select(self._state_columns(records.columns)))
+        counts, *frames = pl.collect_all(queries)
+        if self.track:
+            self.states.append(frames.pop())
         self.counts.append(counts)
         for (i, _), frame in zip(wanted, frames, strict=True):
             if frame.height:
                 self.issues[i].append(frame)
         return self
+
+    @staticmethod
+    def _checked(group: list[RecordRule]) -> pl.Expr:
+        """Per record: whether any entry of one rule name checks it."""
+        if any(r.applies is None for r in group):
+            return pl.lit(True)
+        return pl.any_horizontal([r.applies for r in group if r.applies is not None]
+                                 ).fill_null(False)
+
+    def _state_columns(self, columns: list[str]) -> list[pl.Expr]:
+        """What :mod:`contactops.validate.state` keeps per record: which entries it fails
+        (bit i: ``active[i]``) and which rule names check it (bit j: ``names[j]``)."""
+        active, names = self.active or [], self.names
+        if len(active) > MAX_TRACKED or len(names) > MAX_TRACKED:
+            raise UsageError(f"validate has {len(active)} record rules: at most "
+                             f"{MAX_TRACKED} can be tracked for incremental validation")
+        failed = pl.sum_horizontal(
+            [r.failing.fill_null(False).cast(pl.Int64) * (1 << i) for i, r in enumerate(active)]
+            or [pl.lit(0, pl.Int64)])
+        checked = pl.sum_horizontal(
+            [self._checked([r for r in active if r.name == n]).cast(pl.Int64) * (1 << j)
+             for j, n in enumerate(names)] or [pl.lit(0, pl.Int64)])
+        row_hash = (c("_row_hash") if "_row_hash" in columns
+                    else pl.lit(None, dtype=pl.UInt64)).alias("row_hash")
+        return [c("record_id"), c("source"), row_hash, failed.alias("failed_mask"),
+                checked.alias("checked_mask")]
+
+    def state(self) -> pl.DataFrame:
+        """Per record checked (``track=True``): record_id, source, row_hash, failed_mask,
+        checked_mask."""
+        schema = {"record_id": pl.String, "source": pl.String, "row_hash": pl.UInt64,
+                  "failed_mask": pl.Int64, "checked_mask": pl.Int64}
+        return (pl.concat(self.states, how="vertical_relaxed") if self.states
+                else pl.DataFrame(schema=schema))
 
     def _issue_columns(self, r: RecordRule) -> list[pl.Expr]:
         return [
@@ -228,19 +280,24 @@ class RecordChecks:
             (pl.lit(r.message) if isinstance(r.message, str) else r.message)
             .cast(pl.String).alias("message")]
 
+    def summary(self, counts: pl.DataFrame) -> pl.DataFrame:
+        """Summary rows from per-source counts (columns ``source``, ``<name>\x1fchecked``,
+        ``<name>\x1ffailed``), sorted by source."""
+        names = self.names
+        if not names or not counts.height:
+            return pl.DataFrame(schema=SUMMARY_SCHEMA)
+        return pl.concat([
+            summary_rows(counts.select("source", checked=f"{n}\x1fchecked",
+                                       failed=f"{n}\x1ffailed"),
+                         n, self.options, run_id=self.run_id, origin="rule", table=self.table)
+            for n in names])
+
     def result(self) -> ValidationResult:
         """Issues and summary over every frame added."""
-        active = self.active or []
-        names = list(dict.fromkeys(r.name for r in active))
         summary = pl.DataFrame(schema=SUMMARY_SCHEMA)
-        if names and self.counts:
-            counts = pl.concat(self.counts).group_by("source").agg(pl.all().sum()).sort("source")
-            summary = pl.concat([
-                summary_rows(counts.select("source", checked=f"{n}\x1fchecked",
-                                           failed=f"{n}\x1ffailed"),
-                             n, self.options, run_id=self.run_id, origin="rule",
-                             table=self.table)
-                for n in names])
+        if self.names and self.counts:
+            summary = self.summary(pl.concat(self.counts).group_by("source")
+                                   .agg(pl.all().sum()).sort("source"))
         frames = [f for kept in self.issues for f in kept]
         issues = (pl.concat(frames).select(list(ISSUE_SCHEMA)) if frames
                   else pl.DataFrame(schema=ISSUE_SCHEMA))
