@@ -18,6 +18,7 @@ from contactops.dedupe.core import DedupeResult, dedupe, needed_columns, survivo
 if TYPE_CHECKING:
     import polars as pl
 
+    from contactops.config.dedupe import DedupeSettings
     from contactops.contract import StageContext
     from contactops.engine.warehouse import Warehouse
 
@@ -72,7 +73,7 @@ def run(ctx: StageContext) -> DedupeResult | StageInfo:
                     survivor_chunk=survivor_chunk(
                         ctx.memory.frame_bytes if ctx.memory is not None else None))
     write(wh, result, release=True)  # written: the run keeps only the counts
-    write_snapshot(wh, columns)
+    write_snapshot(wh, columns, options)
     return result
 
 
@@ -80,21 +81,15 @@ def run(ctx: StageContext) -> DedupeResult | StageInfo:
 SNAPSHOT = "match"
 
 
-def write_snapshot(wh: Warehouse, columns: list[str] | None) -> None:
-    """Copy what ``match`` reads — the model, the blocking index, the records' compared
-    columns and the contacts — beside the warehouse, so ``match`` never waits for a run."""
-    from contactops.dedupe.lookup import CONTACT_COLUMNS
+def write_snapshot(wh: Warehouse, columns: list[str] | None,
+                   options: DedupeSettings) -> None:
+    """Copy what ``match`` reads, laid out for its lookups (:func:`lookup.snapshot_tables`:
+    the model, the blocking index, the records' compared columns, the contacts, the value
+    counts), beside the warehouse, so ``match`` never waits for a run."""
+    from contactops.dedupe.lookup import SNAPSHOT_ROW_GROUP, snapshot_tables
 
-    select = "*" if columns is None else ", ".join(f'"{c}"' for c in columns)
-    have = set(wh.columns(T.contacts.name))
-    shown = ", ".join(f'"{c}"' for c in CONTACT_COLUMNS if c in have)
-    wh.write_snapshot(SNAPSHOT, {
-        T.match_model.name: f"SELECT * FROM {T.match_model}",
-        T.match_index.name: f"SELECT * FROM {T.match_index}",
-        T.normalized_records.name: f"SELECT {select} FROM {T.normalized_records}",
-        T.contact_links.name: f"SELECT record_id, contact_id FROM {T.contact_links}",
-        T.contacts.name: f"SELECT {shown} FROM {T.contacts}",
-    })
+    wh.write_snapshot(SNAPSHOT, snapshot_tables(wh, columns, options),
+                      row_group_size=SNAPSHOT_ROW_GROUP)
 
 
 def write(wh: Warehouse, result: DedupeResult, *, release: bool = False) -> None:
