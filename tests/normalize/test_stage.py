@@ -71,7 +71,11 @@ def test_enrich_fills_only_empty_values_with_provenance():
 def test_identity_profile_gives_the_full_runs_identity_columns():
     # match normalizes one record with phases(identity_only=True): every column it gives
     # must be what the stage stores for that record, on generated data with its defects
-    from contactops.normalize.stage import IDENTITY_COLUMNS, normalize_identity
+    from contactops.normalize.stage import (
+        IDENTITY_COLUMNS,
+        IdentityNormalizer,
+        normalize_identity,
+    )
     from contactops.testing import make_contacts
 
     raw = make_contacts(1500, seed=5).records
@@ -86,8 +90,9 @@ def test_identity_profile_gives_the_full_runs_identity_columns():
             "date_of_birth", "external_id_key"} <= set(IDENTITY_COLUMNS)
     assert not {"consent_email", "tags", "flags", "created_at"} & set(IDENTITY_COLUMNS)
     assert_frame_equal(identity, full.select(IDENTITY_COLUMNS))
-    # one record at a time, as match calls it
-    for i in (0, 7, 99):
-        assert_frame_equal(normalize_identity(frame_.slice(i, 1), SETTINGS,
-                                              NormalizeSettings(), now=NOW),
+    # one record at a time through one normalizer (its plan built once), as match calls it
+    normalizer = IdentityNormalizer(SETTINGS, NormalizeSettings(), now=NOW)
+    for i in (0, 7, 99, 7, 1200):
+        assert_frame_equal(normalizer(frame_.slice(i, 1)),
                            full.select(IDENTITY_COLUMNS).slice(i, 1))
+    assert_frame_equal(normalizer(frame_.head(40)), full.select(IDENTITY_COLUMNS).head(40))

@@ -38,6 +38,7 @@ class Matcher:
         from contactops.dedupe.lookup import require_index
         from contactops.dedupe.match import effective
         from contactops.dedupe.stage import load_model
+        from contactops.normalize.stage import IdentityNormalizer
 
         require_index(wh)
         self.wh, self.source = wh, source
@@ -47,22 +48,21 @@ class Matcher:
         pipeline = ctx.project.pipeline if ctx.has_pipeline else None
         self.settings = ctx.project.settings
         self.normalize = pipeline.normalize if pipeline is not None else NormalizeSettings()
+        self._normalizer = IdentityNormalizer(self.settings, self.normalize)
         self.totals: dict[str, int] = {}  # filled values per counted column, read once
 
     def normalized(self, records: Sequence[Mapping[str, Any]]) -> pl.DataFrame:
         """The records' identity columns as the normalize stage would have stored them
-        (one row each, in order): one normalize call for all, as its plan costs more
-        than its rows."""
+        (one row each, in order), through the normalizer built with this matcher."""
         import polars as pl
 
         from contactops.fields import CONTACT_FIELDS
-        from contactops.normalize.stage import normalize_identity
 
         rows = [{"record_id": f"query-{i}", "source": "match", "source_kind": "agent"}
                 | {f: None if r.get(f) is None else str(r[f]) for f in CONTACT_FIELDS}
                 for i, r in enumerate(records)]
         raw = pl.DataFrame(rows, schema=dict.fromkeys(rows[0], pl.String))
-        return normalize_identity(raw, self.settings, self.normalize)
+        return self._normalizer(raw)
 
     def match(self, record: Mapping[str, Any], *, limit: int = DEFAULT_LIMIT,
               min_probability: float = DEFAULT_MIN_PROBABILITY,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -188,20 +188,68 @@ def phases(settings: ProjectSettings, options: NormalizeSettings, *,
             ("flags", lambda lf: audit.with_flags(lf, DATE_FIELDS)))
 
 
+class IdentityNormalizer:
+    """:data:`IDENTITY_COLUMNS` of a few raw records at a time, each value as
+    :func:`normalize` gives it (one row per record, in order; no audit), with the plan
+    built once.
+
+    For the handful of rows ``match`` normalizes per call, fixed costs are all there is:
+    building the plan's thousands of expressions cost as much as running them. So each
+    phase's plan is built once, over a source that yields whatever frame it is handed at
+    each call; the phases run on the in-memory engine (the streaming engine's start-up
+    costs more than the rows); consent and taxonomy, which identify nobody, not at all.
+    """
+
+    def __init__(self, settings: ProjectSettings, options: NormalizeSettings, *,
+                 now: datetime | None = None) -> None:
+        schema = pl.Schema(dict.fromkeys((*KEY_COLUMNS, *CONTACT_FIELDS), pl.String()))
+        self._input = list(schema)
+        self._steps: list[tuple[_Handed, pl.LazyFrame]] = []
+        for _, phase in phases(settings, options, now=now, identity_only=True):
+            handed = _Handed(schema)
+            plan = phase(handed.lazy())
+            schema = plan.collect_schema()
+            self._steps.append((handed, plan))
+
+    def __call__(self, records: pl.DataFrame) -> pl.DataFrame:
+        """``records``: record_id, source, source_kind and the CONTACT_FIELDS (strings;
+        a missing field is null)."""
+        frame = records.select(pl.col(c).cast(pl.String) if c in records.columns
+                               else pl.lit(None, pl.String).alias(c) for c in self._input)
+        for handed, plan in self._steps:
+            handed.frame = frame
+            try:
+                frame = plan.collect(engine="in-memory")
+            finally:
+                handed.frame = None
+        return frame.select(IDENTITY_COLUMNS)
+
+
+class _Handed:
+    """A lazy source of the frame handed to it before each collect."""
+
+    def __init__(self, schema: pl.Schema) -> None:
+        self.schema, self.frame = schema, None  # type: tuple[pl.Schema, pl.DataFrame | None]
+
+    def lazy(self) -> pl.LazyFrame:
+        from polars.io.plugins import register_io_source
+
+        def read(columns: list[str] | None, predicate: pl.Expr | None, n_rows: int | None,
+                 _batch_size: int | None) -> Iterator[pl.DataFrame]:
+            assert self.frame is not None, "collected without a frame handed"
+            frame = self.frame if columns is None else self.frame.select(columns)
+            if predicate is not None:
+                frame = frame.filter(predicate)
+            yield frame if n_rows is None else frame.head(n_rows)
+
+        return register_io_source(read, schema=self.schema)
+
+
 def normalize_identity(records: pl.DataFrame, settings: ProjectSettings,
                        options: NormalizeSettings, *, now: datetime | None = None
                        ) -> pl.DataFrame:
-    """:data:`IDENTITY_COLUMNS` of a few raw records, each value as :func:`normalize` gives
-    it (one row per record, in order; no audit).
-
-    For the handful of rows ``match`` normalizes, fixed costs are all there is: the
-    phases run on the in-memory engine (the streaming engine's start-up costs more than
-    the rows) and consent and taxonomy, which identify nobody, not at all.
-    """
-    frame = records.lazy()
-    for _, phase in phases(settings, options, now=now, identity_only=True):
-        frame = phase(frame).collect(engine="in-memory").lazy()
-    return frame.select(IDENTITY_COLUMNS).collect(engine="in-memory")
+    """:class:`IdentityNormalizer` for one call."""
+    return IdentityNormalizer(settings, options, now=now)(records)
 
 
 def build_wide(records: pl.LazyFrame, settings: ProjectSettings, options: NormalizeSettings,
