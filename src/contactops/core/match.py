@@ -35,10 +35,10 @@ class Matcher:
 
     def __init__(self, ctx: OpenedProject, wh: Warehouse, source: str) -> None:
         from contactops.config.normalize import NormalizeSettings
-        from contactops.dedupe.lookup import require_index
+        from contactops.dedupe.lookup import Lookup, require_index
         from contactops.dedupe.match import effective
         from contactops.dedupe.stage import load_model
-        from contactops.normalize.stage import IdentityNormalizer
+        from contactops.normalize.stage import IDENTITY_COLUMNS, IdentityNormalizer
 
         require_index(wh)
         self.wh, self.source = wh, source
@@ -49,7 +49,7 @@ class Matcher:
         self.settings = ctx.project.settings
         self.normalize = pipeline.normalize if pipeline is not None else NormalizeSettings()
         self._normalizer = IdentityNormalizer(self.settings, self.normalize)
-        self.totals: dict[str, int] = {}  # filled values per counted column, read once
+        self._lookup = Lookup(wh, self.options, IDENTITY_COLUMNS)
 
     def normalized(self, records: Sequence[Mapping[str, Any]]) -> pl.DataFrame:
         """The records' identity columns as the normalize stage would have stored them
@@ -78,9 +78,7 @@ class Matcher:
         """:meth:`match` of each record; the records are normalized and hashed together."""
         import polars as pl
 
-        from contactops.dedupe.lookup import candidate_ids, read_candidates, value_counts
         from contactops.dedupe.match import features, query_keys, score
-        from contactops.normalize.stage import IDENTITY_COLUMNS
 
         variants = [(i, v) for i, r in enumerate(records) for v in query_variants(r)]
         if not variants:
@@ -90,13 +88,12 @@ class Matcher:
         found: list[list[pl.DataFrame]] = [[] for _ in records]
         for j, (i, _) in enumerate(variants):
             own = keys.filter(pl.col("_idx") == j).select("rule", "key_hash")
-            ids = candidate_ids(self.wh, own, self.options)
+            ids = self._lookup.candidate_ids(own)
             if not ids:
                 continue
-            records_, shared, contacts = read_candidates(self.wh, ids, self.options.record_id,
-                                                         IDENTITY_COLUMNS)
+            records_, shared, contacts = self._lookup.candidates(ids)
             prepared = features(queries.slice(j, 1), records_, shared, self.options)
-            counts = value_counts(self.wh, prepared, self.options, self.totals)
+            counts = self._lookup.value_counts(prepared)
             scored = score(prepared, counts, self.options, self.model, show_pii=show_pii)
             found[i].append(scored.join(contacts, on="record_id", how="inner"))
         return [MatchResult.of(r, f, limit=limit, min_probability=min_probability,

@@ -62,50 +62,109 @@ def row_counts(wh: Warehouse) -> tuple[int, ...]:
                  else -1 for t in (T.normalized_records, T.contact_links, T.contacts))
 
 
-def candidate_ids(wh: Warehouse, keys: pl.DataFrame, options: DedupeSettings) -> list[str]:
-    """Loaded records sharing a blocking key with the query, in blocks the stage would have
-    formed (a key held by ``max_block_size`` records or more makes a block too big)."""
-    if keys.height == 0:
-        return []
-    caps = {r.name: r.max_block_size or options.max_block_size for r in options.blocking}
-    hashes = keys["key_hash"].unique().sort().to_list()
-    # typed: a list of plain integers would compare as another type, scanning everything
-    found = wh.pl(f"SELECT key_hash, rule, record_id FROM {T.match_index} WHERE key_hash "
-                  "IN (SELECT unnest(CAST(? AS UBIGINT[])))", [hashes])
-    found = found.join(keys, on=["rule", "key_hash"], how="semi")
-    sizes = found.group_by("rule", "key_hash").len()
-    ok = sizes.filter(pl.col("len") < pl.col("rule").replace_strict(
-        caps, default=options.max_block_size, return_dtype=pl.Int64))
-    ids = found.join(ok, on=["rule", "key_hash"], how="semi")["record_id"]
-    return ids.unique().sort().to_list()
+class Lookup:
+    """The reads of ``match`` on one open warehouse (or its copy): what the tables hold
+    is looked up once, each query record's reads are a few point lookups.
 
+    Args:
+        wh: the warehouse or the copy, read-only.
+        options: the effective dedupe settings (:func:`contactops.dedupe.match.effective`).
+        columns: the record columns matching reads (the rest are not read).
+    """
 
-def read_candidates(wh: Warehouse, ids: list[str], record_id: str,
-                    columns: Sequence[str] | None = None
-                    ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
-    """Candidates' normalized records (``columns`` of them, those the table has; default
-    every one), their shared-value flags and their contacts."""
-    rid = quote_identifier(record_id)
-    select = "*"
-    if columns is not None:
-        have = set(wh.columns(T.normalized_records.name))
-        select = ", ".join(quote_identifier(c) for c in dict.fromkeys([record_id, *columns])
-                           if c in have)
-    records = wh.pl(f"SELECT {select} FROM {T.normalized_records} WHERE {rid} {_ANY}", [ids])
-    if record_id != "record_id":
-        records = records.rename({record_id: "record_id"})
-    records = records.sort("record_id")  # the table's order, whatever the lookup's
-    # shared flags: hash 0, the first rows of the sorted index
-    shared = wh.pl(f"SELECT record_id, rule FROM {T.match_index} WHERE key_hash = 0 "
-                   f"AND starts_with(rule, '{SHARED}') AND record_id {_ANY}", [ids])
-    links = wh.pl(f"SELECT record_id, contact_id FROM {T.contact_links} "
-                  f"WHERE record_id {_ANY}", [ids])
-    have = set(wh.columns(T.contacts.name))
-    cols = ", ".join(quote_identifier(c) for c in CONTACT_COLUMNS if c in have)
-    golden = wh.pl(f"SELECT {cols} FROM {T.contacts} WHERE contact_id {_ANY}",
-                   [links["contact_id"].unique().sort().to_list()])
-    contacts = links.join(golden, on="contact_id", how="inner")
-    return records, shared, contacts.select("record_id", *golden.columns)
+    def __init__(self, wh: Warehouse, options: DedupeSettings,
+                 columns: Sequence[str] | None = None) -> None:
+        self.wh, self.options = wh, options
+        rid = options.record_id
+        have = wh.columns(T.normalized_records.name)
+        wanted = have if columns is None else [c for c in dict.fromkeys([rid, *columns])
+                                               if c in have]
+        self._records = ", ".join(quote_identifier(c) for c in wanted)
+        contacts = set(wh.columns(T.contacts.name))
+        self._contacts = ", ".join(quote_identifier(c) for c in CONTACT_COLUMNS
+                                   if c in contacts)
+        self.stored: set[str] = set()  # counted columns the copy's counts table holds
+        if wh.table_exists(COUNTS_TABLE):
+            self.stored = {r[0] for r in wh.fetchall(
+                f"SELECT column_name FROM {COUNTS_TABLE} WHERE value IS NULL")}
+        self.totals: dict[str, int] = {}  # filled values per counted column, read once
+
+    def candidate_ids(self, keys: pl.DataFrame) -> list[str]:
+        """Loaded records sharing a blocking key with the query, in blocks the stage would
+        have formed (a key held by ``max_block_size`` records or more makes a block too
+        big). ``keys``: ``rule``, ``key_hash`` of the query."""
+        if keys.height == 0:
+            return []
+        options = self.options
+        caps = {r.name: r.max_block_size or options.max_block_size for r in options.blocking}
+        hashes = keys["key_hash"].unique().sort().to_list()
+        # typed: a list of plain integers would compare as another type, scanning all
+        found = self.wh.pl(f"SELECT key_hash, rule, record_id FROM {T.match_index} WHERE "
+                           "key_hash IN (SELECT unnest(CAST(? AS UBIGINT[])))", [hashes])
+        found = found.join(keys, on=["rule", "key_hash"], how="semi")
+        sizes = found.group_by("rule", "key_hash").len()
+        ok = sizes.filter(pl.col("len") < pl.col("rule").replace_strict(
+            caps, default=options.max_block_size, return_dtype=pl.Int64))
+        ids = found.join(ok, on=["rule", "key_hash"], how="semi")["record_id"]
+        return ids.unique().sort().to_list()
+
+    def candidates(self, ids: list[str]) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+        """Candidates' normalized records (in record id order), their shared-value flags
+        and their contacts."""
+        wh, record_id = self.wh, self.options.record_id
+        records = wh.pl(f"SELECT {self._records} FROM {T.normalized_records} "
+                        f"WHERE {quote_identifier(record_id)} {_ANY}", [ids])
+        if record_id != "record_id":
+            records = records.rename({record_id: "record_id"})
+        records = records.sort("record_id")  # the table's order, whatever the lookup's
+        # shared flags: hash 0, the first rows of the sorted index
+        shared = wh.pl(f"SELECT record_id, rule FROM {T.match_index} WHERE key_hash = 0 "
+                       f"AND starts_with(rule, '{SHARED}') AND record_id {_ANY}", [ids])
+        links = wh.pl(f"SELECT record_id, contact_id FROM {T.contact_links} "
+                      f"WHERE record_id {_ANY}", [ids])
+        golden = wh.pl(f"SELECT {self._contacts} FROM {T.contacts} WHERE contact_id {_ANY}",
+                       [links["contact_id"].unique().sort().to_list()])
+        contacts = links.join(golden, on="contact_id", how="inner")
+        return records, shared, contacts.select("record_id", *golden.columns)
+
+    def value_counts(self, local: pl.DataFrame) -> Counts:
+        """How many loaded records hold each of ``local``'s values, per counted column (the
+        shares the stage's term-frequency weights and name rarity use): from
+        :data:`COUNTS_TABLE` where the copy has it, else counted over the records."""
+        counts = Counts(totals=self.totals)
+        wanted = {c: local[c].drop_nulls().cast(pl.String).unique().sort().to_list()
+                  for c in count_columns(self.options) if c in local.columns}
+        self._stored_counts({c: v for c, v in wanted.items() if c in self.stored}, counts)
+        for column, values in wanted.items():
+            if column in self.stored:
+                continue
+            expr, where = _counted(column)
+            if column not in counts.totals:
+                counts.totals[column] = int(self.wh.scalar(
+                    f"SELECT count({expr}) FROM {T.normalized_records} WHERE {where}") or 0)
+            rows = self.wh.fetchall(
+                f"SELECT {expr} AS v, count(*) FROM {T.normalized_records} "
+                f"WHERE {where} AND v {_ANY} GROUP BY 1", [values]) if values else []
+            counts.values[column] = {v: int(n) for v, n in rows}
+        return counts
+
+    def _stored_counts(self, wanted: dict[str, list[str]], counts: Counts) -> None:
+        """``wanted`` values' counts (and missing totals) from :data:`COUNTS_TABLE`."""
+        new_totals = [c for c in wanted if c not in counts.totals]
+        if new_totals:
+            counts.totals.update({c: int(n) for c, n in self.wh.fetchall(
+                f"SELECT column_name, records FROM {COUNTS_TABLE} WHERE value IS NULL "
+                f"AND column_name {_ANY}", [new_totals])})
+        for column in wanted:
+            counts.values[column] = {}
+        values = sorted({v for vs in wanted.values() for v in vs})
+        if not values:
+            return
+        for column, value, n in self.wh.fetchall(
+                f"SELECT column_name, value, records FROM {COUNTS_TABLE} WHERE value {_ANY}",
+                [values]):
+            if column in wanted:
+                counts.values[column][value] = int(n)
 
 
 #: Columns ``blocking.prepare`` derives from ``email_key`` (null for a shared or role
@@ -144,53 +203,6 @@ def counts_query(columns: Sequence[str], available: Sequence[str]) -> str | None
         return None
     return ("SELECT * FROM (" + " UNION ALL ".join(parts) + ") "
             "ORDER BY column_name, value NULLS FIRST")
-
-
-def value_counts(wh: Warehouse, local: pl.DataFrame, options: DedupeSettings,
-                 totals: dict[str, int] | None = None) -> Counts:
-    """How many loaded records hold each of ``local``'s values, per counted column (the
-    shares the stage's term-frequency weights and name rarity use). ``totals``: the
-    columns' filled counts from an earlier call on this warehouse (they are kept there:
-    counting them reads the whole column). From :data:`COUNTS_TABLE` where the warehouse
-    read is the copy that has it; else counted over ``normalized_records``."""
-    counts = Counts(totals={} if totals is None else totals)
-    wanted = {c: local[c].drop_nulls().cast(pl.String).unique().sort().to_list()
-              for c in count_columns(options) if c in local.columns}
-    stored = set()
-    if wh.table_exists(COUNTS_TABLE):
-        stored = {r[0] for r in wh.fetchall(
-            f"SELECT column_name FROM {COUNTS_TABLE} WHERE value IS NULL")}
-        _stored_counts(wh, {c: v for c, v in wanted.items() if c in stored}, counts)
-    for column, values in wanted.items():
-        if column in stored:
-            continue
-        expr, where = _counted(column)
-        if column not in counts.totals:
-            counts.totals[column] = int(wh.scalar(
-                f"SELECT count({expr}) FROM {T.normalized_records} WHERE {where}") or 0)
-        rows = wh.fetchall(f"SELECT {expr} AS v, count(*) FROM {T.normalized_records} "
-                           f"WHERE {where} AND v {_ANY} GROUP BY 1", [values]) if values else []
-        counts.values[column] = {v: int(n) for v, n in rows}
-    return counts
-
-
-def _stored_counts(wh: Warehouse, wanted: dict[str, list[str]], counts: Counts) -> None:
-    """``wanted`` values' counts (and missing totals) from :data:`COUNTS_TABLE`, one read."""
-    new_totals = [c for c in wanted if c not in counts.totals]
-    if new_totals:
-        counts.totals.update({c: int(n) for c, n in wh.fetchall(
-            f"SELECT column_name, records FROM {COUNTS_TABLE} WHERE value IS NULL "
-            f"AND column_name {_ANY}", [new_totals])})
-    for column in wanted:
-        counts.values[column] = {}
-    values = sorted({v for vs in wanted.values() for v in vs})
-    if not values:
-        return
-    for column, value, n in wh.fetchall(
-            f"SELECT column_name, value, records FROM {COUNTS_TABLE} WHERE value {_ANY}",
-            [values]):
-        if column in wanted:
-            counts.values[column][value] = int(n)
 
 
 def snapshot_tables(wh: Warehouse, columns: list[str] | None,
