@@ -3,8 +3,9 @@
 A record not yet loaded is normalized by the normalize stage's own functions, hashed into
 the blocking keys the last dedupe run saved (``match_index``), and scored against the
 records those keys find with the saved model (:mod:`contactops.dedupe.match`). Read-only
-and lock-free: while a run holds the warehouse, the copy the last dedupe run left beside it
-(``<warehouse>.match.duckdb``) is read instead.
+and lock-free: the copy the last dedupe run left beside the warehouse
+(``<warehouse>.match.duckdb``, laid out for these lookups) is read while it is current and
+while a run holds the warehouse; otherwise the warehouse itself.
 """
 
 from __future__ import annotations
