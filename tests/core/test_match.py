@@ -5,6 +5,7 @@ strangers find none, and a run holding the warehouse does not block a match."""
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 import time
@@ -14,6 +15,7 @@ from typing import Any
 
 import polars as pl
 import pytest
+from polars.testing import assert_frame_equal
 from typer.testing import CliRunner
 
 from contactops.catalog import T
@@ -103,6 +105,71 @@ def test_a_typo_copy_finds_its_contact_with_the_stage_probability(world: tuple[P
             explained = {e["field"]: e for e in top["explanation"]}
             assert explained["last_name"]["label"].startswith("similar")
             assert explained["email"]["label"] == "exact"
+
+
+def _queries(warehouse: Path) -> list[dict[str, Any]]:
+    """Typo copies, names alone, several mailboxes, strangers."""
+    rows = _loaded(warehouse, 12)
+    return ([_query(r) for r in rows]
+            + [{"first_name": r["first_name"], "last_name": r["last_name"]} for r in rows[:3]]
+            + [_query(rows[4]) | {"email": ["x.y@nowhere.example", rows[4]["email"]]},
+               {"phone": rows[5]["phone"], "company": "Nobody Ltd"}, STRANGER])
+
+
+def test_the_copy_and_identity_normalize_match_as_the_warehouse_and_full_normalize(
+        world: tuple[Path, Path]) -> None:
+    # match reads the dedupe run's copy (sorted, small row groups, counts precomputed) and
+    # normalizes only the identity columns; the reference reads the warehouse itself and
+    # runs the whole normalize stage, as match did before: the same candidates, weights,
+    # probabilities, matched fields and explanations
+    from contactops.core.match import Matcher
+    from contactops.normalize.stage import OUTPUT_COLUMNS, normalize
+
+    class WholeNormalize(Matcher):
+        def normalized(self, records: Any) -> pl.DataFrame:
+            from contactops.fields import CONTACT_FIELDS
+
+            rows = [{"record_id": f"query-{i}", "source": "match", "source_kind": "agent"}
+                    | {f: None if r.get(f) is None else str(r[f]) for f in CONTACT_FIELDS}
+                    for i, r in enumerate(records)]
+            raw = pl.DataFrame(rows, schema=dict.fromkeys(rows[0], pl.String))
+            out = normalize(raw.lazy(), self.settings, self.normalize)
+            return out.collect_wide().select(OUTPUT_COLUMNS)
+
+    _, warehouse = world
+    ctx, queries = _ctx(warehouse), _queries(warehouse)
+    with ctx.matcher() as matcher:
+        assert matcher.source.endswith("wh.duckdb.match.duckdb")
+        fast = matcher.match_many(queries, limit=50, min_probability=0.0)
+        one = [matcher.match(q, limit=50, min_probability=0.0) for q in queries[:4]]
+    with Warehouse(warehouse, read_only=True) as wh:
+        assert not wh.table_exists("match_counts")
+        slow = WholeNormalize(ctx, wh, str(warehouse)).match_many(queries, limit=50,
+                                                                  min_probability=0.0)
+    assert sum(r.found for r in fast) >= 12
+    for a, b in zip([*fast, *one], [*slow, *slow[:4]], strict=True):
+        assert_frame_equal(a.candidates, b.candidates)
+
+
+def test_a_copy_behind_the_warehouse_is_not_read(world: tuple[Path, Path],
+                                                 tmp_path: Path) -> None:
+    # an unmerge after the run changes the warehouse's contacts, not the copy's: match
+    # reads the warehouse until the next run writes a new copy
+    folder, warehouse = world
+    for name in ("wh.duckdb", "wh.duckdb.match.duckdb"):
+        shutil.copy(folder / name, tmp_path / name)
+    copied = tmp_path / "wh.duckdb"
+    row = _loaded(copied, 1)[0]
+    ctx = _ctx(copied)
+    before = ctx.match(_query(row))
+    assert before.warehouse.endswith("wh.duckdb.match.duckdb")
+    with Warehouse(copied, read_only=True) as wh:
+        merged = wh.scalar(f"SELECT contact_id FROM {T.contact_links} GROUP BY 1 "
+                           "HAVING count(*) > 1 ORDER BY 1 LIMIT 1")
+    ctx.unmerge(merged, "test")
+    after = ctx.match(_query(row))
+    assert after.warehouse == str(copied)
+    assert after.candidates["contact_id"][0] == before.candidates["contact_id"][0]
 
 
 def test_a_stranger_finds_no_contact(world: tuple[Path, Path]) -> None:

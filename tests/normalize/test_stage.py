@@ -66,3 +66,33 @@ def test_enrich_fills_only_empty_values_with_provenance():
     assert out["industry"].to_list() == ["Retail", "Retail", None]
     over = enrich(records, ref, rule.model_copy(update={"overwrite": True})).collect()
     assert over["company"].to_list() == ["Acme", "Acme", None]
+
+
+def test_identity_profile_gives_the_full_runs_identity_columns():
+    # match normalizes one record with phases(identity_only=True): every column it gives
+    # must be what the stage stores for that record, on generated data with its defects
+    from contactops.normalize.stage import (
+        IDENTITY_COLUMNS,
+        IdentityNormalizer,
+        normalize_identity,
+    )
+    from contactops.testing import make_contacts
+
+    raw = make_contacts(1500, seed=5).records
+    frame_ = raw.select(
+        pl.col("record_key").alias("record_id"), "source", pl.col("source").alias("source_kind"),
+        *(pl.col(f) if f in raw.columns else pl.lit(None, dtype=pl.String).alias(f)
+          for f in CONTACT_FIELDS))
+    full, _ = normalize(frame_.lazy(), SETTINGS, NormalizeSettings(), now=NOW).collect()
+    identity = normalize_identity(frame_, SETTINGS, NormalizeSettings(), now=NOW)
+    assert identity.columns == list(IDENTITY_COLUMNS)
+    assert {"email_key", "phone_e164", "last_name_key", "company_key", "country",
+            "date_of_birth", "external_id_key"} <= set(IDENTITY_COLUMNS)
+    assert not {"consent_email", "tags", "flags", "created_at"} & set(IDENTITY_COLUMNS)
+    assert_frame_equal(identity, full.select(IDENTITY_COLUMNS))
+    # one record at a time through one normalizer (its plan built once), as match calls it
+    normalizer = IdentityNormalizer(SETTINGS, NormalizeSettings(), now=NOW)
+    for i in (0, 7, 99, 7, 1200):
+        assert_frame_equal(normalizer(frame_.slice(i, 1)),
+                           full.select(IDENTITY_COLUMNS).slice(i, 1))
+    assert_frame_equal(normalizer(frame_.head(40)), full.select(IDENTITY_COLUMNS).head(40))

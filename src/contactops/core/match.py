@@ -3,8 +3,9 @@
 A record not yet loaded is normalized by the normalize stage's own functions, hashed into
 the blocking keys the last dedupe run saved (``match_index``), and scored against the
 records those keys find with the saved model (:mod:`contactops.dedupe.match`). Read-only
-and lock-free: while a run holds the warehouse, the copy the last dedupe run left beside it
-(``<warehouse>.match.duckdb``) is read instead.
+and lock-free: the copy the last dedupe run left beside the warehouse
+(``<warehouse>.match.duckdb``, laid out for these lookups) is read while it is current and
+while a run holds the warehouse; otherwise the warehouse itself.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from contactops.core.project import OpenedProject
 from contactops.errors import WarehouseBusy
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     import polars as pl
 
     from contactops.engine.warehouse import Warehouse
@@ -33,9 +36,10 @@ class Matcher:
 
     def __init__(self, ctx: OpenedProject, wh: Warehouse, source: str) -> None:
         from contactops.config.normalize import NormalizeSettings
-        from contactops.dedupe.lookup import require_index
+        from contactops.dedupe.lookup import Lookup, require_index
         from contactops.dedupe.match import effective
         from contactops.dedupe.stage import load_model
+        from contactops.normalize.stage import IDENTITY_COLUMNS, IdentityNormalizer
 
         require_index(wh)
         self.wh, self.source = wh, source
@@ -45,22 +49,21 @@ class Matcher:
         pipeline = ctx.project.pipeline if ctx.has_pipeline else None
         self.settings = ctx.project.settings
         self.normalize = pipeline.normalize if pipeline is not None else NormalizeSettings()
-        self.totals: dict[str, int] = {}  # filled values per counted column, read once
+        self._normalizer = IdentityNormalizer(self.settings, self.normalize)
+        self._lookup = Lookup(wh, self.options, IDENTITY_COLUMNS)
 
     def normalized(self, records: Sequence[Mapping[str, Any]]) -> pl.DataFrame:
-        """The records as the normalize stage would have stored them (one row each, in
-        order): one normalize call for all, as its plan costs more than its rows."""
+        """The records' identity columns as the normalize stage would have stored them
+        (one row each, in order), through the normalizer built with this matcher."""
         import polars as pl
 
         from contactops.fields import CONTACT_FIELDS
-        from contactops.normalize.stage import OUTPUT_COLUMNS, normalize
 
         rows = [{"record_id": f"query-{i}", "source": "match", "source_kind": "agent"}
                 | {f: None if r.get(f) is None else str(r[f]) for f in CONTACT_FIELDS}
                 for i, r in enumerate(records)]
         raw = pl.DataFrame(rows, schema=dict.fromkeys(rows[0], pl.String))
-        output = normalize(raw.lazy(), self.settings, self.normalize)
-        return output.collect_wide().select(OUTPUT_COLUMNS)  # not the audit: nothing stored
+        return self._normalizer(raw)
 
     def match(self, record: Mapping[str, Any], *, limit: int = DEFAULT_LIMIT,
               min_probability: float = DEFAULT_MIN_PROBABILITY,
@@ -76,7 +79,6 @@ class Matcher:
         """:meth:`match` of each record; the records are normalized and hashed together."""
         import polars as pl
 
-        from contactops.dedupe.lookup import candidate_ids, read_candidates, value_counts
         from contactops.dedupe.match import features, query_keys, score
 
         variants = [(i, v) for i, r in enumerate(records) for v in query_variants(r)]
@@ -87,12 +89,12 @@ class Matcher:
         found: list[list[pl.DataFrame]] = [[] for _ in records]
         for j, (i, _) in enumerate(variants):
             own = keys.filter(pl.col("_idx") == j).select("rule", "key_hash")
-            ids = candidate_ids(self.wh, own, self.options)
+            ids = self._lookup.candidate_ids(own)
             if not ids:
                 continue
-            records_, shared, contacts = read_candidates(self.wh, ids, self.options.record_id)
+            records_, shared, contacts = self._lookup.candidates(ids)
             prepared = features(queries.slice(j, 1), records_, shared, self.options)
-            counts = value_counts(self.wh, prepared, self.options, self.totals)
+            counts = self._lookup.value_counts(prepared)
             scored = score(prepared, counts, self.options, self.model, show_pii=show_pii)
             found[i].append(scored.join(contacts, on="record_id", how="inner"))
         return [MatchResult.of(r, f, limit=limit, min_probability=min_probability,
@@ -106,26 +108,59 @@ class MatchFlows(OpenedProject):
     @contextmanager
     def matcher(self) -> Iterator[Matcher]:
         """A :class:`Matcher` over the warehouse opened read-only, without waiting for its
-        lock: while a run holds it, over the last dedupe run's copy beside it."""
+        lock. It reads the copy the last dedupe run left beside the warehouse (laid out for
+        match's lookups) while that copy holds what the warehouse holds, and while a run
+        holds the warehouse; else the warehouse itself."""
+        with self._match_source() as (wh, source):
+            yield Matcher(self, wh, source)
+
+    @contextmanager
+    def _match_source(self) -> Iterator[tuple[Warehouse, str]]:
         from contactops.engine import Warehouse
 
         memory = self.memory_limit.engine_bytes
+        snapshot = self.warehouse.with_name(f"{self.warehouse.name}.match.duckdb")
         try:
             wh = Warehouse(self.warehouse, read_only=True, create=False, lock_timeout=0,
                            memory_limit=memory)
-            source = str(self.warehouse)
         except WarehouseBusy:
-            snapshot = self.warehouse.with_name(f"{self.warehouse.name}.match.duckdb")
             if not snapshot.is_file():
                 raise WarehouseBusy(
                     f"warehouse {self.warehouse} is in use by a run and has no match copy "
                     f"({snapshot.name}) yet: it is written by the dedupe stage; retry when "
                     "the run has finished") from None
-            wh = Warehouse(snapshot, read_only=True, create=False, lock_timeout=5,
-                           memory_limit=memory)
-            source = str(snapshot)
-        with wh:
-            yield Matcher(self, wh, source)
+            with Warehouse(snapshot, read_only=True, create=False, lock_timeout=5,
+                           memory_limit=memory) as copy:
+                yield copy, str(snapshot)
+            return
+        try:
+            copy = self._current_copy(wh, snapshot, memory)
+        except BaseException:
+            wh.close()
+            raise
+        if copy is None:
+            with wh:
+                yield wh, str(self.warehouse)
+            return
+        wh.close()
+        with copy:
+            yield copy, str(snapshot)
+
+    @staticmethod
+    def _current_copy(wh: Warehouse, snapshot: Path, memory: int) -> Warehouse | None:
+        """The match copy, opened, when it holds what ``wh`` holds (an undo, a retire or
+        an unmerge since the last dedupe run leaves it behind)."""
+        from contactops.dedupe.lookup import row_counts
+        from contactops.engine import Warehouse
+
+        if not snapshot.is_file():
+            return None
+        copy = Warehouse(snapshot, read_only=True, create=False, lock_timeout=5,
+                         memory_limit=memory)
+        if row_counts(copy) == row_counts(wh):
+            return copy
+        copy.close()
+        return None
 
     def match(self, records: Mapping[str, Any] | Sequence[Mapping[str, Any]], *,
               limit: int = DEFAULT_LIMIT, min_probability: float = DEFAULT_MIN_PROBABILITY,

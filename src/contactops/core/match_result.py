@@ -99,7 +99,8 @@ class MatchResult:
             ``match_probability``, ``link_type`` (``key``: the stage would link them by an
             identifier; ``probability``: above auto-merge; null: below), ``matched`` fields
             and the ``explanation`` rows of ``contactops explain``.
-        warehouse: the file read (the warehouse, or its match copy during a run).
+        warehouse: the file read: the match copy beside the warehouse while it is
+            current or a run holds the warehouse, else the warehouse.
     """
 
     query: dict[str, Any]

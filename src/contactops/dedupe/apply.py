@@ -98,22 +98,31 @@ def write_delta(wh: Any, result: DedupeResult, columns: list[str], compared: lis
         store(wh, DECIDED_KEY, last_decision(wh))
 
 
-def patch_snapshot(wh: Any, name: str, compared: str, shown: str) -> bool:
+def patch_snapshot(wh: Any, name: str, compared: str, shown: str,
+                   counts: str | None = None) -> bool:
     """Give ``match``'s copy the delta just written; False when it must be rewritten whole.
 
-    ``compared``: the normalized columns the copy holds; ``shown``: its contact columns.
+    ``compared``: the normalized columns the copy holds; ``shown``: its contact columns;
+    ``counts``: the ``SELECT`` of the copy's value counts
+    (:data:`contactops.dedupe.lookup.COUNTS_TABLE`), counted afresh over the warehouse: a
+    record added or removed changes the counts of every value it holds.
     """
     records = f"record_id IN (SELECT record_id FROM {TOUCHED})"
     contacts = f"contact_id IN (SELECT contact_id FROM {TOUCHED_CONTACTS})"
     changed = f"record_id IN (SELECT record_id FROM {AFFECTED})"
-    return bool(wh.patch_snapshot(name, {
+    changes = {
         T.match_index.name: (records, f"SELECT * FROM {T.match_index} WHERE {changed}"),
         T.normalized_records.name: (
             records, f"SELECT {compared} FROM {T.normalized_records} WHERE {changed}"),
         T.contact_links.name: (records, f"SELECT record_id, contact_id FROM "
                                         f"{T.contact_links} WHERE {changed}"),
         T.contacts.name: (contacts, f"SELECT {shown} FROM {T.contacts} WHERE {contacts}"),
-    }))
+    }
+    if counts is not None:
+        from contactops.dedupe.lookup import COUNTS_TABLE
+
+        changes[COUNTS_TABLE] = ("true", counts)
+    return bool(wh.patch_snapshot(name, changes))
 
 
 def drop_touched(wh: Any) -> None:

@@ -79,7 +79,9 @@ def _nicknames(vocab: Vocabulary, a: np.ndarray, b: np.ndarray, mask: np.ndarray
         return out
     sel = np.flatnonzero(mask)
     ua, ub, inverse = distinct_pairs(a[sel], b[sel])
-    namer = _NAMER.setdefault("namer", NickNamer())
+    if "namer" not in _NAMER:  # not setdefault: that builds the table every call
+        _NAMER["namer"] = NickNamer()
+    namer = _NAMER["namer"]
     nicks = namer.nickname_lookup
     related = np.fromiter(
         (y in nicks.get(x, ()) or x in nicks.get(y, ())

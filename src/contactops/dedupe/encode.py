@@ -114,6 +114,10 @@ def distinct_pairs(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray
             (uniq & np.uint64(0xFFFFFFFF)).astype(np.int64), inverse)
 
 
+#: Distinct pairs from which :func:`pair_scores` scores on every core.
+_THREADED_PAIRS = 5000
+
+
 def pair_scores(vocab: Vocabulary, a: np.ndarray, b: np.ndarray, mask: np.ndarray,
                 scorer: object, dtype: type, fill: float) -> np.ndarray:
     """scorer(value a[i], value b[i]) where mask, computed once per distinct code pair."""
@@ -124,7 +128,9 @@ def pair_scores(vocab: Vocabulary, a: np.ndarray, b: np.ndarray, mask: np.ndarra
         return out
     sel = np.flatnonzero(mask)
     ua, ub, inverse = distinct_pairs(a[sel], b[sel])
-    scores = cpdist(vocab.strings(ua), vocab.strings(ub), scorer=scorer, workers=-1,
+    # threads only where they pay: starting them costs more than scoring a few pairs
+    workers = -1 if len(ua) >= _THREADED_PAIRS else 1
+    scores = cpdist(vocab.strings(ua), vocab.strings(ub), scorer=scorer, workers=workers,
                     dtype=dtype)
     out[sel] = np.asarray(scores)[inverse]
     return out

@@ -11,7 +11,7 @@ The contacts a change can affect are the previous contacts of the changed and re
 records and the contacts of every record that
 
 * shares a blocking key with a new or changed record in a block a full run would form
-  (the saved ``match_index``, read by :func:`contactops.dedupe.lookup.candidate_ids`),
+  (the saved ``match_index``, read by :meth:`contactops.dedupe.lookup.Lookup.candidate_ids`),
 * holds an email or phone value a changed record holds or held, when the change made the
   value shared by several people or no longer so (which depends on every holder),
 * has the same identifier (``id_columns``) or a reviewer's decision with a changed record.
@@ -34,7 +34,7 @@ import polars as pl
 from contactops.catalog import T
 from contactops.dedupe import blocking, defaults, match_index
 from contactops.dedupe.facts import WarehouseFacts
-from contactops.dedupe.lookup import candidate_ids, value_counts
+from contactops.dedupe.lookup import Lookup
 from contactops.engine.sql import quote_identifier
 
 if TYPE_CHECKING:
@@ -206,7 +206,7 @@ def candidate_records(wh: Any, seeds: pl.DataFrame, options: DedupeSettings) -> 
     """Loaded records in a block with a new or changed record (the ``match`` lookup)."""
     features = blocking.prepare(seeds, options, shared=shared_flags(wh, seeds, options))
     keys = match_index.rule_keys(features, options)
-    return candidate_ids(wh, keys.select("rule", "key_hash"), options)
+    return Lookup(wh, options, ()).candidate_ids(keys.select("rule", "key_hash"))
 
 
 #: Which contact each record is in: where the last dedupe put it (``dedupe_versions``, kept
@@ -313,7 +313,7 @@ def gather_facts(wh: Any, records: pl.DataFrame, options: DedupeSettings,
         caps, default=options.max_block_size, return_dtype=pl.Int64))
     oversized = {rule: big.filter(pl.col("rule") == rule)["key_hash"].to_numpy()
                  for rule in big["rule"].unique().to_list()}
-    counts = value_counts(wh, features, options)
+    counts = Lookup(wh, options, ()).value_counts(features)
     return WarehouseFacts(fill=fill, shared=flags,
                           oversized={k: np.asarray(v, dtype=np.uint64)
                                      for k, v in oversized.items()},

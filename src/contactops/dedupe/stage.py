@@ -17,10 +17,12 @@ from contactops.catalog.queries import read_table
 from contactops.contract import StageInfo
 from contactops.dedupe import apply, incremental
 from contactops.dedupe.core import DedupeResult, dedupe, needed_columns, survivor_chunk
+from contactops.dedupe.lookup import COUNTS_TABLE, SNAPSHOT_ROW_GROUP, snapshot_tables
 
 if TYPE_CHECKING:
     import polars as pl
 
+    from contactops.config.dedupe import DedupeSettings
     from contactops.contract import StageContext
     from contactops.engine.warehouse import Warehouse
 
@@ -96,7 +98,7 @@ def run(ctx: StageContext) -> DedupeResult | StageInfo:
         apply.create_versions(wh, incremental.shareable_columns(options, names),
                               names if columns is None else columns)
         incremental.store(wh, incremental.BASIS_KEY, wanted)
-    write_snapshot(wh, columns)
+    write_snapshot(wh, columns, options)
     return result
 
 
@@ -177,8 +179,9 @@ def _incremental(ctx: StageContext, select: str, columns: list[str] | None, chun
                           compared)
         lap("write")
         kept, shown = _snapshot_columns(wh, columns)
-        if not apply.patch_snapshot(wh, SNAPSHOT, kept, shown):
-            write_snapshot(wh, columns)
+        counts = snapshot_tables(wh, columns, pipeline.dedupe).get(COUNTS_TABLE)
+        if not apply.patch_snapshot(wh, SNAPSHOT, kept, shown, counts):
+            write_snapshot(wh, columns, pipeline.dedupe)
         lap("snapshot")
         result.release()
         result.scope = [
@@ -215,17 +218,13 @@ def _totals(wh: Warehouse) -> dict[str, int]:
 SNAPSHOT = "match"
 
 
-def write_snapshot(wh: Warehouse, columns: list[str] | None) -> None:
-    """Copy what ``match`` reads — the model, the blocking index, the records' compared
-    columns and the contacts — beside the warehouse, so ``match`` never waits for a run."""
-    select, shown = _snapshot_columns(wh, columns)
-    wh.write_snapshot(SNAPSHOT, {
-        T.match_model.name: f"SELECT * FROM {T.match_model}",
-        T.match_index.name: f"SELECT * FROM {T.match_index}",
-        T.normalized_records.name: f"SELECT {select} FROM {T.normalized_records}",
-        T.contact_links.name: f"SELECT record_id, contact_id FROM {T.contact_links}",
-        T.contacts.name: f"SELECT {shown} FROM {T.contacts}",
-    })
+def write_snapshot(wh: Warehouse, columns: list[str] | None,
+                   options: DedupeSettings) -> None:
+    """Copy what ``match`` reads, laid out for its lookups (:func:`lookup.snapshot_tables`:
+    the model, the blocking index, the records' compared columns, the contacts, the value
+    counts), beside the warehouse, so ``match`` never waits for a run."""
+    wh.write_snapshot(SNAPSHOT, snapshot_tables(wh, columns, options),
+                      row_group_size=SNAPSHOT_ROW_GROUP)
 
 
 def _snapshot_columns(wh: Warehouse, columns: list[str] | None) -> tuple[str, str]:

@@ -91,9 +91,12 @@ class Engine(Protocol):
     def snapshot_path(self, name: str) -> Path | None:
         """Where the named read-only copy beside the warehouse lives (None in memory)."""
 
-    def write_snapshot(self, name: str, tables: dict[str, str]) -> Path | None:
+    def write_snapshot(self, name: str, tables: dict[str, str], *,
+                       row_group_size: int | None = None) -> Path | None:
         """Replace the named copy, whole and atomically, with these ``SELECT`` results
-        (table name -> query): readers use it while a run holds the warehouse."""
+        (table name -> query): readers use it while a run holds the warehouse.
+        ``row_group_size``: rows per storage unit, smaller for point lookups (a hint an
+        engine without row groups ignores)."""
 
     def patch_snapshot(self, name: str, changes: dict[str, tuple[str, str]]) -> bool:
         """Apply a delta to the named copy in one transaction (table -> (``WHERE`` of the

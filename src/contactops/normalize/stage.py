@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -120,24 +120,45 @@ def _with_raw(records: pl.LazyFrame) -> pl.LazyFrame:
     )
 
 
+#: Columns of ``normalized_records`` that identify a person — names, emails, phones,
+#: companies, addresses, dates of birth, external ids: what matching compares. The others
+#: (consent, taxonomy, the record's own dates, pass-through text, flags) are what
+#: survivorship, validation and audiences read. ``phases(identity_only=True)`` computes
+#: only these, each as the full run does.
+IDENTITY_COLUMNS: tuple[str, ...] = tuple(
+    c for c in OUTPUT_COLUMNS
+    if c not in {"tags", "lists", "unknown_tags", "unknown_lists", "lifecycle_stage",
+                 "lifecycle_unmapped", "contact_type", "contact_type_derived", "notes",
+                 "flags", *_PASS_THROUGH, *DATE_FIELDS}
+    and not c.startswith("consent_") and not c.startswith(DATE_FIELDS))
+
+
 def phases(settings: ProjectSettings, options: NormalizeSettings, *,
-           now: datetime | None = None) -> tuple[tuple[str, Phase], ...]:
-    """The normalizers in dependency order, as named phases (materialization boundaries)."""
+           now: datetime | None = None, identity_only: bool = False
+           ) -> tuple[tuple[str, Phase], ...]:
+    """The normalizers in dependency order, as named phases (materialization boundaries).
+
+    ``identity_only``: only what identifies a person — names, emails, phones, companies,
+    addresses, dates of birth, external ids: :data:`IDENTITY_COLUMNS`, the columns matching
+    compares. ``match`` normalizes a record not yet loaded this way: consent and taxonomy
+    cost most of a one-row run.
+    """
     now = now or datetime.now(UTC)
+    identity = [
+        *geo_specs(),  # first: a phone's region comes from the record's country
+        names_spec(nickname_keys=options.nickname_keys,
+                   detect_swaps=options.detect_swapped_names),
+        companies_spec(),
+        dob_spec(now=now, date_order=options.date_order),
+        external_id_spec(),
+    ]
+    others = [] if identity_only else [consent_spec(settings.consent),
+                                       *taxonomy_specs(settings)]
 
     def distinct_values(lf: pl.LazyFrame) -> pl.LazyFrame:
         # Work once per distinct raw value, every mapping in one flat concat over the raw
         # frame (chained mappings nest the plan and the optimizer blows up).
-        return with_distinct(_with_raw(lf), [
-            *geo_specs(),  # first: a phone's region comes from the record's country
-            names_spec(nickname_keys=options.nickname_keys,
-                       detect_swaps=options.detect_swapped_names),
-            companies_spec(),
-            consent_spec(settings.consent),
-            *taxonomy_specs(settings),
-            dob_spec(now=now, date_order=options.date_order),
-            external_id_spec(),
-        ])
+        return with_distinct(_with_raw(lf), [*identity, *others])
 
     def emails(lf: pl.LazyFrame) -> pl.LazyFrame:
         lf = normalize_emails(lf, free_domains=settings.free_email_domains,
@@ -145,7 +166,7 @@ def phases(settings: ProjectSettings, options: NormalizeSettings, *,
                               extra_roles=options.extra_role_localparts,
                               flag_typos=options.flag_email_typos,
                               library_fallback=options.email_library_fallback)
-        return contact_type(lf, settings)  # needs email_domain
+        return lf if identity_only else contact_type(lf, settings)  # needs email_domain
 
     def phones(lf: pl.LazyFrame) -> pl.LazyFrame:
         return normalize_phones(lf, default_region=options.phone_region
@@ -159,9 +180,76 @@ def phases(settings: ProjectSettings, options: NormalizeSettings, *,
             notes=blank_to_null(nfkc(pl.col("_raw_notes"))),
         )
 
-    return (("distinct_values", distinct_values), ("emails", emails), ("phones", phones),
-            ("dates", dates_and_text),
+    steps: tuple[tuple[str, Phase], ...] = (
+        ("distinct_values", distinct_values), ("emails", emails), ("phones", phones))
+    if identity_only:
+        return steps
+    return (*steps, ("dates", dates_and_text),
             ("flags", lambda lf: audit.with_flags(lf, DATE_FIELDS)))
+
+
+class IdentityNormalizer:
+    """:data:`IDENTITY_COLUMNS` of a few raw records at a time, each value as
+    :func:`normalize` gives it (one row per record, in order; no audit), with the plan
+    built once.
+
+    For the handful of rows ``match`` normalizes per call, fixed costs are all there is:
+    building the plan's thousands of expressions cost as much as running them. So each
+    phase's plan is built once, over a source that yields whatever frame it is handed at
+    each call; the phases run on the in-memory engine (the streaming engine's start-up
+    costs more than the rows); consent and taxonomy, which identify nobody, not at all.
+    """
+
+    def __init__(self, settings: ProjectSettings, options: NormalizeSettings, *,
+                 now: datetime | None = None) -> None:
+        schema = pl.Schema(dict.fromkeys((*KEY_COLUMNS, *CONTACT_FIELDS), pl.String()))
+        self._input = list(schema)
+        self._steps: list[tuple[_Handed, pl.LazyFrame]] = []
+        for _, phase in phases(settings, options, now=now, identity_only=True):
+            handed = _Handed(schema)
+            plan = phase(handed.lazy())
+            schema = plan.collect_schema()
+            self._steps.append((handed, plan))
+
+    def __call__(self, records: pl.DataFrame) -> pl.DataFrame:
+        """``records``: record_id, source, source_kind and the CONTACT_FIELDS (strings;
+        a missing field is null)."""
+        frame = records.select(pl.col(c).cast(pl.String) if c in records.columns
+                               else pl.lit(None, pl.String).alias(c) for c in self._input)
+        for handed, plan in self._steps:
+            handed.frame = frame
+            try:
+                frame = plan.collect(engine="in-memory")
+            finally:
+                handed.frame = None
+        return frame.select(IDENTITY_COLUMNS)
+
+
+class _Handed:
+    """A lazy source of the frame handed to it before each collect."""
+
+    def __init__(self, schema: pl.Schema) -> None:
+        self.schema, self.frame = schema, None  # type: tuple[pl.Schema, pl.DataFrame | None]
+
+    def lazy(self) -> pl.LazyFrame:
+        from polars.io.plugins import register_io_source
+
+        def read(columns: list[str] | None, predicate: pl.Expr | None, n_rows: int | None,
+                 _batch_size: int | None) -> Iterator[pl.DataFrame]:
+            assert self.frame is not None, "collected without a frame handed"
+            frame = self.frame if columns is None else self.frame.select(columns)
+            if predicate is not None:
+                frame = frame.filter(predicate)
+            yield frame if n_rows is None else frame.head(n_rows)
+
+        return register_io_source(read, schema=self.schema)
+
+
+def normalize_identity(records: pl.DataFrame, settings: ProjectSettings,
+                       options: NormalizeSettings, *, now: datetime | None = None
+                       ) -> pl.DataFrame:
+    """:class:`IdentityNormalizer` for one call."""
+    return IdentityNormalizer(settings, options, now=now)(records)
 
 
 def build_wide(records: pl.LazyFrame, settings: ProjectSettings, options: NormalizeSettings,
