@@ -111,7 +111,8 @@ def _skeletons(vocab: Vocabulary) -> tuple[np.ndarray, np.ndarray]:
 def _nicknames(vocab: Vocabulary, a: np.ndarray, b: np.ndarray, mask: np.ndarray
                ) -> np.ndarray:
     """Whether one given name is a nickname of the other (``nicknames`` package: Larry for
-    Lawrence, Bob for Robert), per pair where ``mask``; each distinct pair looked up once."""
+    Lawrence, Bob for Robert; :mod:`contactops.dedupe.hypocorisms`: Kasia for Katarzyna,
+    Paco for Francisco), per pair where ``mask``; each distinct pair looked up once."""
     from nicknames import NickNamer
 
     from contactops.dedupe.encode import distinct_pairs
@@ -121,10 +122,12 @@ def _nicknames(vocab: Vocabulary, a: np.ndarray, b: np.ndarray, mask: np.ndarray
         return out
     sel = np.flatnonzero(mask)
     ua, ub, inverse = distinct_pairs(a[sel], b[sel])
+    from contactops.dedupe.hypocorisms import related as hypocorism
+
     namer = _NAMER.setdefault("namer", NickNamer())
     nicks = namer.nickname_lookup
     related = np.fromiter(
-        (y in nicks.get(x, ()) or x in nicks.get(y, ())
+        (y in nicks.get(x, ()) or x in nicks.get(y, ()) or hypocorism(x, y)
          for x, y in zip(vocab.strings(ua), vocab.strings(ub), strict=True)),
         dtype=bool, count=len(ua))
     out[sel] = related[inverse]
