@@ -182,19 +182,22 @@ def test_personal_and_work_mailbox_are_compared_as_one_name_at_two_domains() -> 
 
     rows = [{"record_id": "A", "first_name": "Isabella", "last_name": "Allen",
              "email": "isabella_allen@quillon.io"},
-            {"record_id": "B", "first_name": "Isabel", "last_name": "Alen",
+            {"record_id": "B", "first_name": "Isabella", "last_name": "Allen",
              "email": "isabellaallen789@gmail.com"},
             {"record_id": "C", "first_name": "Jim", "last_name": "Smith",
              "email": "jsmith@quillon.io"},
             {"record_id": "D", "first_name": "Jo", "last_name": "Smith",
-             "email": "jsmith1@gmail.com"}]
-    found = _pair_levels(rows)
-    # the names differ (a typo in each), so only the mailbox's letters block the pair
-    assert found["block_rule"] == "email_name"
-    assert found["g_email"] == EMAIL_OTHER_DOMAIN
-    # a short local part (jsmith) names nobody across domains: no pair, no such level
-    features = prepare(normalize_rows(rows), DedupeSettings())
-    assert features["email_name"].to_list()[2:] == [None, None]
+             "email": "jsmith1@gmail.com"},
+            {"record_id": "E", "first_name": "Isabella", "last_name": "Allen",
+             "email": "isabella_allen@gmail.com"}]
+    options = DedupeSettings()
+    features = prepare(normalize_rows(rows), options)
+    pairs = pl.DataFrame({"l": [0, 2, 0], "r": [1, 3, 4]},
+                         schema={"l": pl.UInt32, "r": pl.UInt32})
+    levels = compare(pairs, features, options.fields)["g_email"].to_list()
+    # a personal and a work address of one name; jsmith names nobody across domains; one
+    # local part at two providers is one name at two domains, not a typo
+    assert levels == [EMAIL_OTHER_DOMAIN, 0, EMAIL_OTHER_DOMAIN]
 
 
 def test_one_name_at_two_domains_weighs_nothing() -> None:

@@ -94,7 +94,6 @@ def _default_blocking() -> list[BlockingRule]:
         BlockingRule(name="name_company", keys=("first_name_key", "last_name_key",
                                                 "company_key")),
         BlockingRule(name="name_pair_org", keys=("name_pair", "org")),
-        BlockingRule(name="email_name", keys=("email_name",), max_block_size=10),
     ]
 
 

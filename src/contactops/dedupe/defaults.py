@@ -55,7 +55,7 @@ EXTRA_BLOCKING: tuple[BlockingRule, ...] = (
 
 #: Blocking columns made by :func:`contactops.dedupe.blocking.prepare` from other columns,
 #: and the column whose fill decides whether the key can find pairs.
-_DERIVED = {"email_local": "email_key", "email_digits": "email_key", "email_name": "email_key",
+_DERIVED = {"email_local": "email_key", "email_digits": "email_key",
             "name_pair": "last_name_key", "org": "company_key"}
 
 #: Columns the extra fields and passes read (dedupe reads them when present); the
