@@ -35,6 +35,19 @@ PAIRS = [
       "company": "Quillon"},
      {"first_name": "Penelope", "last_name": "Abernathy", "email": "penelope.abernaty@quillon.io",
       "company": "Quillon"}, True),
+    ("a first name in Arabic script and in Latin letters, one phone",
+     {"first_name": "محمد", "last_name": "Haddad", "phone": "+44 20 7946 0733"},
+     {"first_name": "Mohamed", "last_name": "Haddad", "phone": "+442079460733"}, True),
+    ("a Polish formal name and its diminutive, one phone",
+     {"first_name": "Katarzyna", "last_name": "Nowak", "phone": "+44 20 7946 0744"},
+     {"first_name": "Kasia", "last_name": "Nowak", "phone": "+442079460744"}, True),
+    ("two first names of one family at one landline stay two people",
+     {"first_name": "Katarzyna", "last_name": "Nowak", "phone": "+44 20 7946 0755"},
+     {"first_name": "Agnieszka", "last_name": "Nowak", "phone": "+442079460755"}, False),
+    ("one name's mailbox at two domains and nothing else: namesakes have that too",
+     {"first_name": "Isabella", "last_name": "Allen", "email": "isabella_allen@quillon.io"},
+     {"first_name": "Isabella", "last_name": "Allen", "email": "isabellaallen789@gmail.com"},
+     False),
 ]
 
 
@@ -152,3 +165,80 @@ def test_latin_soundex_and_house_keys() -> None:
     with pytest.raises(KeyError):
         key_expr("street:nonsense", frame.columns)
     BlockingRule(name="ok", keys=("street:house",))  # a declared pipeline may use them
+
+
+def _pair_levels(rows: list[dict]) -> dict:
+    """The blocking pass that found records 0 and 1 and their comparison levels."""
+    options, _ = follow_data(DedupeSettings(), normalize_rows(rows))
+    features = prepare(normalize_rows(rows), options)
+    pairs = candidate_pairs(features, options)
+    gammas = compare(pairs, features, options.fields).filter(
+        (pl.col("l") == 0) & (pl.col("r") == 1))
+    return gammas.row(0, named=True) if gammas.height else {}
+
+
+def test_personal_and_work_mailbox_are_compared_as_one_name_at_two_domains() -> None:
+    from contactops.dedupe.compare import EMAIL_OTHER_DOMAIN
+
+    rows = [{"record_id": "A", "first_name": "Isabella", "last_name": "Allen",
+             "email": "isabella_allen@quillon.io"},
+            {"record_id": "B", "first_name": "Isabella", "last_name": "Allen",
+             "email": "isabellaallen789@gmail.com"},
+            {"record_id": "C", "first_name": "Jim", "last_name": "Smith",
+             "email": "jsmith@quillon.io"},
+            {"record_id": "D", "first_name": "Jo", "last_name": "Smith",
+             "email": "jsmith1@gmail.com"},
+            {"record_id": "E", "first_name": "Isabella", "last_name": "Allen",
+             "email": "isabella_allen@gmail.com"}]
+    options = DedupeSettings()
+    features = prepare(normalize_rows(rows), options)
+    pairs = pl.DataFrame({"l": [0, 2, 0], "r": [1, 3, 4]},
+                         schema={"l": pl.UInt32, "r": pl.UInt32})
+    levels = compare(pairs, features, options.fields)["g_email"].to_list()
+    # a personal and a work address of one name; jsmith names nobody across domains; one
+    # local part at two providers is one name at two domains, not a typo
+    assert levels == [EMAIL_OTHER_DOMAIN, 0, EMAIL_OTHER_DOMAIN]
+
+
+def test_one_name_at_two_domains_weighs_nothing() -> None:
+    from contactops.dedupe.compare import EMAIL_OTHER_DOMAIN
+    from contactops.dedupe.model import MatchModel
+
+    model = MatchModel(m={"email": [0.1, 0.3, 0.01, 0.09, 0.5]},
+                       u={"email": [0.9, 0.001, 0.01, 0.001, 0.0001]}, prior=1e-4,
+                       kinds={"email": "email"})
+    w = model.weights("email")
+    assert w[EMAIL_OTHER_DOMAIN] == 0.0 and w[0] < 0 < w[-1]
+
+
+def test_swapped_names_at_one_employer_are_blocked_by_name_pair_and_org() -> None:
+    rows = [{"record_id": "A", "first_name": "Karlsson", "last_name": "Matthew",
+             "company": "Stark Industries"},
+            {"record_id": "B", "first_name": "Matthew", "last_name": "Karlsson",
+             "email": "mkarlsson@starkindustries.io"}]
+    found = _pair_levels(rows)
+    assert found["block_rule"] == "name_pair_org"
+    assert found["g_first_name"] == found["g_last_name"] > 0  # compared crossed
+
+
+@pytest.mark.parametrize(("a", "b", "agree"), [
+    ("محمد", "Mohamed", True), ("محمد", "Muhammad", True), ("कमर", "Kumar", True),
+    ("يوسف", "Yousef", True), ("محمد", "Ahmed", False),
+    ("Mohamed", "Mhmd", False),  # both in Latin letters: a typo, not a script without vowels
+])
+def test_names_in_scripts_without_vowels_agree_with_their_latin_spelling(
+        a: str, b: str, agree: bool) -> None:
+    rows = [{"record_id": "A", "first_name": a, "last_name": "Haddad", "phone": "+442079460733"},
+            {"record_id": "B", "first_name": b, "last_name": "Haddad", "phone": "+442079460733"}]
+    assert (_pair_levels(rows)["g_first_name"] > 0) is agree
+
+
+@pytest.mark.parametrize(("a", "b", "related"), [
+    ("katarzyna", "kasia", True), ("kasia", "katarzyna", True), ("paco", "francisco", True),
+    ("sasha", "alexandra", True), ("sasha", "alexander", True), ("kasia", "malgorzata", False),
+    ("pepe", "jose", True), ("jose", "francisco", False),
+])
+def test_hypocorisms(a: str, b: str, related: bool) -> None:
+    from contactops.dedupe.hypocorisms import related as hypocorism
+
+    assert hypocorism(a, b) is related

@@ -93,6 +93,7 @@ def _default_blocking() -> list[BlockingRule]:
         BlockingRule(name="first_phone", keys=("first_name_key", "phone_e164")),
         BlockingRule(name="name_company", keys=("first_name_key", "last_name_key",
                                                 "company_key")),
+        BlockingRule(name="name_pair_org", keys=("name_pair", "org")),
     ]
 
 

@@ -131,7 +131,37 @@ def prepare(normalized: pl.DataFrame, options: DedupeSettings,
             .otherwise("email_local"),
             email_digits=pl.when(pl.col(shared_column("email_key"))).then(None)
             .otherwise("email_digits"))
-    return frame
+    return _person_keys(frame)
+
+
+def _person_keys(frame: pl.DataFrame) -> pl.DataFrame:
+    """Blocking columns that follow one person across the ways records write them.
+
+    * ``name_pair``: first and last name in either order (Matthew Karlsson and Karlsson
+      Matthew are one key), as the order-free combination of the two names' hashes (at a
+      million records a string key cost seconds);
+    * ``org``: the employer without spaces or hyphens, from the company or else the
+      company's own mail domain (``green networks`` and ``jane@greennetworks.example``
+      agree).
+    """
+    cols = frame.columns
+    out: dict[str, pl.Expr] = {}
+    if "first_name_key" in cols and "last_name_key" in cols:
+        first, last = pl.col("first_name_key").hash(seed=0), pl.col("last_name_key").hash(seed=0)
+        low, high = pl.min_horizontal(first, last), pl.max_horizontal(first, last)
+        out["name_pair"] = (pl.when(pl.col("first_name_key").is_not_null()
+                                    & pl.col("last_name_key").is_not_null())
+                            .then(low * int(_MIX) + high))
+    orgs = []
+    if "company_key" in cols:
+        orgs.append(pl.col("company_key").str.replace_all(" ", "", literal=True))
+    if "company_domain_hint" in cols:
+        orgs.append(pl.col("company_domain_hint").str.split(".").list.first()
+                    .str.replace_all("-", "", literal=True))
+    if orgs:
+        org = pl.coalesce(*orgs) if len(orgs) > 1 else orgs[0]
+        out["org"] = pl.when(org.str.len_chars() > 0).then(org)
+    return frame.with_columns(**out) if out else frame
 
 
 def key_expr(key: str, frame_columns: list[str], *, drop_shared: bool = True) -> pl.Expr:

@@ -13,13 +13,27 @@ import polars as pl
 from contactops.config.dedupe import MatchField
 from contactops.dedupe.encode import Encoded, Vocabulary, pair_scores
 
+#: Email levels (see :func:`level_names`): one person's name at another domain (a
+#: personal and a work address), a mailbox several people use, an address a typo apart.
+EMAIL_OTHER_DOMAIN = 1
+EMAIL_SHARED = 2
+EMAIL_NEAR = 3
+
+
+def own_identifier(field: MatchField) -> int:
+    """The lowest level of an email or phone that is the pair's own identifier agreeing
+    (an address a typo apart counts; a shared mailbox or switchboard, or one name at two
+    domains, does not)."""
+    return EMAIL_NEAR if field.kind == "email" else 2
+
 
 def level_names(field: MatchField) -> list[str]:
     """Human names of a field's level codes, index = code."""
     if field.kind in ("name", "string", "street"):
         return ["different", *[f"similar >= {t}" for t in reversed(field.levels)], "exact"]
     if field.kind == "email":
-        return ["different", "shared mailbox", "similar (typo)", "exact"]
+        return ["different", "same name, other domain", "shared mailbox", "similar (typo)",
+                "exact"]
     if field.kind == "phone":
         return ["different", "shared number", "exact"]
     if field.kind == "dob":
@@ -66,10 +80,39 @@ def _street_forms(vocab: Vocabulary) -> Vocabulary:
                       codes=vocab.codes)
 
 
+#: Scripts that leave short vowels unwritten (Arabic, Hebrew; Indic names often typed
+#: without their vowel signs): محمد reads ``mhmd``, रहल ``rhl``.
+_VOWELLESS = r"[\u0590-\u06FF\u0750-\u077F\u0900-\u0DFF]"
+
+
+def _skeletons(vocab: Vocabulary) -> tuple[np.ndarray, np.ndarray]:
+    """Per name value (by code): the hash of its consonant skeleton in Latin letters
+    (vowels, ``w`` and ``y`` dropped, doubled letters once, a final ``h`` dropped: محمد,
+    Mohamed and Muhammad are ``mhmd``; -1 under two letters) and whether the value is
+    written in a script without vowels."""
+    if "skeleton" not in vocab.derived:
+        from contactops.dedupe.latin import latin
+
+        values = vocab.values.cast(pl.String)
+        skel = latin(values).str.replace_all(r"[aeiouwy]", "")
+        for letter in "bcdfghjklmnpqrstvxz":
+            skel = skel.str.replace_all(f"{letter}{letter}+", letter)
+        skel = skel.str.replace(r"(.)h$", "$1")
+        skel = pl.select(pl.when(pl.lit(skel).str.len_chars() >= 2).then(pl.lit(skel))
+                         ).to_series()
+        hashed = skel.hash(seed=0).to_numpy().view(np.int64).copy()
+        hashed[skel.is_null().to_numpy()] = -1
+        vocab.derived["skeleton"] = np.append(hashed, -1)
+        vocab.derived["vowelless"] = np.append(
+            values.str.contains(_VOWELLESS).fill_null(False).to_numpy(), False)
+    return vocab.derived["skeleton"], vocab.derived["vowelless"]
+
+
 def _nicknames(vocab: Vocabulary, a: np.ndarray, b: np.ndarray, mask: np.ndarray
                ) -> np.ndarray:
     """Whether one given name is a nickname of the other (``nicknames`` package: Larry for
-    Lawrence, Bob for Robert), per pair where ``mask``; each distinct pair looked up once."""
+    Lawrence, Bob for Robert; :mod:`contactops.dedupe.hypocorisms`: Kasia for Katarzyna,
+    Paco for Francisco), per pair where ``mask``; each distinct pair looked up once."""
     from nicknames import NickNamer
 
     from contactops.dedupe.encode import distinct_pairs
@@ -79,12 +122,14 @@ def _nicknames(vocab: Vocabulary, a: np.ndarray, b: np.ndarray, mask: np.ndarray
         return out
     sel = np.flatnonzero(mask)
     ua, ub, inverse = distinct_pairs(a[sel], b[sel])
+    from contactops.dedupe.hypocorisms import related as hypocorism
+
     if "namer" not in _NAMER:  # not setdefault: that builds the table every call
         _NAMER["namer"] = NickNamer()
     namer = _NAMER["namer"]
     nicks = namer.nickname_lookup
     related = np.fromiter(
-        (y in nicks.get(x, ()) or x in nicks.get(y, ())
+        (y in nicks.get(x, ()) or x in nicks.get(y, ()) or hypocorism(x, y)
          for x, y in zip(vocab.strings(ua), vocab.strings(ub), strict=True)),
         dtype=bool, count=len(ua))
     out[sel] = related[inverse]
@@ -148,6 +193,12 @@ def field_levels(field: MatchField, enc: Encoded, left: np.ndarray, right: np.nd
             # a given name and its nickname (Lawrence, Larry) agree at the lowest level
             low = differ & (out == 0)
             out[low & _nicknames(_latin(vocab), a, b, low)] = 1
+        if field.kind == "name":
+            # a name written in a script without vowels and its spelling in Latin letters
+            # (محمد / Mohamed, कमर / Kumar) agree at the lowest level
+            skel, vowelless = _skeletons(vocab)
+            low = differ & (out == 0) & (vowelless[a] | vowelless[b])
+            out[low & (skel[a] != -1) & (skel[a] == skel[b])] = 1
         out[equal] = n + 1
     elif field.kind == "street":
         forms = _street_forms(vocab)
@@ -180,8 +231,13 @@ def field_levels(field: MatchField, enc: Encoded, left: np.ndarray, right: np.nd
         pattern = same_domain & ((ends[0][a] != ends[0][b]) | (ends[1][a] != ends[1][b]))
         near = cand & ((same_local & (dist <= 2))
                        | (same_domain & (dist <= 1) & (d["local_len"][a] >= 6) & ~pattern))
-        out[near] = 2
-        out[equal] = np.where(shared[equal], 1, 3)
+        out[near] = EMAIL_NEAR
+        # isabella_allen@work and isabellaallen789@gmail: one person's two mailboxes
+        name_a, name_b = d["name"][a], d["name"][b]
+        other_domain = (differ & ~near & ~shared & (name_a != -1) & (name_a == name_b)
+                        & ~same_domain)
+        out[other_domain] = EMAIL_OTHER_DOMAIN
+        out[equal] = np.where(shared[equal], EMAIL_SHARED, len(level_names(field)) - 1)
     elif field.kind == "phone":
         flags = enc.shared.get(col)
         shared = (flags[left] | flags[right]) if flags is not None else np.zeros(len(a), bool)

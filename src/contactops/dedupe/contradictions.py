@@ -38,12 +38,9 @@ import numpy as np
 import polars as pl
 
 from contactops.config.dedupe import DEFAULT_STRONG_FIELDS, DedupeSettings, MatchField
-from contactops.dedupe.compare import level_names
+from contactops.dedupe.compare import EMAIL_NEAR, level_names, own_identifier
 from contactops.dedupe.encode import Encoded
 from contactops.errors import UsageError
-
-#: Email level of a near-identical address (a typo apart), see compare.level_names.
-_EMAIL_NEAR = 2
 
 
 @dataclass(frozen=True)
@@ -84,7 +81,7 @@ def identifier_linked(g: dict[str, np.ndarray], fields: list[MatchField]) -> np.
             continue
         linked |= g[f.name] == len(level_names(f)) - 1
         if f.kind == "email":
-            linked |= g[f.name] == _EMAIL_NEAR
+            linked |= g[f.name] == EMAIL_NEAR
     return linked
 
 
@@ -101,7 +98,7 @@ def phone_only(g: dict[str, np.ndarray], fields: list[MatchField]) -> np.ndarray
         if f.kind == "phone":
             phone |= agree
         else:
-            other |= agree | ((g[f.name] == _EMAIL_NEAR) if f.kind == "email" else False)
+            other |= agree | ((g[f.name] == EMAIL_NEAR) if f.kind == "email" else False)
     return phone & ~other
 
 
@@ -287,7 +284,7 @@ def _relatives(scored: pl.DataFrame, options: DedupeSettings) -> pl.Expr:
     by_model = (pl.col("link_type") == "probability") & pl.col("key_rule").is_null()
     # an identifier that agrees, or an email a typo apart, still speaks for one person; a
     # shared mailbox or switchboard (level 1 of email and phone) does not
-    ids = [pl.col(f"g_{f.name}") >= (2 if f.kind in ("email", "phone") else 1)
+    ids = [pl.col(f"g_{f.name}") >= (own_identifier(f) if f.kind in ("email", "phone") else 1)
            for f in options.fields if f.key and f"g_{f.name}" in scored.columns]
     if ids:
         by_model = by_model & ~pl.any_horizontal(ids)
@@ -332,7 +329,7 @@ def _weak_evidence(scored: pl.DataFrame, options: DedupeSettings) -> pl.Expr | N
         if g not in scored.columns:
             continue
         if f.kind in ("email", "phone"):
-            hard.append(pl.col(g) >= 2)  # level 1: a shared mailbox or switchboard
+            hard.append(pl.col(g) >= own_identifier(f))  # not a shared mailbox or switchboard
         elif f.kind in ("id", "date", "dob", "street", "digits"):
             hard.append(pl.col(g) >= 1)
     if not hard:

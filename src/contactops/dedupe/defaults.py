@@ -53,13 +53,17 @@ EXTRA_BLOCKING: tuple[BlockingRule, ...] = (
     BlockingRule(name="house_city", keys=("street:house", "city")),
 )
 
-#: Columns the extra fields and passes read (dedupe reads them when present).
+#: Blocking columns made by :func:`contactops.dedupe.blocking.prepare` from other columns,
+#: and the column whose fill decides whether the key can find pairs.
+_DERIVED = {"email_local": "email_key", "email_digits": "email_key",
+            "name_pair": "last_name_key", "org": "company_key"}
+
+#: Columns the extra fields and passes read (dedupe reads them when present); the
+#: employer key also reads the company's own mail domain.
 EXTRA_COLUMNS = frozenset(
     {f.source_column for f in EXTRA_FIELDS}
-    | {k.split(":")[0] for r in EXTRA_BLOCKING for k in r.keys})
-
-#: Blocking columns made by :func:`contactops.dedupe.blocking.prepare` from another column.
-_DERIVED = {"email_local": "email_key", "email_digits": "email_key"}
+    | {k.split(":")[0] for r in EXTRA_BLOCKING for k in r.keys}
+    | {"company_domain_hint"})
 
 
 def fill_shares(records: pl.DataFrame) -> dict[str, float]:

@@ -56,14 +56,30 @@ def vocabulary(frame: pl.DataFrame, columns: list[str]) -> Vocabulary:
     return Vocabulary(values=values, codes=codes)
 
 
+#: Letters a mailbox's local part needs to name a person across domains
+#: (``isabella.allen`` does, ``jsmith`` could be anyone's).
+EMAIL_NAME_MIN = 8
+
+
+def email_name(local: pl.Expr) -> pl.Expr:
+    """The letters of a mailbox's local part when they are enough to name a person
+    (:data:`EMAIL_NAME_MIN`), else null: ``isabella_allen`` and ``isabellaallen789`` agree."""
+    letters = local.str.replace_all(r"[^a-z]", "")
+    return pl.when(letters.str.len_chars() >= EMAIL_NAME_MIN).then(letters)
+
+
 def _email_parts(vocab: Vocabulary) -> None:
-    """Per email value: codes of its local part, domain and separator-free local part."""
+    """Per email value: codes of its local part, domain, separator-free local part and
+    the local part's letters when they name a person (``name``, else the null code)."""
     parts = vocab.values.str.split_exact("@", 1).struct.unnest()
     local, domain = parts["field_0"], parts["field_1"]
     stripped = local.str.replace_all(r"[._\-]", "")
-    for name, s in (("local", local), ("domain", domain), ("stripped", stripped)):
+    named = pl.select(email_name(pl.lit(local))).to_series()
+    for name, s in (("local", local), ("domain", domain), ("stripped", stripped),
+                    ("name", named)):
         # only equality of parts is tested: a 64-bit hash stands for the value
         codes = s.hash(seed=0).to_numpy().view(np.int64)
+        codes = np.where(s.is_null().to_numpy(), -1, codes) if name == "name" else codes
         vocab.derived[name] = np.append(codes, -1)  # null email: matches nothing
     vocab.derived["local_len"] = np.append(local.str.len_chars().fill_null(0).to_numpy(), 0)
 

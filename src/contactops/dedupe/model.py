@@ -19,7 +19,7 @@ import numpy as np
 import polars as pl
 
 from contactops.config.dedupe import DedupeSettings, MatchField
-from contactops.dedupe.compare import compare, level_names
+from contactops.dedupe.compare import EMAIL_OTHER_DOMAIN, compare, level_names
 from contactops.dedupe.encode import Encoded
 
 MODEL_VERSION = 1
@@ -41,10 +41,17 @@ class MatchModel:
     trained_on: dict[str, Any] = field(default_factory=dict)
 
     def weights(self, name: str) -> np.ndarray:
-        """log2 Bayes factor per level code of one field."""
+        """log2 Bayes factor per level code of one field.
+
+        One name's mailbox at two domains weighs nothing either way: the address repeats
+        the names' evidence (namesakes have it too), but it is no disagreement.
+        """
         m = np.maximum(np.asarray(self.m[name]), _FLOOR)
         u = np.maximum(np.asarray(self.u[name]), _FLOOR)
-        return np.log2(m / u)
+        w = np.log2(m / u)
+        if self.kinds.get(name) == "email" and len(w) > EMAIL_OTHER_DOMAIN:
+            w[EMAIL_OTHER_DOMAIN] = 0.0
+        return w
 
     @property
     def prior_weight(self) -> float:
