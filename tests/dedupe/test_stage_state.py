@@ -56,6 +56,22 @@ def test_assign_ids_rules() -> None:
     assert again["contact_id"].to_list() == split["contact_id"].to_list()
 
 
+def test_a_split_off_record_never_takes_its_old_contacts_id() -> None:
+    # "b" alone was contact new_id("b"); "a" and "c" joined it (it kept its id). Now "b"
+    # splits off alone: the pair keeps the id (most records), and "b"'s own hash is that
+    # same id, as is the hash of "all its record ids": it must get another.
+    from contactops.dedupe.ids import new_id
+
+    prev = pl.DataFrame({"record_id": ["a", "b", "c"], "contact_id": [new_id("b")] * 3})
+    split = assign_ids(pl.DataFrame({"record_id": ["a", "b", "c"], "cluster": [0, 1, 0]}),
+                       prev)
+    ids = dict(split.select("record_id", "contact_id").iter_rows())
+    assert ids["a"] == ids["c"] == new_id("b")
+    assert ids["b"] != new_id("b") and ids["b"].startswith("c_")
+    assert split.group_by("cluster").agg(pl.col("contact_id").first())[
+        "contact_id"].n_unique() == 2
+
+
 def _pair_records() -> pl.DataFrame:
     return normalize_rows([
         {"record_id": "P1", "first_name": "Hana", "last_name": "Ishikawa",

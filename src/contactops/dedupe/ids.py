@@ -7,7 +7,8 @@ Rules, applied in order and fully deterministic:
    sorts first); a cluster that could claim several previous ids (a merge) keeps the one
    holding most of its records (ties: the smallest id), the others are retired.
 2. A cluster left without an id gets ``c_`` + a hash of its smallest record id, or, if that
-   id is taken, a hash of all its record ids.
+   id is taken (now or before), a hash of all its record ids, salted (``#1``, ``#2``...)
+   until the id is unused: a contact id never names two contacts.
 """
 
 from __future__ import annotations
@@ -26,6 +27,19 @@ def _new_ids(keys: list[str]) -> pl.Series:
     blake = hashlib.blake2b
     return pl.Series([
         "c_" + blake(k.encode(), digest_size=8).hexdigest() for k in keys], dtype=pl.String)
+
+
+def _unused(key: str, used: set[str]) -> str:
+    """:func:`new_id` of ``key``, or of ``key#1``, ``key#2``... while that id is in
+    ``used`` (then added to it). A contact of one record whose own hash is taken (its
+    record was a contact's first record before: a split after a merge) has no other
+    record ids to hash, so the hash of "all its record ids" would be the taken one again."""
+    found, n = new_id(key), 0
+    while found in used:
+        n += 1
+        found = new_id(f"{key}#{n}")
+    used.add(found)
+    return found
 
 
 def assign_ids(clusters: pl.DataFrame, previous: pl.DataFrame | None = None) -> pl.DataFrame:
@@ -69,9 +83,13 @@ def assign_ids(clusters: pl.DataFrame, previous: pl.DataFrame | None = None) -> 
                              | pl.col("_new").is_duplicated())
         if clash.height:  # a retired id is never handed out again: hash all record ids
             everyone = (missing.join(clash.select("cluster"), on="cluster")
-                        .group_by("cluster").agg(pl.col("record_id").sort().str.join("|")))
+                        .group_by("cluster").agg(pl.col("record_id").sort().str.join("|"))
+                        .sort("record_id"))
+            used = set(taken.to_list()) | set(
+                fresh.join(clash.select("cluster"), on="cluster", how="anti")["_new"].to_list())
             again = everyone.select("cluster", pl.Series(
-                "_again", [new_id(x) for x in everyone["record_id"].to_list()], pl.String))
+                "_again", [_unused(x, used) for x in everyone["record_id"].to_list()],
+                pl.String))
             fresh = fresh.join(again, on="cluster", how="left").with_columns(
                 _new=pl.coalesce("_again", "_new")).drop("_again")
         frame = frame.join(fresh.select("cluster", "_new"), on="cluster", how="left",
