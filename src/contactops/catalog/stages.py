@@ -57,6 +57,11 @@ NORMALIZED_VERSIONS = Table(
 
 NORMALIZATION_CHANGES = changes_view(NORMALIZED_RECORDS, SOURCE_RECORDS)
 
+#: ``meta`` key present while ``normalized_records`` holds rows out of ``record_id`` order:
+#: an incremental normalize appends its records, a full one writes every record in order.
+#: A reader whose result depends on row order (the full dedupe's tie-breaks) sorts then.
+NORMALIZED_UNORDERED = "normalized_records_unordered"
+
 CONTACTS = Table(
     "contacts", "dedupe", "person or organization (golden record)",
     key=("contact_id",), by_contact="contact_id", created="frame", columns=(

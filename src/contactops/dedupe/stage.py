@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from contactops import catalog
 from contactops.catalog import T
 from contactops.catalog.queries import read_table
+from contactops.catalog.stages import NORMALIZED_UNORDERED
 from contactops.contract import StageInfo
 from contactops.dedupe import apply, incremental
 from contactops.dedupe.core import DedupeResult, dedupe, needed_columns, survivor_chunk
@@ -85,7 +86,12 @@ def run(ctx: StageContext) -> DedupeResult | StageInfo:
     previous, decisions = read_state(wh)
     # read in the call: no name here keeps the records alive, so dedupe can free them
     # (and the features sharing their columns) before survivorship copies their rows
-    result = dedupe(wh.pl(f"SELECT {select} FROM {T.normalized_records}"), options, previous,
+    # full normalize writes in record order; after an incremental one (appended rows) sort,
+    # so ties break as a full run breaks them
+    unordered = wh.scalar(f"SELECT count(*) FROM {T.meta} WHERE key = ?",
+                          [NORMALIZED_UNORDERED])
+    order = ' ORDER BY "record_id"' if unordered else ""
+    result = dedupe(wh.pl(f"SELECT {select} FROM {T.normalized_records}{order}"), options, previous,
                     decisions, run_id=ctx.run_id, root=ctx.project.root, keep_pairs=False,
                     survivor_chunk=chunk)
     result.scope = [f"full dedupe: {why}"]

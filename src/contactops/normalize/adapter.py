@@ -128,10 +128,11 @@ def run(ctx: StageContext, *, rows_per_chunk: int | None = None) -> NormalizeRes
             result.counts["records"] += normalized.height
             result.counts["changes"] += _changed_values(audit_rows) + enriched.height
             ctx.progress.advance(f"normalize: chunk {number + 1}/{chunks}")
-        if extend and (total or removed or changed):
-            begun = time.perf_counter()
-            delta.restore_order(wh)
-            timings["order_seconds"] = time.perf_counter() - begun
+        # appended records are out of record_id order; a full normalize wrote all in order
+        if extend and total:
+            delta.mark_unordered(wh, True)
+        elif not extend:
+            delta.mark_unordered(wh, False)
         delta.store_basis(wh, basis)
         replace_view(wh, T.normalization_changes)
     if extend:

@@ -26,6 +26,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from contactops.catalog import T
+from contactops.catalog.stages import NORMALIZED_UNORDERED
 from contactops.fields import CONTACT_FIELDS
 
 #: The ``meta`` key holding the basis of the normalize tables.
@@ -146,8 +147,11 @@ def pending_batches(wh: Any, columns: list[str], rows: int, total: int) -> Itera
     wh.execute(f"DROP TABLE {_CURRENT}")
 
 
-def restore_order(wh: Any) -> None:
-    """Rewrite ``normalized_records`` in ``record_id`` order, as a full normalize writes it
-    (readers that do not sort see the same rows in the same order)."""
-    wh.execute(f"CREATE OR REPLACE TABLE {T.normalized_records} AS "
-               f"SELECT * FROM {T.normalized_records} ORDER BY record_id")
+def mark_unordered(wh: Any, unordered: bool) -> None:
+    """Say (in ``meta``) whether ``normalized_records`` holds rows out of ``record_id``
+    order. An incremental normalize appends its records rather than rewrite the table in
+    order (10 s of every hourly run at 1M); the one reader whose result depends on the
+    order, the full dedupe, sorts its read while the mark is set."""
+    wh.execute(f"DELETE FROM {T.meta} WHERE key = ?", [NORMALIZED_UNORDERED])
+    if unordered:
+        wh.execute(f"INSERT INTO {T.meta} VALUES (?, 'true')", [NORMALIZED_UNORDERED])
