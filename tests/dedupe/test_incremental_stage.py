@@ -114,3 +114,29 @@ def test_a_large_change_or_a_full_run_dedupes_everything_and_says_why(
     assert note.endswith("over 20%): a full dedupe is cheaper"), note
     dedupe = _dedupe(Context.open(project).run(full=True))
     assert dedupe.notes[-1] == "full dedupe: the run is a full run"
+
+
+def test_a_full_dedupe_after_an_incremental_normalize_reads_the_records_in_order(
+        project: Path, pool: pl.DataFrame) -> None:
+    from contactops.catalog.stages import NORMALIZED_UNORDERED
+
+    def state(ctx: Context) -> tuple[int, pl.DataFrame]:
+        with Warehouse(ctx.warehouse, read_only=True) as wh:
+            marked = wh.scalar(f"SELECT count(*) FROM {T.meta} WHERE key = ?",
+                               [NORMALIZED_UNORDERED])
+            links = wh.pl(f"SELECT record_id, contact_id FROM {T.contact_links}")
+        return int(marked), links.sort("record_id")
+
+    # every crm row another: normalize appends 500 records (out of record order), and
+    # dedupe, past its 20%, runs in full over them
+    edited = pool.head(500).with_columns(pl.col("Last Name") + "x")
+    (_data(project) / "crm.csv").write_text(edited.write_csv())
+    ctx = Context.open(project)
+    assert _dedupe(ctx.run()).notes[-1].startswith("full dedupe: ")
+    marked, after = state(ctx)
+    assert marked == 1
+    # a full run normalizes in record order again, and the full dedupe finds the same
+    assert _dedupe(Context.open(project).run(full=True)).notes[-1].startswith("full dedupe")
+    marked, again = state(ctx)
+    assert marked == 0
+    assert after.equals(again)
