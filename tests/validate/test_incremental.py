@@ -22,21 +22,11 @@ from contactops.catalog import T
 from contactops.config import load_pipeline
 from contactops.core import Context
 from contactops.engine import Warehouse
+from contactops.testing.pipelines import crm_and_forms
 from contactops.testing.writers import write_dataset
 from contactops.validate.stage import persist, validate
 
-SOURCE = """\
-  - name: {name}
-    type: csv
-    kind: {kind}
-    path: data/{name}.csv
-    key: Record ID
-    auto_map: true
-    mode: {mode}
-"""
-PIPELINE = ("name: incr\nvalidate: {max_issues_per_rule: 40}\nsources:\n"
-            + SOURCE.format(name="crm", kind="connected_system", mode="snapshot")
-            + SOURCE.format(name="forms", kind="web_form", mode="append"))
+PIPELINE = crm_and_forms(validate="validate: {max_issues_per_rule: 40}\n")
 
 
 @pytest.fixture(scope="module")

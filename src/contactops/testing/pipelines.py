@@ -14,10 +14,11 @@ SOURCE = """\
 """
 
 
-def crm_and_forms(*, dedupe: str = "", settings: str = "") -> str:
-    """Pipeline YAML named ``incr``, validation off: ``data/crm.csv`` (a snapshot) and
-    ``data/forms.csv`` (appended). ``dedupe`` and ``settings``: YAML lines of those blocks
-    (``"dedupe: {enabled: false}\\n"``)."""
+def crm_and_forms(*, dedupe: str = "", settings: str = "",
+                  validate: str = "validate: {enabled: false}\n") -> str:
+    """Pipeline YAML named ``incr``: ``data/crm.csv`` (a snapshot) and ``data/forms.csv``
+    (appended). ``dedupe``, ``settings`` and ``validate`` (default: validation off): YAML
+    lines of those blocks (``"dedupe: {enabled: false}\\n"``)."""
     sources = (SOURCE.format(name="crm", kind="connected_system", mode="snapshot")
                + SOURCE.format(name="forms", kind="web_form", mode="append"))
-    return f"name: incr\nvalidate: {{enabled: false}}\n{dedupe}{settings}sources:\n{sources}"
+    return f"name: incr\n{validate}{dedupe}{settings}sources:\n{sources}"
