@@ -30,6 +30,8 @@ class Executor(Protocol):
 
     def columns(self, table: str) -> list[str]: ...
 
+    def table_kind(self, name: str) -> str | None: ...
+
     def transaction(self) -> AbstractContextManager[Any]: ...
 
 
@@ -74,9 +76,7 @@ def replace_view(wh: Executor, table: Table) -> None:
     A warehouse from before the view may hold a table of that name (``normalization_changes``
     was one): it is dropped, its rows are what the view now derives.
     """
-    kind = wh.scalar("SELECT table_type FROM information_schema.tables WHERE table_name = ? "
-                     "AND table_catalog = current_database()", [table.name])
-    if kind is not None and kind != "VIEW":
+    if wh.table_kind(table.name) == "table":
         wh.execute(f"DROP TABLE {table}")
     wh.execute(create_sql(table))
 

@@ -19,7 +19,8 @@ def run(
         help="pipeline YAML (default: the only file in ./pipelines)")] = None,
     source: Annotated[list[Path] | None, typer.Option(
         "--source", "-s", help="raw file to load with no pipeline YAML (repeatable)")] = None,
-    warehouse: Annotated[Path | None, typer.Option(help="DuckDB file to use instead")] = None,
+    warehouse: Annotated[Path | None, typer.Option(
+        help="warehouse to use instead: a DuckDB file, or a folder with --engine spark")] = None,
     until: Annotated[str | None, typer.Option(help="stop after this stage")] = None,
     sample: Annotated[int | None, typer.Option(
         help="load a deterministic sample of N rows per source into a sandbox warehouse")] = None,
@@ -36,6 +37,10 @@ def run(
         help="memory the run may use, e.g. 6GB, 512MiB or 50% (of the machine); default: "
              "the pipeline's or config's memory_limit, CONTACTOPS_MEMORY_LIMIT, else half "
              "of the machine's memory")] = None,
+    engine: Annotated[str | None, typer.Option(
+        "--engine", metavar="ENGINE",
+        help="duckdb (the default: one warehouse file) or spark (a folder of Parquet "
+             "tables; the Spark master and options come from the settings' engine:)")] = None,
     full: Annotated[bool, typer.Option(
         "--full", help="run every stage over everything, even when nothing or only some "
                        "sources changed since the last successful run")] = False,
@@ -43,7 +48,7 @@ def run(
     """Load every source, then run each stage; exit 0 ok, 1 gate failed, 2 config, 3 runtime."""
     from contactops.core import Context
 
-    ctx = Context.open(pipeline, warehouse=warehouse, sources=source)
+    ctx = Context.open(pipeline, warehouse=warehouse, sources=source, engine=engine)
     ctx.require_pipeline()
     if ctx.inferred is not None and not (quiet or json_out):
         _show_mapping(ctx.inferred)

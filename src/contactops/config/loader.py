@@ -62,8 +62,12 @@ class Project:
         if env:
             return Path(env)
         if self.pipeline is not None and self.pipeline.warehouse:
-            return self.path(self.pipeline.warehouse)
-        return self.path(self.settings.warehouse)
+            path = self.path(self.pipeline.warehouse)
+        else:
+            path = self.path(self.settings.warehouse)
+        if self.settings.engine.name == "spark" and path.suffix == ".duckdb":
+            return path.with_suffix("")  # a Spark warehouse is a folder of Parquet tables
+        return path
 
 
 def find_root(start: Path) -> Path | None:

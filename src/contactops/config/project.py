@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from contactops.config.base import Frozen
 from contactops.config.consent import (  # noqa: F401 - re-exported
@@ -48,6 +48,48 @@ class ContactTypeRules(Frozen):
 _REGION = re.compile(r"^[A-Z]{2}$")
 
 
+ENGINES = ("duckdb", "spark")
+
+
+class EngineSettings(Frozen):
+    """``engine:``: where the warehouse lives and what runs the stages' SQL.
+
+    ``engine: duckdb`` (the default: one embedded file) or ``engine: spark``; the long form
+    names the Spark master and any ``spark.*`` options::
+
+        engine:
+          name: spark
+          master: spark://head:7077        # local[2] by default; sc://host:15002 for Connect
+          spark.executor.memory: 8g
+    """
+
+    name: str = Field("duckdb", description="duckdb (the default) or spark")
+    master: str = Field("local[2]", description="the Spark master URL (Spark only)")
+    options: dict[str, str] = Field(default_factory=dict,
+                                    description="spark.* options for the Spark session")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _short_form(cls, value: object) -> object:
+        if isinstance(value, str):
+            return {"name": value}
+        if isinstance(value, dict):
+            value = dict(value)
+            options = dict(value.pop("options", None) or {})
+            for key in [k for k in value if str(k).startswith("spark.")]:
+                options[key] = str(value.pop(key))
+            value["options"] = {str(k): str(v) for k, v in options.items()}
+        return value
+
+    @field_validator("name")
+    @classmethod
+    def _known(cls, value: str) -> str:
+        value = value.strip().lower()
+        if value not in ENGINES:
+            raise ValueError(f"unknown engine {value!r}: use one of {', '.join(ENGINES)}")
+        return value
+
+
 class ProjectSettings(Frozen):
     """Everything in ``config/contactops.yaml``; all keys are optional."""
 
@@ -70,6 +112,9 @@ class ProjectSettings(Frozen):
         "more than this share fewer records than the current one stops the run (0.2 = 20%; "
         "1 turns the gate off); a source's own max_shrink overrides it")
 
+    engine: EngineSettings = Field(
+        default_factory=EngineSettings,
+        description="duckdb (the default) or spark, with its master and spark.* options")
     memory_limit: str | None = Field(
         None, description="memory one contactops process may use: a size such as 6GB or "
         "512MiB, or a share of the machine such as 50% (default: half of the machine's "

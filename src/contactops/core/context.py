@@ -37,7 +37,8 @@ class Context(RunFlows, ValidationFlows, ReportFlows, DedupeFlows, DeletionFlows
     @classmethod
     def open(cls, pipeline: str | Path | None = None, *, project: str | Path | None = None,
              warehouse: str | Path | None = None, sample: bool = False,
-             sources: Sequence[str | Path] | None = None) -> Context:
+             sources: Sequence[str | Path] | None = None,
+             engine: str | None = None) -> Context:
         """Open a project by the one rule (see :mod:`contactops.core.project`).
 
         Args:
@@ -48,21 +49,26 @@ class Context(RunFlows, ValidationFlows, ReportFlows, DedupeFlows, DeletionFlows
             warehouse: warehouse file to use instead of the pipeline's.
             sample: the ``--sample`` sandbox beside the warehouse.
             sources: raw files for a zero-config pipeline (``contactops run --source``).
+            engine: ``duckdb`` or ``spark`` instead of the settings' ``engine:``.
         """
         if sources:
             if pipeline is not None:
                 raise UsageError("give either a pipeline file or --source files, not both")
             found, data = resolve.zero_config(project, sources)
-            return cls(found, warehouse=warehouse, sample=sample, inferred=data)
+            return cls(found, warehouse=warehouse, sample=sample, inferred=data,
+                       engine=engine)
         found, has = resolve.load(project, pipeline, relative_to_root=project is not None)
-        return cls(found, has_pipeline=has, warehouse=warehouse, sample=sample)
+        return cls(found, has_pipeline=has, warehouse=warehouse, sample=sample,
+                   engine=engine)
 
     def reload(self) -> Context:
         """Re-read the pipeline and settings files (after editing them)."""
         from contactops.config import load_pipeline, load_project
 
         if self.has_pipeline and self.project.pipeline_file is not None:
-            self.project = load_pipeline(self.project.pipeline_file)
+            self.project = resolve.with_engine(load_pipeline(self.project.pipeline_file),
+                                       self.engine_override)
         elif self.inferred is None:
-            self.project = load_project(self.project.root)
+            self.project = resolve.with_engine(load_project(self.project.root),
+                                       self.engine_override)
         return self

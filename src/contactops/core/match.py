@@ -121,8 +121,7 @@ class MatchFlows(OpenedProject):
         memory = self.memory_limit.engine_bytes
         snapshot = self.warehouse.with_name(f"{self.warehouse.name}.match.duckdb")
         try:
-            wh = Warehouse(self.warehouse, read_only=True, create=False, lock_timeout=0,
-                           memory_limit=memory)
+            wh = self.open_warehouse(read_only=True, lock_timeout=0)
         except WarehouseBusy:
             if not snapshot.is_file():
                 raise WarehouseBusy(

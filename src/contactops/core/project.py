@@ -107,6 +107,29 @@ def zero_config(start: str | Path | None, sources: Sequence[str | Path]
                     pipeline=Pipeline.model_validate(data)), data)
 
 
+def with_engine(project: Project, engine: str | None) -> Project:
+    """``project`` with its settings' engine replaced by ``engine`` (``--engine``), keeping
+    the configured Spark master and options."""
+    if engine is None:
+        return project
+    from dataclasses import replace
+
+    from contactops.config.project import EngineSettings
+
+    from pydantic import ValidationError
+
+    from contactops.errors import UsageError
+
+    current = project.settings.engine
+    try:
+        chosen = EngineSettings.model_validate({"name": engine, "master": current.master,
+                                                "options": dict(current.options)})
+    except ValidationError:
+        raise UsageError(f"unknown engine {engine!r} for --engine: use duckdb or spark"
+                         ) from None
+    return replace(project, settings=project.settings.model_copy(update={"engine": chosen}))
+
+
 def sample_path(path: Path) -> Path:
     """The ``--sample`` sandbox warehouse beside ``path``."""
     from contactops.pipeline import sample_warehouse
@@ -119,8 +142,9 @@ class OpenedProject:
 
     def __init__(self, project: Project, *, has_pipeline: bool = True,
                  warehouse: str | Path | None = None, sample: bool = False,
-                 inferred: dict[str, Any] | None = None) -> None:
-        self.project = project
+                 inferred: dict[str, Any] | None = None, engine: str | None = None) -> None:
+        self.engine_override = engine
+        self.project = with_engine(project, engine)
         self.has_pipeline = has_pipeline and project.pipeline is not None
         self.warehouse_override = Path(warehouse) if warehouse is not None else None
         self.sample = sample
@@ -165,14 +189,20 @@ class OpenedProject:
 
         return resolve_memory_limit(None, self.project)
 
-    def open_warehouse(self, *, read_only: bool = False) -> Warehouse:
-        """The warehouse, opened (never created); use it as a context manager. The engine
-        gets its share of :attr:`memory_limit` and spills past it."""
-        from contactops.engine import Warehouse
+    def open_warehouse(self, *, read_only: bool = False, lock_timeout: float | None = None,
+                       path: Path | None = None) -> Warehouse:
+        """The warehouse (or ``path``), opened (never created) on the project's engine;
+        use it as a context manager. The engine gets its share of :attr:`memory_limit`
+        and spills past it."""
+        from contactops.engine import open_engine
 
-        return Warehouse(self.warehouse, read_only=read_only, create=False,
-                         lock_timeout=self.lock_timeout,
-                         memory_limit=self.memory_limit.engine_bytes)
+        engine = self.project.settings.engine
+        return open_engine(path or self.warehouse, engine=engine.name if path is None else None,
+                           master=engine.master, options=engine.options,
+                           read_only=read_only, create=False,
+                           lock_timeout=self.lock_timeout if lock_timeout is None
+                           else lock_timeout,
+                           memory_limit=self.memory_limit.engine_bytes)
 
     def declared_sources(self, *, enabled_only: bool = False) -> set[str] | None:
         """Names of the pipeline's sources; None without a pipeline."""

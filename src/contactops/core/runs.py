@@ -64,9 +64,8 @@ class RunFlows(OpenedProject):
         warehouse that it no longer declares (the next run stops on them). Read-only, and
         skipped while the warehouse is busy. The config itself was checked on opening."""
         path = self.warehouse
-        if not path.is_file():  # nothing to compare with: do not pay for importing DuckDB
+        if not path.exists():  # nothing to compare with: do not pay for importing DuckDB
             return []
-        from contactops.engine import Warehouse
         from contactops.errors import WarehouseBusy
         from contactops.sources.retire import list_sources, removed_sources
 
@@ -74,8 +73,7 @@ class RunFlows(OpenedProject):
         assert project.pipeline is not None
         declared = {s.name for s in project.pipeline.sources}
         try:
-            with Warehouse(path, read_only=True, lock_timeout=0,
-                           memory_limit=self.memory_limit.engine_bytes) as wh:
+            with self.open_warehouse(read_only=True, lock_timeout=0) as wh:
                 if not wh.table_exists(T.loads.name):
                     return []
                 ours = set(removed_sources(wh, project.pipeline.name, declared))

@@ -67,6 +67,9 @@ class Engine(Protocol):
     def columns(self, table: str) -> list[str]:
         """The column names of a table or view, in order."""
 
+    def table_kind(self, name: str) -> str | None:
+        """``table`` or ``view`` for a name in the warehouse's own catalog, else None."""
+
     def registered(self, name: str, frame: Any) -> AbstractContextManager[str]:
         """Expose a Polars/Arrow frame to SQL as ``name`` for the duration of the block."""
 
@@ -110,5 +113,6 @@ class Engine(Protocol):
 #: The protocol's members, for structural checks and docs.
 MEMBERS = ("sql_dialect", "path", "read_only", "memory_limit", "execute", "fetchall",
            "records", "scalar", "pl", "batches", "next_value", "table_exists", "columns",
+           "table_kind",
            "registered", "replace_table", "append_frame", "transaction", "catalog", "close",
            "snapshot_path", "write_snapshot", "patch_snapshot", "drop_snapshot")

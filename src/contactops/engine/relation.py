@@ -43,9 +43,10 @@ class Relation:
 
     # -- materializers -----------------------------------------------------------------
     def pl(self) -> pl.DataFrame:
-        from contactops.engine.warehouse import Warehouse
+        from contactops.engine.open import open_engine
 
-        with Warehouse(self.warehouse, read_only=True, memory_limit=self.memory_limit) as wh:
+        with open_engine(self.warehouse, read_only=True,
+                         memory_limit=self.memory_limit) as wh:
             return wh.pl(self.sql, list(self.params) or None)
 
     def df(self) -> pd.DataFrame:
@@ -55,9 +56,10 @@ class Relation:
         return self.pl().to_arrow()
 
     def count(self) -> int:
-        from contactops.engine.warehouse import Warehouse
+        from contactops.engine.open import open_engine
 
-        with Warehouse(self.warehouse, read_only=True, memory_limit=self.memory_limit) as wh:
+        with open_engine(self.warehouse, read_only=True,
+                         memory_limit=self.memory_limit) as wh:
             return int(wh.scalar(f"SELECT count(*) FROM ({self.sql})", list(self.params) or None))
 
     def columns(self) -> list[str]:

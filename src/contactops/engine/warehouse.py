@@ -217,6 +217,14 @@ class Warehouse:
             "SELECT count(*) FROM duckdb_tables() WHERE database_name = ? "
             "AND schema_name = 'main' AND table_name = ?", [catalog, name]).fetchall()[0][0])
 
+    def table_kind(self, name: str) -> str | None:
+        kind = self._con.execute(
+            "SELECT table_type FROM information_schema.tables WHERE table_name = ? "
+            "AND table_catalog = current_database()", [name]).fetchall()
+        if not kind:
+            return None
+        return "view" if kind[0][0] == "VIEW" else "table"
+
     def columns(self, table: str) -> list[str]:
         return [r[0] for r in self._con.execute(
             "SELECT column_name FROM information_schema.columns WHERE table_name = ? "

@@ -62,7 +62,7 @@ def run_pipeline(project: Project, *, sample: int | None = None, until: str | No
     a first run, a settings change or a new contactops version does too, and the run
     record says why (see :mod:`contactops.pipeline.fingerprint`).
     """
-    from contactops.engine import Warehouse, memory_scope
+    from contactops.engine import memory_scope, open_engine
     from contactops.pipeline.fingerprint import settings_parts
 
     if project.pipeline is None:
@@ -78,13 +78,16 @@ def run_pipeline(project: Project, *, sample: int | None = None, until: str | No
     memory = (memory_limit if isinstance(memory_limit, MemoryLimit)
               else resolve_memory_limit(memory_limit, project))
     progress = progress or Silent()
+    engine = project.settings.engine
     run_id = new_run_id()
     result = RunResult(run_id=run_id, pipeline=project.pipeline.name, warehouse=str(path),
                        sample_rows=sample, memory_limit=memory,
                        fingerprint_parts=settings_parts(project))
     # the scope gives the limit to every connection a stage opens (the CSV reader...)
     with memory_scope(memory.engine_bytes), \
-            Warehouse(path, lock_timeout=project.settings.lock_timeout_seconds,
+            open_engine(path, engine=engine.name, master=engine.master,
+                        options=engine.options,
+                        lock_timeout=project.settings.lock_timeout_seconds,
                       create_folder=warehouse is None,  # a typed path: no new folders
                       memory_limit=memory.engine_bytes) as wh:
         _start(wh, result)

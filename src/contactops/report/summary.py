@@ -39,10 +39,10 @@ def build_summary(warehouse: str | Path, run_id: str | None = None, *,
         memory_limit: bytes DuckDB may use while reading (it spills past them); default
             the enclosing engine memory scope's, else DuckDB's.
     """
-    from contactops.engine.warehouse import Warehouse
+    from contactops.engine.open import open_engine
 
     started = time.perf_counter()
-    with Warehouse(warehouse, read_only=True, memory_limit=memory_limit) as wh:
+    with open_engine(warehouse, read_only=True, memory_limit=memory_limit) as wh:
         run = _run(wh, run_id)
         found = {
             "imports": sections.imports(wh),
