@@ -167,8 +167,9 @@ def insert_source(tree: exp.Insert) -> tuple[str, list[str] | None, str]:
 
 
 def insert_projection(source_columns: list[str], listed: list[str] | None,
-                      columns: list[tuple[str, str]], defaults: dict[str, str]) -> str:
-    """The ``SELECT`` list putting an insert's rows onto the table's columns."""
+                      columns: list[tuple[str, str]], defaults: dict[str, str]) -> list[str]:
+    """The ``SELECT`` list putting an insert's rows (``source_columns``: unique names, in
+    order) onto the table's columns."""
     names = listed or [c for c, _ in columns][: len(source_columns)]
     if len(names) != len(source_columns):
         raise ValueError(f"INSERT gives {len(source_columns)} values for {len(names)} columns")
@@ -185,4 +186,4 @@ def insert_projection(source_columns: list[str], listed: list[str] | None,
         else:
             value = "NULL"
         parts.append(f"CAST({value} AS {ctype}) AS {ident(column)}")
-    return ", ".join(parts)
+    return parts

@@ -52,35 +52,10 @@ def _insert(wh: SparkWarehouse, tree: exp.Insert, params: Any) -> None:
     rows = wh._sql(query, params)
     columns = wh._columns(table)
     defaults = {c: wh._statement(v) for c, v in wh._defaults(table).items()}
-    projection = dml.insert_projection(rows.columns, listed, columns, defaults)
+    # by position: a query's column names may repeat (two literals, a literal and a column)
     source = rows.toDF(*[f"_c{i}" for i in range(len(rows.columns))])
-    mapping = dict(zip(rows.columns, source.columns, strict=True))
-    for original, renamed in mapping.items():
-        projection = projection.replace(f"CAST({dml.ident(original)} AS",
-                                        f"CAST({dml.ident(renamed)} AS")
-    frame = source.selectExpr(*_split_projection(projection))
-    wh._append(table, frame)
-
-
-def _split_projection(text: str) -> list[str]:
-    """``insert_projection``'s parts (each ``CAST(...) AS `col```) as a list."""
-    parts, depth, start, quote = [], 0, 0, ""
-    for i, ch in enumerate(text):
-        if quote:
-            if ch == quote:
-                quote = ""
-            continue
-        if ch in "'`":
-            quote = ch
-        elif ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-        elif ch == "," and depth == 0:
-            parts.append(text[start:i].strip())
-            start = i + 1
-    parts.append(text[start:].strip())
-    return parts
+    wh._append(table, source.selectExpr(
+        *dml.insert_projection(source.columns, listed, columns, defaults)))
 
 
 def _delete(wh: SparkWarehouse, tree: exp.Delete, params: Any) -> None:

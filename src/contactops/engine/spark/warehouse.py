@@ -74,6 +74,7 @@ class SparkWarehouse:
             self._catalog = self.store.read_catalog()
             self._pending: dict[str, Pending] | None = None
             self._registered: set[str] = set()
+            self._schemas: dict[str, Any] = {}  # Spark schema per table, while unchanged
             for table in self.store.tables():
                 self._register(table)
             self._register_views()
@@ -155,7 +156,11 @@ class SparkWarehouse:
                 self._spark.catalog.dropTempView(table)
                 self._registered.discard(table)
             return
-        frame = self._spark.read.parquet(*[str(p) for p in paths])
+        reader = self._spark.read
+        if table in self._schemas:  # skip inferring it from the files again
+            reader = reader.schema(self._schemas[table])
+        frame = reader.parquet(*[str(p) for p in paths])
+        self._schemas[table] = frame.schema
         frame.createOrReplaceTempView(table)
         self._registered.add(table)
 
@@ -207,6 +212,7 @@ class SparkWarehouse:
             data.write.parquet(str(folder))
         else:
             self._write_frame(data, folder)
+        self._schemas.pop(table, None)
         with self._auto() as pending:
             old = pending.get(table)
             pending[table] = Pending(base=folder)
@@ -225,6 +231,7 @@ class SparkWarehouse:
             self._register(table)
 
     def _drop(self, table: str) -> None:
+        self._schemas.pop(table, None)
         with self._auto() as pending:
             old = pending.get(table)
             if old is not None:
