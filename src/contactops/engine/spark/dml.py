@@ -34,6 +34,8 @@ _HASH = "(XXHASH64({}) & 9223372036854775807)"
 
 
 def _engine_functions(node: exp.Expression) -> exp.Expression:
+    if isinstance(node, exp.ArrayOverlaps):  # DuckDB's ``a && b``; Spark's writer keeps &&
+        return exp.Anonymous(this="ARRAYS_OVERLAP", expressions=[node.this, node.expression])
     if isinstance(node, exp.Anonymous) and node.name.lower() == "hash":
         args = ", ".join(a.sql("spark") for a in node.expressions)
         return exp.maybe_parse(_HASH.format(args), dialect="spark")

@@ -15,6 +15,7 @@ import logging
 import os
 import sys
 import threading
+from pathlib import Path
 from typing import Any
 
 from contactops.errors import ContactopsError
@@ -65,6 +66,9 @@ def _build(master: str, options: dict[str, str], memory_limit: int | None) -> An
         "spark.sql.ansi.enabled": "false",  # DuckDB's casts return NULL where ANSI raises
         "spark.sql.legacy.timeParserPolicy": "CORRECTED",
     }
+    if not master.startswith("sc://"):  # the driver's logging: errors only
+        config = Path(__file__).with_name("log4j2.properties")
+        defaults["spark.driver.extraJavaOptions"] = f"-Dlog4j2.configurationFile=file:{config}"
     if local:
         cores = _local_cores(master)
         defaults |= {"spark.sql.shuffle.partitions": str(max(2, 2 * cores)),
