@@ -114,7 +114,7 @@ def update(tree: exp.Update, params: Any, columns: list[tuple[str, str]]
     name = table_name(tree.this)
     alias = tree.this.alias_or_name
     where = tree.args.get("where")
-    source = tree.args.get("from")
+    source = tree.args.get("from_") or tree.args.get("from")
     sets: dict[str, exp.Expression] = {}
     counts = []
     for eq in tree.expressions:

@@ -169,7 +169,13 @@ class SparkWarehouse:
         try:
             self._spark.sql(f"CREATE OR REPLACE TEMP VIEW {dml.ident(name)} AS "
                             f"{_spark_text(text)}")
-        except Exception:  # a view over a table or view not there yet: made when it is
+        except Exception as exc:
+            # a view over a table (or view) not there yet is made when it is; one whose
+            # tables are all there is wrong, and says so
+            used = {t.name for tree in _parse(text) for t in tree.find_all(exp.Table)}
+            if all(self.table_kind(t) is not None for t in used - {name}) and \
+                    all(t in self._registered for t in used if t in self._catalog["views"]):
+                raise _error(exc, _spark_text(text)) from None
             return False
         self._registered.add(name)
         return True
