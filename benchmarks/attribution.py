@@ -54,16 +54,20 @@ def read_run_record(warehouse: Path) -> RunRecord:
     """The newest row of ``runs``, read with DuckDB directly (read-only)."""
     import duckdb
 
-    con = duckdb.connect(str(warehouse), read_only=True)
+    spark = warehouse.is_dir()  # a Spark warehouse: Parquet folders, times in UTC
+    con = duckdb.connect(":memory:" if spark else str(warehouse), read_only=not spark)
+    runs = f"read_parquet('{warehouse / T.runs.name}/*.parquet')" if spark else T.runs
+    zone = "'UTC'" if spark else "current_setting('TimeZone')"
     try:
-        # TIMESTAMP columns hold now() in the session time zone; casting back to TIMESTAMPTZ
-        # in a session of the same machine gives the instant again, as epoch seconds
+        # TIMESTAMP columns hold now() in the session time zone (UTC on Spark); read in
+        # that zone they give the instant again, as epoch seconds
         row = con.execute(
-            f"SELECT run_id, status, stages, epoch(started_at::TIMESTAMPTZ), "
-            f"epoch(finished_at::TIMESTAMPTZ) FROM {T.runs} "
-            "ORDER BY started_at DESC LIMIT 1").fetchone()
+            f"SELECT run_id, status, stages, epoch(timezone({zone}, started_at)), "
+            f"epoch(timezone({zone}, finished_at)) FROM {runs} "
+            "ORDER BY started_at DESC LIMIT 1").fetchall()
     finally:
         con.close()
+    row = row[0] if row else None
     if row is None:
         raise RuntimeError(f"no run recorded in {warehouse}")
     run_id, status, stages, started, finished = row

@@ -1,6 +1,6 @@
 """What a user runs, run as child processes and measured whole (benchmarks/rss.py):
 
-    contactops run --source contacts.csv --warehouse wh.duckdb --warn-only
+    contactops run --source contacts.csv --warehouse wh.duckdb --warn-only --engine duckdb
     contactops report --warehouse wh.duckdb -o report.html
     contactops publish newsletter --warehouse wh.duckdb --json   (a demo-like audience)
 
@@ -103,11 +103,13 @@ def _whole(name: str, measured: Measured, rows: int) -> dict[str, Any]:
 
 
 def run_cli(folder: Path, csv: Path, rows: int,
-            limit: MemoryLimit | None = None) -> dict[str, Any]:
+            limit: MemoryLimit | None = None, engine: str = "duckdb") -> dict[str, Any]:
     """run, report and publish in ``folder``: the run's stage rows (startup, each stage,
-    finish) and one whole-process row per command."""
-    warehouse = folder / "wh.duckdb"
-    args = ["run", "--source", csv.name, "--warehouse", warehouse.name, "--warn-only"]
+    finish) and one whole-process row per command. ``engine`` ``spark``: the run makes a
+    Spark warehouse (a folder, ``wh``); report and publish find it by what is there."""
+    warehouse = folder / ("wh.duckdb" if engine == "duckdb" else "wh")
+    args = ["run", "--source", csv.name, "--warehouse", warehouse.name, "--warn-only",
+            "--engine", engine]
     if limit is not None and limit.as_option:
         args += ["--memory-limit", limit.value]
     run, _ = _step(folder, "run", args, limit)

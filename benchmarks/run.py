@@ -5,6 +5,7 @@
     .venv/bin/python benchmarks/run.py --large         # adds 5M and 10M; Splink also at 1M
     .venv/bin/python benchmarks/run.py --rows 100000 --preset classic --preset hard
     .venv/bin/python benchmarks/run.py --rows 1000000 --memory-limit 6GB
+    .venv/bin/python benchmarks/run.py --rows 1000000 --engine duckdb --engine spark
 
 For each size and generator preset (default ``hard``; ``classic`` is the original, easier
 data) it generates data with the project's generator (in a child process), then runs what a
@@ -60,7 +61,9 @@ HEADER = "| stage | seconds | peak RSS (tree) MB | rows/s |"
 
 
 def run_size(rows: int, seed: int, *, splink: bool, folder: Path, preset: str = "hard",
-             limit: MemoryLimit | None = None) -> dict[str, Any]:
+             limit: MemoryLimit | None = None,
+             engines: tuple[str, ...] = ("duckdb",)) -> list[dict[str, Any]]:
+    """The figures of each engine on the same generated data (baselines computed once)."""
     started = time.perf_counter()
     # generate in a child process, so the generator's memory does not count as the pipeline's
     subprocess.run([sys.executable, "-c", "import sys; from pathlib import Path; "
@@ -70,36 +73,53 @@ def run_size(rows: int, seed: int, *, splink: bool, folder: Path, preset: str = 
                     preset], check=True)
     generated = time.perf_counter() - started
     csv = folder / "contacts.csv"
-    measured = run_cli(folder, csv, rows, limit)
-    processes = measured["processes"]
-    wall = sum(p["seconds"] for p in processes)
-    figures: dict[str, Any] = {
-        "rows": rows, "preset": preset, "generate_s": round(generated, 2),
-        "end_to_end_s": round(wall, 2),
-        "peak_rss_mb": max(p["peak_rss_mb"] for p in processes),
-        "memory_limit": limit.asdict() if limit else None, **measured}
     truth = pl.read_csv(folder / "truth.csv", infer_schema=False)
-    figures["dedupe"] = _dedupe_quality(folder / "wh.duckdb", truth)
-    figures["baselines"] = _baselines(csv, folder / "truth.csv", truth, splink=splink)
-    floor = figures["baselines"]["scan_floor"]["seconds"]
-    figures["ratio_to_scan_floor"] = round(wall / floor, 1) if floor else None
-    return figures
+    baselines = _baselines(csv, folder / "truth.csv", truth, splink=splink)
+    out = []
+    for engine in engines:
+        measured = run_cli(folder, csv, rows, limit, engine=engine)
+        processes = measured["processes"]
+        wall = sum(p["seconds"] for p in processes)
+        figures: dict[str, Any] = {
+            "rows": rows, "preset": preset, "engine": engine,
+            "generate_s": round(generated, 2), "end_to_end_s": round(wall, 2),
+            "peak_rss_mb": max(p["peak_rss_mb"] for p in processes),
+            "memory_limit": limit.asdict() if limit else None, **measured}
+        figures["dedupe"] = _dedupe_quality(
+            folder / ("wh.duckdb" if engine == "duckdb" else "wh"), truth)
+        figures["baselines"] = baselines
+        floor = baselines["scan_floor"]["seconds"]
+        figures["ratio_to_scan_floor"] = round(wall / floor, 1) if floor else None
+        out.append(figures)
+    return out
 
 
 def _dedupe_quality(warehouse: Path, truth: pl.DataFrame) -> dict[str, Any]:
+    """Pairwise scores of the run's contacts, read with DuckDB from the warehouse file or,
+    for a Spark warehouse, from its Parquet folders."""
     import duckdb
 
     from contactops.catalog import T
 
-    con = duckdb.connect(str(warehouse), read_only=True)
+    spark = warehouse.is_dir()
+    con = duckdb.connect(":memory:" if spark else str(warehouse), read_only=not spark)
     try:
-        tables = {r[0] for r in con.execute("SHOW TABLES").fetchall()}
-        if T.contact_links.name not in tables:
-            return {"note": "dedupe stage not run"}
-        links = pl.from_arrow(con.sql(
-            f"SELECT s.source_record_key AS record_key, l.contact_id AS cluster "
-            f"FROM {T.contact_links} l JOIN {T.current_source_records} s USING (record_id)"
-        ).to_arrow_table())
+        if spark:
+            if not (warehouse / T.contact_links.name).is_dir():
+                return {"note": "dedupe stage not run"}
+            links_sql = (
+                f"SELECT DISTINCT s.source_record_key AS record_key, l.contact_id AS cluster "
+                f"FROM read_parquet('{warehouse / T.contact_links.name}/*.parquet') l "
+                f"JOIN read_parquet('{warehouse / T.source_records.name}/*.parquet') s "
+                "USING (record_id)")
+        else:
+            tables = {r[0] for r in con.execute("SHOW TABLES").fetchall()}
+            if T.contact_links.name not in tables:
+                return {"note": "dedupe stage not run"}
+            links_sql = (f"SELECT s.source_record_key AS record_key, l.contact_id AS cluster "
+                         f"FROM {T.contact_links} l JOIN {T.current_source_records} s "
+                         "USING (record_id)")
+        links = pl.from_arrow(con.sql(links_sql).to_arrow_table())
     finally:
         con.close()
     return pairwise_scores(links, truth)  # type: ignore[arg-type]
@@ -134,7 +154,8 @@ def markdown(results: list[dict[str, Any]]) -> str:
     lines = [f"Machine: {platform.machine()}, {_cores()} cores, Python "
              f"{platform.python_version()}, {time.strftime('%Y-%m-%d')}", ""]
     for fig in results:
-        lines += [f"### {fig['rows']:,} rows, preset {fig.get('preset', 'classic')} — end to "
+        lines += [f"### {fig['rows']:,} rows, preset {fig.get('preset', 'classic')}, engine "
+                  f"{fig.get('engine', 'duckdb')} — end to "
                   f"end {fig['end_to_end_s']} s, peak {fig['peak_rss_mb']} MB "
                   f"({fig['ratio_to_scan_floor']}× the scan floor)", ""]
         if fig.get("memory_limit"):
@@ -189,6 +210,8 @@ def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
     parser.add_argument("--memory-limit", metavar="SIZE",
                         help="e.g. 6GB: contactops run --memory-limit when the CLI has it, "
                              "else CONTACTOPS_MEMORY_LIMIT in every command's environment")
+    parser.add_argument("--engine", action="append", choices=("duckdb", "spark"),
+                        help="engine (repeatable: each runs on the same data); default duckdb")
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args(argv)
     sizes = args.rows or [100_000, 1_000_000] + (
@@ -199,10 +222,12 @@ def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
     for rows in sizes:
         for preset in args.preset or ["hard"]:
             with tempfile.TemporaryDirectory(prefix=f"contactops-bench-{rows}-") as tmp:
-                fig = run_size(rows, args.seed, splink=not args.no_splink and rows <= splink_max,
-                               folder=Path(tmp), preset=preset, limit=limit)
-            results.append(fig)
-            print(markdown([fig]), flush=True)
+                figs = run_size(rows, args.seed,
+                                splink=not args.no_splink and rows <= splink_max,
+                                folder=Path(tmp), preset=preset, limit=limit,
+                                engines=tuple(args.engine or ["duckdb"]))
+            results.extend(figs)
+            print(markdown(figs), flush=True)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "results.json").write_text(json.dumps(results, indent=2, default=str) + "\n")
     (args.out / "results.md").write_text(markdown(results) + "\n")

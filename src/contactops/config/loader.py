@@ -65,8 +65,11 @@ class Project:
             path = self.path(self.pipeline.warehouse)
         else:
             path = self.path(self.settings.warehouse)
-        if self.settings.engine.name == "spark" and path.suffix == ".duckdb":
-            return path.with_suffix("")  # a Spark warehouse is a folder of Parquet tables
+        folder = path.with_suffix("") if path.suffix == ".duckdb" else path
+        if self.settings.engine.name == "spark":
+            return folder  # a Spark warehouse is a folder of Parquet tables
+        if not path.exists() and (folder / "_contactops").is_dir():
+            return folder  # made by `run --engine spark`: later commands find it
         return path
 
 

@@ -114,10 +114,9 @@ def with_engine(project: Project, engine: str | None) -> Project:
         return project
     from dataclasses import replace
 
-    from contactops.config.project import EngineSettings
-
     from pydantic import ValidationError
 
+    from contactops.config.project import EngineSettings
     from contactops.errors import UsageError
 
     current = project.settings.engine
@@ -191,14 +190,14 @@ class OpenedProject:
 
     def open_warehouse(self, *, read_only: bool = False, lock_timeout: float | None = None,
                        path: Path | None = None) -> Warehouse:
-        """The warehouse (or ``path``), opened (never created) on the project's engine;
-        use it as a context manager. The engine gets its share of :attr:`memory_limit`
-        and spills past it."""
+        """The warehouse (or ``path``), opened (never created) by the engine that made it
+        (the Spark master and options from the settings); use it as a context manager.
+        The engine gets its share of :attr:`memory_limit` and spills past it."""
         from contactops.engine import open_engine
 
         engine = self.project.settings.engine
-        return open_engine(path or self.warehouse, engine=engine.name if path is None else None,
-                           master=engine.master, options=engine.options,
+        return open_engine(path or self.warehouse, master=engine.master,
+                           options=engine.options,
                            read_only=read_only, create=False,
                            lock_timeout=self.lock_timeout if lock_timeout is None
                            else lock_timeout,

@@ -65,7 +65,8 @@ def runs(tmp_path_factory: pytest.TempPathFactory, spark_session: object
 def _tables(ctx: Context) -> dict[str, set[tuple[Any, ...]]]:
     reads = {
         "loads": "SELECT source, status, rows_read, rows_accepted, rows_rejected FROM loads",
-        "rejected": "SELECT source, row_number, field, reason FROM rejected_records",
+        "rejected": "SELECT source, row_number, line_number, field, reason_code, message "
+                    "FROM rejected_records",
         "links": "SELECT record_id, contact_id FROM contact_links",
         "golden": "SELECT contact_id, record_count, email_key, phone_e164, company_key, "
                   "country, lifecycle_stage, contact_type, consent_email, consent_sms, "

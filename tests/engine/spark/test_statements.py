@@ -130,3 +130,19 @@ def test_sequence_is_never_reused(tmp_path: Path, spark_session: object) -> None
             pass
     with SparkWarehouse(tmp_path / "w") as wh:
         assert wh.next_value("load_seq") == first + 2
+
+
+@pytest.mark.slow
+def test_timestamps_print_as_duckdb_prints_them(tmp_path: Path, spark_session: object) -> None:
+    """The audit view writes a timestamp's text with its fraction (EXTRACT MICROSECOND)."""
+    sql = ("SELECT CAST(EXTRACT(MICROSECOND FROM t) % 1000000 AS BIGINT) AS us, "
+           "strftime(t, '%Y-%m-%d') || 'T' || strftime(t, '%H:%M:%S') AS text FROM stamps "
+           "ORDER BY t")
+    frame = pl.DataFrame({"t": pl.Series(["2024-03-01 10:20:30.123456",
+                                          "2024-03-01 10:20:59", "1999-12-31 23:59:00.5"]
+                                         ).str.to_datetime()})
+    with Warehouse(tmp_path / "w.duckdb") as duck, SparkWarehouse(tmp_path / "w") as spark:
+        for wh in (duck, spark):
+            wh.replace_table("stamps", frame)
+        assert spark.records(sql) == duck.records(sql)
+        assert [r["us"] for r in duck.records(sql)] == [500000, 123456, 0]

@@ -26,7 +26,6 @@ from typing import Any
 
 from sqlglot import exp
 
-
 #: DuckDB's ``hash(...)`` is a 64-bit unsigned hash; Spark's ``hash`` is 32-bit. Stages use
 #: it to see that a row changed (and to order a sample), so Spark computes a 64-bit hash
 #: kept non-negative (it fits the unsigned column the catalog declares).
@@ -36,6 +35,13 @@ _HASH = "(XXHASH64({}) & 9223372036854775807)"
 def _engine_functions(node: exp.Expression) -> exp.Expression:
     if isinstance(node, exp.ArrayOverlaps):  # DuckDB's ``a && b``; Spark's writer keeps &&
         return exp.Anonymous(this="ARRAYS_OVERLAP", expressions=[node.this, node.expression])
+    if isinstance(node, exp.Extract) and node.this.name.upper() in ("MICROSECOND",
+                                                                    "MICROSECONDS"):
+        # DuckDB: the minute's microseconds (seconds * 1e6 + fraction); Spark has
+        # no such field, but SECOND with its fraction gives the same number
+        inner = node.expression.sql("spark")
+        return exp.maybe_parse(f"CAST(DATE_PART('SECOND', {inner}) * 1000000 AS BIGINT)",
+                               dialect="spark")
     if isinstance(node, exp.Anonymous) and node.name.lower() == "hash":
         args = ", ".join(a.sql("spark") for a in node.expressions)
         return exp.maybe_parse(_HASH.format(args), dialect="spark")

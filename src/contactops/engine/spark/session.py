@@ -78,7 +78,12 @@ def _build(master: str, options: dict[str, str], memory_limit: int | None) -> An
         if memory_limit:
             defaults["spark.driver.memory"] = f"{max(memory_limit // 2**20, 512)}m"
     builder = SparkSession.builder.appName("contactops")
-    if master.startswith("sc://"):
+    if "PYSPARK_GATEWAY_PORT" in os.environ:
+        # started by spark-submit: its --master and --conf rule; only the settings results
+        # depend on are set (those before the local-master defaults above)
+        defaults = {k: v for k, v in defaults.items() if k.startswith("spark.sql.")
+                    and "shuffle" not in k}
+    elif master.startswith("sc://"):
         builder = builder.remote(master)
     else:
         builder = builder.master(master)

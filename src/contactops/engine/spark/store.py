@@ -62,7 +62,7 @@ class Store:
 
     # -- the writer lock -----------------------------------------------------------------
     def _lock(self, timeout: float) -> None:
-        handle = open(self.internal / "lock", "a+")  # noqa: SIM115 - held until close
+        handle = open(self.internal / "lock", "a+")  # held until close
         deadline = time.monotonic() + timeout
         delay = 0.05
         while True:
