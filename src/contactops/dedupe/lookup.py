@@ -144,7 +144,8 @@ class Lookup:
                     f"SELECT count({expr}) FROM {T.normalized_records} WHERE {where}") or 0)
             rows = self.wh.fetchall(
                 f"SELECT {expr} AS v, count(*) FROM {T.normalized_records} "
-                f"WHERE {where} AND v {_ANY} GROUP BY 1", [values]) if values else []
+                f"WHERE {where} AND ({expr}) {_ANY} GROUP BY 1",  # no alias in WHERE: Spark
+                [values]) if values else []
             counts.values[column] = {v: int(n) for v, n in rows}
         return counts
 
