@@ -182,26 +182,14 @@ class Warehouse:
         queries) between batches; only one batch is held in Python at a time. The cursor
         reads the data as committed when the query started. Stop early and it is closed.
         """
-        import pyarrow as pa
+        from contactops.engine.batching import rebatch
 
         if rows < 1:
             raise ValueError("batches() needs a positive number of rows per batch")
         cursor = self._con.cursor()
         try:
             reader = cursor.sql(self._statement(sql), params=params).to_arrow_reader(rows)
-            pending: list[pa.RecordBatch] = []
-            held, sent = 0, 0
-            for batch in reader:
-                while batch.num_rows:
-                    take = min(rows - held, batch.num_rows)
-                    pending.append(batch.slice(0, take))
-                    held += take
-                    batch = batch.slice(take)
-                    if held == rows:
-                        yield _frame(pending, reader.schema)
-                        pending, held, sent = [], 0, sent + 1
-            if held or not sent:  # the rest; an empty result still gives its columns
-                yield _frame(pending, reader.schema)
+            yield from rebatch(reader, reader.schema, rows)
         finally:
             cursor.close()
 
@@ -316,13 +304,6 @@ class Warehouse:
         path = self.snapshot_path(name)
         if path is not None:
             path.unlink(missing_ok=True)
-
-
-def _frame(batches: list[Any], schema: Any) -> pl.DataFrame:
-    import polars as pl
-    import pyarrow as pa
-
-    return pl.from_arrow(pa.Table.from_batches(batches, schema=schema))  # type: ignore[return-value]
 
 
 def _temp_directory(path: Path | None) -> Path:

@@ -315,9 +315,9 @@ class SparkWarehouse:
         """A query's result in frames of ``rows`` rows: Spark writes the result to a
         temporary Parquet folder (in order, for an ordered query), read back one batch at
         a time, so only a batch is in the driver's memory."""
-        import polars as pl
-        import pyarrow as pa
         import pyarrow.dataset as ds
+
+        from contactops.engine.batching import rebatch
 
         if rows < 1:
             raise ValueError("batches() needs a positive number of rows per batch")
@@ -330,19 +330,8 @@ class SparkWarehouse:
                 raise _error(exc, self._statement(sql)) from None
             dataset = ds.dataset(sorted(str(p) for p in target.glob("*.parquet")),
                                  format="parquet")
-            pending: list[pa.RecordBatch] = []
-            held = sent = 0
-            for batch in dataset.to_batches(batch_size=rows, use_threads=False):
-                while batch.num_rows:
-                    take = min(rows - held, batch.num_rows)
-                    pending.append(batch.slice(0, take))
-                    held += take
-                    batch = batch.slice(take)
-                    if held == rows:
-                        yield pl.from_arrow(pa.Table.from_batches(pending, dataset.schema))
-                        pending, held, sent = [], 0, sent + 1
-            if held or not sent:
-                yield pl.from_arrow(pa.Table.from_batches(pending, dataset.schema))
+            yield from rebatch(dataset.to_batches(batch_size=rows, use_threads=False),
+                               dataset.schema, rows)
         finally:
             shutil.rmtree(folder, ignore_errors=True)
 
