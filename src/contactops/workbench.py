@@ -36,10 +36,13 @@ class Workbench:
     """
 
     def __init__(self, project: str | Path = ".", pipeline: str | Path | None = None,
-                 *, sample: bool = False) -> None:
+                 *, sample: bool = False, engine: str | None = None) -> None:
+        """``engine``: ``duckdb`` or ``spark`` instead of the settings' ``engine:`` (a
+        warehouse that exists is read by the engine that made it either way)."""
         from contactops.core import Context
 
-        self._ctx: Context = Context.open(pipeline, project=project, sample=sample)
+        self._ctx: Context = Context.open(pipeline, project=project, sample=sample,
+                                          engine=engine)
         self._ctx.require_pipeline("notebook")
         self.root = self._ctx.root
         self.sample = sample

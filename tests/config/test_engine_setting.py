@@ -60,3 +60,12 @@ def test_a_spark_warehouse_made_by_run_engine_is_found_later(
     assert Context.open(pipeline).warehouse.name == "test.duckdb"
     (root / "wh" / "test" / "_contactops").mkdir(parents=True)
     assert Context.open(pipeline).warehouse == root / "wh" / "test"
+
+
+def test_the_notebook_facade_takes_the_engine(make_project: Callable[..., Path]) -> None:
+    from contactops import Workbench
+
+    pipeline = make_project(PIPELINE, files={"data/a.csv": "email\n"})
+    wb = Workbench(pipeline.parents[1], pipeline, engine="spark")
+    assert wb.project.settings.engine.name == "spark"
+    assert wb._ctx.warehouse == pipeline.parents[1] / "wh" / "test"
