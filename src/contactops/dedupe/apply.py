@@ -25,6 +25,7 @@ from contactops.dedupe.incremental import (
     shared_values_sql,
     store,
 )
+from contactops.dedupe.lookup import COUNTS_TABLE, SNAPSHOT_ROW_GROUP
 
 if TYPE_CHECKING:
     from contactops.dedupe.core import DedupeResult
@@ -119,10 +120,8 @@ def patch_snapshot(wh: Any, name: str, compared: str, shown: str,
         T.contacts.name: (contacts, f"SELECT {shown} FROM {T.contacts} WHERE {contacts}"),
     }
     if counts is not None:
-        from contactops.dedupe.lookup import COUNTS_TABLE
-
         changes[COUNTS_TABLE] = ("true", counts)
-    return bool(wh.patch_snapshot(name, changes))
+    return bool(wh.patch_snapshot(name, changes, row_group_size=SNAPSHOT_ROW_GROUP))
 
 
 def drop_touched(wh: Any) -> None:

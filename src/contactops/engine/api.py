@@ -98,10 +98,12 @@ class Engine(Protocol):
         ``row_group_size``: rows per storage unit, smaller for point lookups (a hint an
         engine without row groups ignores)."""
 
-    def patch_snapshot(self, name: str, changes: dict[str, tuple[str, str]]) -> bool:
+    def patch_snapshot(self, name: str, changes: dict[str, tuple[str, str]], *,
+                       row_group_size: int | None = None) -> bool:
         """Apply a delta to the named copy in one transaction (table -> (``WHERE`` of the
         rows to delete, ``SELECT`` of the rows to insert)); False, changing nothing, when
-        there is no copy or a reader holds it."""
+        there is no copy or a reader holds it. ``row_group_size``: the copy's, as it was
+        written (another makes the engine re-lay the whole copy)."""
 
     def drop_snapshot(self, name: str) -> None:
         """Remove the named copy, if any."""
