@@ -45,10 +45,13 @@ TOUCHED = "dedupe_touched_records"
 TOUCHED_CONTACTS = "dedupe_touched_contacts"
 
 
-def write_versions(wh: Any, columns: list[str], compared: list[str], where: str = "") -> None:
+def write_versions(wh: Any, columns: list[str], compared: list[str], where: str = "",
+                   links: str | None = None, records: str | None = None) -> None:
     """Insert the ``dedupe_versions`` rows of the linked records (``where``: which, over
     ``record_id``);
-    ``columns``: the email and phone columns, ``compared``: every column dedupe reads."""
+    ``columns``: the email and phone columns, ``compared``: every column dedupe reads.
+    ``links``, ``records``: the run's own links and normalized rows of those records (a
+    registered frame: no scan of the 1M-row tables), else read from the tables."""
     def rows(table: Any) -> str:  # each table narrowed before the joins
         return f"(SELECT * FROM {table} {where})" if where else str(table)
 
@@ -56,8 +59,9 @@ def write_versions(wh: Any, columns: list[str], compared: list[str], where: str 
         f"INSERT INTO {T.dedupe_versions} (record_id, load_id, contact_id, row_hash, "
         f"shared_values) SELECT l.record_id, v.load_id, l.contact_id, "
         f"{row_hash_sql(compared)}, {shared_values_sql(columns)} "
-        f"FROM {rows(T.contact_links)} l JOIN {rows(T.normalized_versions)} v "
-        f"USING (record_id) JOIN {rows(T.normalized_records)} n USING (record_id)")
+        f"FROM {links or rows(T.contact_links)} l JOIN {rows(T.normalized_versions)} v "
+        f"USING (record_id) JOIN {records or rows(T.normalized_records)} n "
+        "USING (record_id)")
 
 
 def create_versions(wh: Any, columns: list[str], compared: list[str]) -> None:
@@ -73,40 +77,48 @@ def create_versions(wh: Any, columns: list[str], compared: list[str]) -> None:
     store(wh, DECIDED_KEY, last_decision(wh))
 
 
-def write_delta(wh: Any, result: DedupeResult, columns: list[str], compared: list[str]
-                ) -> None:
-    """Replace the affected rows with ``result``'s (see the module docstring)."""
+def write_delta(wh: Any, result: DedupeResult, records: pl.DataFrame, columns: list[str],
+                compared: list[str]) -> None:
+    """Replace the affected rows with ``result``'s (see the module docstring);
+    ``records``: the affected records as dedupe read them."""
     with wh.registered("dedupe_new_contacts", result.contacts.select("contact_id")):
         wh.execute(f"CREATE OR REPLACE TEMP TABLE {TOUCHED_CONTACTS} AS "
                    f"SELECT contact_id FROM {CONTACTS} UNION "
                    "SELECT contact_id FROM dedupe_new_contacts")
     wh.execute(f"CREATE OR REPLACE TEMP TABLE {TOUCHED} AS SELECT record_id FROM {AFFECTED} "
                f"UNION SELECT record_id FROM {DELTA}")
-    records = f"record_id IN (SELECT record_id FROM {TOUCHED})"
+    touched = f"record_id IN (SELECT record_id FROM {TOUCHED})"
     contacts = f"contact_id IN (SELECT contact_id FROM {TOUCHED_CONTACTS})"
     judged = (f"(record_a IN (SELECT record_id FROM {TOUCHED}) AND record_b IN "
               f"(SELECT record_id FROM {TOUCHED})) OR record_a IN (SELECT record_id FROM "
               f"{DELTA}) OR record_b IN (SELECT record_id FROM {DELTA})")
-    with wh.transaction():
+    links = result.links.select("record_id", "contact_id")
+    own = set(columns) | set(compared) <= set(records.columns)
+    with wh.registered(_NEW_LINKS, links), wh.registered(_NEW_RECORDS, records), \
+            wh.transaction():
         for table, where, frame in ((T.contacts, contacts, result.contacts),
                                     (T.contact_provenance, contacts, result.provenance),
-                                    (T.contact_links, records, result.links),
-                                    (T.match_index, records, result.index),
+                                    (T.contact_links, touched, result.links),
+                                    (T.match_index, touched, result.index),
                                     (T.match_reviews, judged, result.reviews)):
             wh.execute(f"DELETE FROM {table} WHERE {where}")
             if frame.height:
                 wh.append_frame(table.name, frame)
         for side in ("a", "b"):  # pairs kept whose record moved to another contact
             wh.execute(f"UPDATE {T.match_reviews} SET contact_{side} = l.contact_id "
-                       f"FROM (SELECT record_id, contact_id FROM {T.contact_links} WHERE "
-                       f"record_id IN (SELECT record_id FROM {AFFECTED})) l "
-                       f"WHERE l.record_id = record_{side}")
+                       f"FROM {_NEW_LINKS} l WHERE l.record_id = record_{side} "
+                       f"AND contact_{side} IS DISTINCT FROM l.contact_id")
         if result.events.height:
             wh.append_frame(T.merge_events.name, result.events)
-        wh.execute(f"DELETE FROM {T.dedupe_versions} WHERE {records}")
+        wh.execute(f"DELETE FROM {T.dedupe_versions} WHERE {touched}")
         write_versions(wh, columns, compared,
-                       f"WHERE record_id IN (SELECT record_id FROM {AFFECTED})")
+                       f"WHERE record_id IN (SELECT record_id FROM {AFFECTED})",
+                       links=_NEW_LINKS, records=_NEW_RECORDS if own else None)
         store(wh, DECIDED_KEY, last_decision(wh))
+
+
+#: The run's links and records of the affected records, registered for the writes.
+_NEW_LINKS, _NEW_RECORDS = "dedupe_new_links", "dedupe_new_records"
 
 
 def patch_snapshot(wh: Any, name: str, result: DedupeResult, records: pl.DataFrame,

@@ -180,8 +180,8 @@ def _incremental(ctx: StageContext, select: str, columns: list[str] | None, chun
         result.diagnostics = json.loads(
             wh.scalar(f"SELECT diagnostics_json FROM {T.match_model}"))
         after = result.contacts.height
-        apply.write_delta(wh, result, incremental.shareable_columns(pipeline.dedupe, names),
-                          compared)
+        apply.write_delta(wh, result, records,
+                          incremental.shareable_columns(pipeline.dedupe, names), compared)
         lap("write")
         shown = _snapshot_columns(wh)
         if not apply.patch_snapshot(wh, SNAPSHOT, result, records.select(compared), shown,
