@@ -139,12 +139,21 @@ class Lookup:
             if column in self.stored:
                 continue
             expr, where = _counted(column)
-            if column not in counts.totals:
-                counts.totals[column] = int(self.wh.scalar(
-                    f"SELECT count({expr}) FROM {T.normalized_records} WHERE {where}") or 0)
-            rows = self.wh.fetchall(
-                f"SELECT {expr} AS v, count(*) FROM {T.normalized_records} "
-                f"WHERE {where} AND v {_ANY} GROUP BY 1", [values]) if values else []
+            held = f"(SELECT {expr} AS v FROM {T.normalized_records} WHERE {where})"
+            if column not in counts.totals and values:
+                # one pass gives the total and the wanted values' counts (a derived
+                # mailbox part is a regex over every record: not twice)
+                rows = self.wh.fetchall(f"SELECT CASE WHEN v {_ANY} THEN v END AS k, "
+                                        f"count(v) FROM {held} GROUP BY k", [values])
+                counts.totals[column] = sum(int(n) for _, n in rows)
+                rows = [(v, n) for v, n in rows if v is not None and n]
+            else:
+                if column not in counts.totals:
+                    counts.totals[column] = int(self.wh.scalar(
+                        f"SELECT count(v) FROM {held}") or 0)
+                rows = self.wh.fetchall(
+                    f"SELECT v, count(*) FROM {held} WHERE v {_ANY} GROUP BY 1",
+                    [values]) if values else []
             counts.values[column] = {v: int(n) for v, n in rows}
         return counts
 
