@@ -122,7 +122,7 @@ _NEW_LINKS, _NEW_RECORDS = "dedupe_new_links", "dedupe_new_records"
 
 
 def patch_snapshot(wh: Any, name: str, result: DedupeResult, records: pl.DataFrame,
-                   shown: str, counted: list[str]) -> bool:
+                   shown: str, counted: list[str], *, replaced: bool = True) -> bool:
     """Give ``match``'s copy the delta just written; False when it must be rewritten whole.
 
     The rows inserted are the run's own (``result``'s index, links and contacts, the
@@ -131,7 +131,8 @@ def patch_snapshot(wh: Any, name: str, result: DedupeResult, records: pl.DataFra
     columns of its value counts (:data:`COUNTS_TABLE`). The counts get a delta too: what
     the copy's rows of the touched records counted is taken off before they are
     replaced, what the rows inserted count is added after (a value left with no record
-    goes), so the counts stay those of the copy's records.
+    goes), so the counts stay those of the copy's records. ``replaced``: False when no
+    record changed or went (an append): no old values to read from the copy.
     """
     touched = f"record_id IN (SELECT record_id FROM {TOUCHED})"
     contacts = f"contact_id IN (SELECT contact_id FROM {TOUCHED_CONTACTS})"
@@ -152,7 +153,7 @@ def patch_snapshot(wh: Any, name: str, result: DedupeResult, records: pl.DataFra
         if query is not None:
             changes[COUNTS_TABLE] = ("true", query)
     else:
-        before, after = _counts_delta(counted, compared)
+        before, after = _counts_delta(counted, compared, replaced)
     with contextlib.ExitStack() as frames:
         for table, frame in ((_COPY_INDEX, result.index), (_COPY_RECORDS, records),
                              (_COPY_LINKS, result.links), (_COPY_CONTACTS, result.contacts)):
@@ -169,17 +170,25 @@ COUNTED, COUNTS_DELTA, COUNTS_SUM = ("dedupe_counted_rows", "dedupe_counts_delta
                                      "dedupe_counts_sum")
 
 
-def _counts_delta(counted: list[str], compared: list[str]) -> tuple[list[str], list[str]]:
+def _counts_delta(counted: list[str], compared: list[str], replaced: bool
+                  ) -> tuple[list[str], list[str]]:
     """Statements before and after the copy's rows are replaced that bring its
     :data:`COUNTS_TABLE` along (``{copy}``: the copy's catalog). The rows counted are
-    gathered once: each counted column reads them again."""
+    gathered once: each counted column reads them again. ``replaced``: some records
+    changed or were removed (their old rows are read from the copy)."""
     query = counts_delta(counted, compared, COUNTED, "{copy}.main." + T.match_index.name)
     if query is None:
         return [], []
     kept = ", ".join(quote_identifier(c) for c in compared)
-    gather = (f"CREATE OR REPLACE TEMP TABLE {COUNTED} AS SELECT {kept} FROM "
-              f"{{copy}}.main.{T.normalized_records.name} WHERE record_id IN "
-              f"(SELECT record_id FROM {TOUCHED})")
+    # the copy's rows of the touched records: a record the run matched again whose values
+    # did not change holds in the copy what the run read (its registered rows); only a
+    # changed or removed record's old values must be read from the copy (a pass over it)
+    versioned = f"SELECT record_id FROM {DELTA} WHERE kind IN ('new', 'changed', 'removed')"
+    gather = (f"CREATE OR REPLACE TEMP TABLE {COUNTED} AS SELECT {kept} FROM {_COPY_RECORDS} "
+              f"WHERE record_id NOT IN ({versioned})")
+    if replaced:
+        gather += (f" UNION ALL SELECT {kept} FROM {{copy}}.main.{T.normalized_records.name} "
+                   f"WHERE record_id IN ({versioned})")
     target = "{copy}.main." + COUNTS_TABLE
     before = [gather,
               f"CREATE OR REPLACE TEMP TABLE {COUNTS_DELTA} AS SELECT column_name, value, "

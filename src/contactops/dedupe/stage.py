@@ -185,7 +185,8 @@ def _incremental(ctx: StageContext, select: str, columns: list[str] | None, chun
         lap("write")
         shown = _snapshot_columns(wh)
         if not apply.patch_snapshot(wh, SNAPSHOT, result, records.select(compared), shown,
-                                    counted_columns(pipeline.dedupe)):
+                                    counted_columns(pipeline.dedupe),
+                                    replaced=bool(delta.changed or delta.removed)):
             write_snapshot(wh, columns, pipeline.dedupe)
         lap("snapshot")
         del records
