@@ -19,6 +19,7 @@ import pytest
 
 from contactops.catalog import T
 from contactops.core import Context
+from contactops.dedupe.lookup import COUNTS_TABLE, counts_query
 from contactops.engine import Warehouse
 from contactops.pipeline.runner import run_pipeline
 from contactops.testing.pipelines import crm_and_forms
@@ -57,6 +58,14 @@ def compare_with_full(path: Path, pipeline: Path, scratch: Path) -> dict[str, fl
     run_pipeline(Context.open(pipeline).project, warehouse=copy, full=True)
     inc_links, inc_contacts = _state(path)
     full_links, full_contacts = _state(copy)
+    # the versions an incremental run writes (hashes of the run's own frames) are those a
+    # full run computes from the tables
+    versions = (f"SELECT record_id, load_id, row_hash, shared_values FROM {T.dedupe_versions} "
+                "ORDER BY record_id")
+    with Warehouse(path, read_only=True) as wh:
+        inc_versions = wh.pl(versions)
+    with Warehouse(copy, read_only=True) as wh:
+        assert inc_versions.equals(wh.pl(versions))
     assert inc_links["record_id"].sort().equals(full_links["record_id"].sort())
     inc, full = _pairs(inc_links), _pairs(full_links)
     both = len(inc & full)
@@ -71,6 +80,23 @@ def compare_with_full(path: Path, pipeline: Path, scratch: Path) -> dict[str, fl
             "other_id": int(other_id),
             "other_consent": int(other_consent), "contacts": inc_contacts.height,
             "contacts_full": full_contacts.height}
+
+
+def check_match_copy(path: Path) -> None:
+    """``match``'s copy holds the warehouse's records and index, and its value counts (kept
+    as a delta by each incremental run) equal a count of them afresh."""
+    copy = path.with_name(path.name + ".match.duckdb")
+    with Warehouse(path, read_only=True) as wh:
+        records = wh.pl(f"SELECT record_id FROM {T.normalized_records} ORDER BY 1")
+        index = wh.pl(f"SELECT * FROM {T.match_index} ORDER BY ALL")
+    with Warehouse(copy, read_only=True) as wh:
+        assert wh.pl(f"SELECT record_id FROM {T.normalized_records} ORDER BY 1").equals(records)
+        assert wh.pl(f"SELECT * FROM {T.match_index} ORDER BY ALL").equals(index)
+        kept = wh.pl(f"SELECT * FROM {COUNTS_TABLE} ORDER BY column_name, value NULLS FIRST")
+        columns = kept["column_name"].unique().to_list()
+        query = counts_query(columns, wh.columns(T.normalized_records.name))
+        assert query is not None
+        assert kept.equals(wh.pl(query)), "the copy's value counts drifted from its records"
 
 
 def _step(rng: random.Random, pool: pl.DataFrame, data: Path, ctx: Context) -> str:
@@ -132,6 +158,7 @@ def test_incremental_dedupe_equals_a_full_dedupe(
         if dedupe is None:
             continue
         seen.append(dedupe.notes[-1])
+        check_match_copy(ctx.warehouse)
         found = compare_with_full(ctx.warehouse, project, tmp_path)
         assert found["f1"] >= 0.999, (action, found, dedupe.notes)
         assert found["other_consent"] == 0, (action, found)

@@ -12,6 +12,7 @@ copy of the whole warehouse.
 
 from __future__ import annotations
 
+import contextlib
 from typing import TYPE_CHECKING, Any
 
 from contactops.catalog import T
@@ -25,8 +26,18 @@ from contactops.dedupe.incremental import (
     shared_values_sql,
     store,
 )
+from contactops.dedupe.lookup import (
+    COUNTS_TABLE,
+    SNAPSHOT_ROW_GROUP,
+    countable,
+    counts_delta,
+    counts_query,
+)
+from contactops.engine.sql import quote_identifier
 
 if TYPE_CHECKING:
+    import polars as pl
+
     from contactops.dedupe.core import DedupeResult
 
 #: Scratch tables: every record and contact whose rows the run replaces.
@@ -34,10 +45,13 @@ TOUCHED = "dedupe_touched_records"
 TOUCHED_CONTACTS = "dedupe_touched_contacts"
 
 
-def write_versions(wh: Any, columns: list[str], compared: list[str], where: str = "") -> None:
+def write_versions(wh: Any, columns: list[str], compared: list[str], where: str = "",
+                   links: str | None = None, records: str | None = None) -> None:
     """Insert the ``dedupe_versions`` rows of the linked records (``where``: which, over
     ``record_id``);
-    ``columns``: the email and phone columns, ``compared``: every column dedupe reads."""
+    ``columns``: the email and phone columns, ``compared``: every column dedupe reads.
+    ``links``, ``records``: the run's own links and normalized rows of those records (a
+    registered frame: no scan of the 1M-row tables), else read from the tables."""
     def rows(table: Any) -> str:  # each table narrowed before the joins
         return f"(SELECT * FROM {table} {where})" if where else str(table)
 
@@ -45,8 +59,9 @@ def write_versions(wh: Any, columns: list[str], compared: list[str], where: str 
         f"INSERT INTO {T.dedupe_versions} (record_id, load_id, contact_id, row_hash, "
         f"shared_values) SELECT l.record_id, v.load_id, l.contact_id, "
         f"{row_hash_sql(compared)}, {shared_values_sql(columns)} "
-        f"FROM {rows(T.contact_links)} l JOIN {rows(T.normalized_versions)} v "
-        f"USING (record_id) JOIN {rows(T.normalized_records)} n USING (record_id)")
+        f"FROM {links or rows(T.contact_links)} l JOIN {rows(T.normalized_versions)} v "
+        f"USING (record_id) JOIN {records or rows(T.normalized_records)} n "
+        "USING (record_id)")
 
 
 def create_versions(wh: Any, columns: list[str], compared: list[str]) -> None:
@@ -62,67 +77,138 @@ def create_versions(wh: Any, columns: list[str], compared: list[str]) -> None:
     store(wh, DECIDED_KEY, last_decision(wh))
 
 
-def write_delta(wh: Any, result: DedupeResult, columns: list[str], compared: list[str]
-                ) -> None:
-    """Replace the affected rows with ``result``'s (see the module docstring)."""
+def write_delta(wh: Any, result: DedupeResult, records: pl.DataFrame, columns: list[str],
+                compared: list[str]) -> None:
+    """Replace the affected rows with ``result``'s (see the module docstring);
+    ``records``: the affected records as dedupe read them."""
     with wh.registered("dedupe_new_contacts", result.contacts.select("contact_id")):
         wh.execute(f"CREATE OR REPLACE TEMP TABLE {TOUCHED_CONTACTS} AS "
                    f"SELECT contact_id FROM {CONTACTS} UNION "
                    "SELECT contact_id FROM dedupe_new_contacts")
     wh.execute(f"CREATE OR REPLACE TEMP TABLE {TOUCHED} AS SELECT record_id FROM {AFFECTED} "
                f"UNION SELECT record_id FROM {DELTA}")
-    records = f"record_id IN (SELECT record_id FROM {TOUCHED})"
+    touched = f"record_id IN (SELECT record_id FROM {TOUCHED})"
     contacts = f"contact_id IN (SELECT contact_id FROM {TOUCHED_CONTACTS})"
     judged = (f"(record_a IN (SELECT record_id FROM {TOUCHED}) AND record_b IN "
               f"(SELECT record_id FROM {TOUCHED})) OR record_a IN (SELECT record_id FROM "
               f"{DELTA}) OR record_b IN (SELECT record_id FROM {DELTA})")
-    with wh.transaction():
+    links = result.links.select("record_id", "contact_id")
+    own = set(columns) | set(compared) <= set(records.columns)
+    with wh.registered(_NEW_LINKS, links), wh.registered(_NEW_RECORDS, records), \
+            wh.transaction():
         for table, where, frame in ((T.contacts, contacts, result.contacts),
                                     (T.contact_provenance, contacts, result.provenance),
-                                    (T.contact_links, records, result.links),
-                                    (T.match_index, records, result.index),
+                                    (T.contact_links, touched, result.links),
+                                    (T.match_index, touched, result.index),
                                     (T.match_reviews, judged, result.reviews)):
             wh.execute(f"DELETE FROM {table} WHERE {where}")
             if frame.height:
                 wh.append_frame(table.name, frame)
         for side in ("a", "b"):  # pairs kept whose record moved to another contact
             wh.execute(f"UPDATE {T.match_reviews} SET contact_{side} = l.contact_id "
-                       f"FROM (SELECT record_id, contact_id FROM {T.contact_links} WHERE "
-                       f"record_id IN (SELECT record_id FROM {AFFECTED})) l "
-                       f"WHERE l.record_id = record_{side}")
+                       f"FROM {_NEW_LINKS} l WHERE l.record_id = record_{side} "
+                       f"AND contact_{side} IS DISTINCT FROM l.contact_id")
         if result.events.height:
             wh.append_frame(T.merge_events.name, result.events)
-        wh.execute(f"DELETE FROM {T.dedupe_versions} WHERE {records}")
+        wh.execute(f"DELETE FROM {T.dedupe_versions} WHERE {touched}")
         write_versions(wh, columns, compared,
-                       f"WHERE record_id IN (SELECT record_id FROM {AFFECTED})")
+                       f"WHERE record_id IN (SELECT record_id FROM {AFFECTED})",
+                       links=_NEW_LINKS, records=_NEW_RECORDS if own else None)
         store(wh, DECIDED_KEY, last_decision(wh))
 
 
-def patch_snapshot(wh: Any, name: str, compared: str, shown: str,
-                   counts: str | None = None) -> bool:
+#: The run's links and records of the affected records, registered for the writes.
+_NEW_LINKS, _NEW_RECORDS = "dedupe_new_links", "dedupe_new_records"
+
+
+def patch_snapshot(wh: Any, name: str, result: DedupeResult, records: pl.DataFrame,
+                   shown: str, counted: list[str], *, replaced: bool = True) -> bool:
     """Give ``match``'s copy the delta just written; False when it must be rewritten whole.
 
-    ``compared``: the normalized columns the copy holds; ``shown``: its contact columns;
-    ``counts``: the ``SELECT`` of the copy's value counts
-    (:data:`contactops.dedupe.lookup.COUNTS_TABLE`), counted afresh over the warehouse: a
-    record added or removed changes the counts of every value it holds.
+    The rows inserted are the run's own (``result``'s index, links and contacts, the
+    affected ``records`` as read, every column the copy holds), not read back from the
+    warehouse's large tables. ``shown``: the copy's contact columns; ``counted``: the
+    columns of its value counts (:data:`COUNTS_TABLE`). The counts get a delta too: what
+    the copy's rows of the touched records counted is taken off before they are
+    replaced, what the rows inserted count is added after (a value left with no record
+    goes), so the counts stay those of the copy's records. ``replaced``: False when no
+    record changed or went (an append): no old values to read from the copy.
     """
-    records = f"record_id IN (SELECT record_id FROM {TOUCHED})"
+    touched = f"record_id IN (SELECT record_id FROM {TOUCHED})"
     contacts = f"contact_id IN (SELECT contact_id FROM {TOUCHED_CONTACTS})"
-    changed = f"record_id IN (SELECT record_id FROM {AFFECTED})"
+    compared = records.columns
+    kept = ", ".join(quote_identifier(c) for c in compared)
     changes = {
-        T.match_index.name: (records, f"SELECT * FROM {T.match_index} WHERE {changed}"),
-        T.normalized_records.name: (
-            records, f"SELECT {compared} FROM {T.normalized_records} WHERE {changed}"),
-        T.contact_links.name: (records, f"SELECT record_id, contact_id FROM "
-                                        f"{T.contact_links} WHERE {changed}"),
-        T.contacts.name: (contacts, f"SELECT {shown} FROM {T.contacts} WHERE {contacts}"),
+        T.match_index.name: (touched, f"SELECT * FROM {_COPY_INDEX}"),
+        T.normalized_records.name: (touched, f"SELECT {kept} FROM {_COPY_RECORDS}"),
+        T.contact_links.name: (touched, f"SELECT record_id, contact_id FROM {_COPY_LINKS}"),
+        T.contacts.name: (contacts, f"SELECT {shown} FROM {_COPY_CONTACTS}"),
     }
-    if counts is not None:
-        from contactops.dedupe.lookup import COUNTS_TABLE
+    available = wh.columns(T.normalized_records.name)
+    before: list[str] = []
+    after: list[str] = []
+    if countable(counted, available) != countable(counted, compared):
+        # the copy lacks a column the counts read: count the warehouse's records afresh
+        query = counts_query(counted, available)
+        if query is not None:
+            changes[COUNTS_TABLE] = ("true", query)
+    else:
+        before, after = _counts_delta(counted, compared, replaced)
+    with contextlib.ExitStack() as frames:
+        for table, frame in ((_COPY_INDEX, result.index), (_COPY_RECORDS, records),
+                             (_COPY_LINKS, result.links), (_COPY_CONTACTS, result.contacts)):
+            frames.enter_context(wh.registered(table, frame))
+        return bool(wh.patch_snapshot(name, changes, row_group_size=SNAPSHOT_ROW_GROUP,
+                                      before=before, after=after))
 
-        changes[COUNTS_TABLE] = ("true", counts)
-    return bool(wh.patch_snapshot(name, changes))
+
+#: The run's frames the copy's new rows come from.
+_COPY_INDEX, _COPY_RECORDS = "dedupe_copy_index", "dedupe_copy_records"
+_COPY_LINKS, _COPY_CONTACTS = "dedupe_copy_links", "dedupe_copy_contacts"
+#: Scratch tables of the counts' delta: the rows counted, their counts before and after.
+COUNTED, COUNTS_DELTA, COUNTS_SUM = ("dedupe_counted_rows", "dedupe_counts_delta",
+                                     "dedupe_counts_sum")
+
+
+def _counts_delta(counted: list[str], compared: list[str], replaced: bool
+                  ) -> tuple[list[str], list[str]]:
+    """Statements before and after the copy's rows are replaced that bring its
+    :data:`COUNTS_TABLE` along (``{copy}``: the copy's catalog). The rows counted are
+    gathered once: each counted column reads them again. ``replaced``: some records
+    changed or were removed (their old rows are read from the copy)."""
+    query = counts_delta(counted, compared, COUNTED, "{copy}.main." + T.match_index.name)
+    if query is None:
+        return [], []
+    kept = ", ".join(quote_identifier(c) for c in compared)
+    # the copy's rows of the touched records: a record the run matched again whose values
+    # did not change holds in the copy what the run read (its registered rows); only a
+    # changed or removed record's old values must be read from the copy (a pass over it)
+    versioned = f"SELECT record_id FROM {DELTA} WHERE kind IN ('new', 'changed', 'removed')"
+    gather = (f"CREATE OR REPLACE TEMP TABLE {COUNTED} AS SELECT {kept} FROM {_COPY_RECORDS} "
+              f"WHERE record_id NOT IN ({versioned})")
+    if replaced:
+        gather += (f" UNION ALL SELECT {kept} FROM {{copy}}.main.{T.normalized_records.name} "
+                   f"WHERE record_id IN ({versioned})")
+    target = "{copy}.main." + COUNTS_TABLE
+    before = [gather,
+              f"CREATE OR REPLACE TEMP TABLE {COUNTS_DELTA} AS SELECT column_name, value, "
+              f"-records AS records FROM ({query})"]
+    after = [  # the rows inserted are the run's records, as registered
+        f"CREATE OR REPLACE TEMP TABLE {COUNTED} AS SELECT {kept} FROM {_COPY_RECORDS}",
+        f"INSERT INTO {COUNTS_DELTA} {query}",
+        f"CREATE OR REPLACE TEMP TABLE {COUNTS_SUM} AS SELECT column_name, value, "
+        f"sum(records)::BIGINT AS records FROM {COUNTS_DELTA} GROUP BY ALL "
+        "HAVING sum(records) <> 0",
+        f"UPDATE {target} c SET records = c.records + d.records FROM {COUNTS_SUM} d "
+        "WHERE c.column_name = d.column_name AND c.value = d.value",
+        f"UPDATE {target} c SET records = c.records + d.records FROM {COUNTS_SUM} d "
+        "WHERE c.column_name = d.column_name AND c.value IS NULL AND d.value IS NULL",
+        f"INSERT INTO {target} (column_name, value, records) SELECT column_name, value, "
+        f"records FROM {COUNTS_SUM} d WHERE d.value IS NOT NULL AND NOT EXISTS (SELECT 1 "
+        f"FROM {target} c WHERE c.column_name = d.column_name AND c.value = d.value)",
+        f"DELETE FROM {target} WHERE value IS NOT NULL AND records <= 0",
+        *(f"DROP TABLE {t}" for t in (COUNTED, COUNTS_DELTA, COUNTS_SUM))]
+    return before, after
 
 
 def drop_touched(wh: Any) -> None:

@@ -139,13 +139,25 @@ class Lookup:
             if column in self.stored:
                 continue
             expr, where = _counted(column)
-            if column not in counts.totals:
-                counts.totals[column] = int(self.wh.scalar(
-                    f"SELECT count({expr}) FROM {T.normalized_records} WHERE {where}") or 0)
-            rows = self.wh.fetchall(
-                f"SELECT {expr} AS v, count(*) FROM {T.normalized_records} "
-                f"WHERE {where} AND ({expr}) {_ANY} GROUP BY 1",  # no alias in WHERE: Spark
-                [values]) if values else []
+            held = f"(SELECT {expr} AS v FROM {T.normalized_records} WHERE {where})"
+            if column not in counts.totals and values:
+                # one pass gives the total and the wanted values' counts (a derived
+                # mailbox part is a regex over every record: not twice)
+                # (a join, not ``CASE WHEN v IN (subquery)``: Spark takes IN subqueries
+                # only in WHERE)
+                rows = self.wh.fetchall(
+                    f"SELECT CASE WHEN w.w IS NOT NULL THEN h.v END AS k, count(h.v) "
+                    f"FROM {held} h LEFT JOIN (SELECT unnest(?) AS w) w ON h.v = w.w "
+                    "GROUP BY k", [values])
+                counts.totals[column] = sum(int(n) for _, n in rows)
+                rows = [(v, n) for v, n in rows if v is not None and n]
+            else:
+                if column not in counts.totals:
+                    counts.totals[column] = int(self.wh.scalar(
+                        f"SELECT count(v) FROM {held}") or 0)
+                rows = self.wh.fetchall(
+                    f"SELECT v, count(*) FROM {held} WHERE v {_ANY} GROUP BY 1",
+                    [values]) if values else []
             counts.values[column] = {v: int(n) for v, n in rows}
         return counts
 
@@ -176,14 +188,21 @@ _DERIVED = {
 }
 
 
-def _counted(column: str) -> tuple[str, str]:
+def _counted(column: str, index: str = str(T.match_index)) -> tuple[str, str]:
     """SQL of a counted column's value over ``normalized_records``, and which records
-    count (a derived mailbox part: not role nor shared mailboxes, as the stage has it)."""
+    count (a derived mailbox part: not role nor shared mailboxes, as the stage has it);
+    ``index``: the ``match_index`` holding the shared flags."""
     if column in _DERIVED:
         return _DERIVED[column], (
             f"NOT coalesce(email_is_role, false) AND record_id NOT IN (SELECT record_id "
-            f"FROM {T.match_index} WHERE key_hash = 0 AND rule = '{SHARED}email_key')")
+            f"FROM {index} WHERE key_hash = 0 AND rule = '{SHARED}email_key')")
     return f"{quote_identifier(column)}::VARCHAR", "true"
+
+
+def countable(columns: Sequence[str], available: Sequence[str]) -> list[str]:
+    """The counted ``columns`` that ``normalized_records`` can give."""
+    return [c for c in dict.fromkeys(columns) if c in available
+            or (c in _DERIVED and "email_key" in available)]
 
 
 def counts_query(columns: Sequence[str], available: Sequence[str]) -> str | None:
@@ -191,9 +210,7 @@ def counts_query(columns: Sequence[str], available: Sequence[str]) -> str | None
     filled total (``value`` null), sorted for lookups: the copy's :data:`COUNTS_TABLE`.
     ``columns``: counted columns; those ``normalized_records`` cannot give are left out."""
     parts = []
-    for column in dict.fromkeys(columns):
-        if column not in available and not (column in _DERIVED and "email_key" in available):
-            continue
+    for column in countable(columns, available):
         expr, where = _counted(column)
         parts += [f"SELECT '{column}' AS column_name, {expr} AS value, count(*) AS records "
                   f"FROM {T.normalized_records} WHERE {where} AND {expr} IS NOT NULL "
@@ -206,14 +223,37 @@ def counts_query(columns: Sequence[str], available: Sequence[str]) -> str | None
             "ORDER BY column_name, value NULLS FIRST")
 
 
+def counts_delta(columns: Sequence[str], available: Sequence[str], records: str,
+                 index: str) -> str | None:
+    """What the rows of ``records`` (a table of ``normalized_records`` rows) count, as
+    :func:`counts_query` counts every record, their shared flags read from ``index`` (a
+    ``match_index``): a patch of the copy subtracts this for the rows it removes and adds
+    it for those it inserts."""
+    parts = []
+    for column in countable(columns, available):
+        expr, where = _counted(column, index)
+        parts += [f"SELECT '{column}' AS column_name, {expr} AS value, count(*) AS records "
+                  f"FROM {records} WHERE {where} AND {expr} IS NOT NULL GROUP BY 1, 2",
+                  f"SELECT '{column}' AS column_name, CAST(NULL AS VARCHAR) AS value, "
+                  f"count({expr}) AS records FROM {records} WHERE {where}"]
+    return " UNION ALL ".join(parts) if parts else None
+
+
+def counted_columns(options: DedupeSettings) -> list[str]:
+    """Every column a term-frequency weight or a name's rarity may count, the defaults the
+    run adds for its data included (the model decides which are used)."""
+    from contactops.dedupe import defaults
+
+    return count_columns(options.model_copy(
+        update={"fields": [*options.fields, *defaults.EXTRA_FIELDS]}))
+
+
 def snapshot_tables(wh: Warehouse, columns: list[str] | None,
                     options: DedupeSettings) -> dict[str, str]:
     """What ``match`` reads, as the dedupe stage copies it beside the warehouse (table ->
     ``SELECT``; written with :data:`SNAPSHOT_ROW_GROUP`): the model, the blocking index
     by key hash, the records' compared ``columns`` (None: all) by record id, the links by
     record id, the contacts' shown fields by contact id, and :data:`COUNTS_TABLE`."""
-    from contactops.dedupe import defaults
-
     select = "*" if columns is None else ", ".join(quote_identifier(c) for c in columns)
     have = set(wh.columns(T.contacts.name))
     shown = ", ".join(quote_identifier(c) for c in CONTACT_COLUMNS if c in have)
@@ -226,11 +266,7 @@ def snapshot_tables(wh: Warehouse, columns: list[str] | None,
                               "ORDER BY record_id",
         T.contacts.name: f"SELECT {shown} FROM {T.contacts} ORDER BY contact_id",
     }
-    # every column a term-frequency weight or a name's rarity may count, the defaults the
-    # run adds for its data included (the model decides which are used)
-    counted = count_columns(options.model_copy(
-        update={"fields": [*options.fields, *defaults.EXTRA_FIELDS]}))
-    query = counts_query(counted, wh.columns(T.normalized_records.name))
+    query = counts_query(counted_columns(options), wh.columns(T.normalized_records.name))
     if query is not None:
         tables[COUNTS_TABLE] = query
     return tables

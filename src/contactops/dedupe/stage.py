@@ -18,7 +18,7 @@ from contactops.catalog.stages import NORMALIZED_UNORDERED
 from contactops.contract import StageInfo
 from contactops.dedupe import apply, incremental
 from contactops.dedupe.core import DedupeResult, dedupe, needed_columns, survivor_chunk
-from contactops.dedupe.lookup import COUNTS_TABLE, SNAPSHOT_ROW_GROUP, snapshot_tables
+from contactops.dedupe.lookup import SNAPSHOT_ROW_GROUP, counted_columns, snapshot_tables
 
 if TYPE_CHECKING:
     import polars as pl
@@ -175,20 +175,21 @@ def _incremental(ctx: StageContext, select: str, columns: list[str] | None, chun
         result = dedupe(records, pipeline.dedupe, previous, decisions, run_id=ctx.run_id,
                         match_model=fitted, root=ctx.project.root, keep_pairs=False,
                         survivor_chunk=chunk, facts=facts)
-        del records
         started[0] = time.perf_counter()
         # the part's blocking figures say nothing of the warehouse: the last full run's stay
         result.diagnostics = json.loads(
             wh.scalar(f"SELECT diagnostics_json FROM {T.match_model}"))
         after = result.contacts.height
-        apply.write_delta(wh, result, incremental.shareable_columns(pipeline.dedupe, names),
-                          compared)
+        apply.write_delta(wh, result, records,
+                          incremental.shareable_columns(pipeline.dedupe, names), compared)
         lap("write")
-        kept, shown = _snapshot_columns(wh, columns)
-        counts = snapshot_tables(wh, columns, pipeline.dedupe).get(COUNTS_TABLE)
-        if not apply.patch_snapshot(wh, SNAPSHOT, kept, shown, counts):
+        shown = _snapshot_columns(wh)
+        if not apply.patch_snapshot(wh, SNAPSHOT, result, records.select(compared), shown,
+                                    counted_columns(pipeline.dedupe),
+                                    replaced=bool(delta.changed or delta.removed)):
             write_snapshot(wh, columns, pipeline.dedupe)
         lap("snapshot")
+        del records
         result.release()
         result.scope = [
             f"incremental: {delta.new:,} new, {delta.changed:,} changed, {delta.removed:,} "
@@ -233,13 +234,12 @@ def write_snapshot(wh: Warehouse, columns: list[str] | None,
                       row_group_size=SNAPSHOT_ROW_GROUP)
 
 
-def _snapshot_columns(wh: Warehouse, columns: list[str] | None) -> tuple[str, str]:
-    """The normalized and contact columns ``match``'s copy holds, as select lists."""
+def _snapshot_columns(wh: Warehouse) -> str:
+    """The contact columns ``match``'s copy holds, as a select list."""
     from contactops.dedupe.lookup import CONTACT_COLUMNS
 
-    select = "*" if columns is None else ", ".join(f'"{c}"' for c in columns)
     have = set(wh.columns(T.contacts.name))
-    return select, ", ".join(f'"{c}"' for c in CONTACT_COLUMNS if c in have)
+    return ", ".join(f'"{c}"' for c in CONTACT_COLUMNS if c in have)
 
 
 def write(wh: Warehouse, result: DedupeResult, *, release: bool = False) -> None:

@@ -11,7 +11,7 @@ is the DuckDB implementation.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
@@ -101,10 +101,14 @@ class Engine(Protocol):
         ``row_group_size``: rows per storage unit, smaller for point lookups (a hint an
         engine without row groups ignores)."""
 
-    def patch_snapshot(self, name: str, changes: dict[str, tuple[str, str]]) -> bool:
+    def patch_snapshot(self, name: str, changes: dict[str, tuple[str, str]], *,
+                       row_group_size: int | None = None, before: Sequence[str] = (),
+                       after: Sequence[str] = ()) -> bool:
         """Apply a delta to the named copy in one transaction (table -> (``WHERE`` of the
         rows to delete, ``SELECT`` of the rows to insert)); False, changing nothing, when
-        there is no copy or a reader holds it."""
+        there is no copy or a reader holds it. ``row_group_size``: the copy's, as it was
+        written (another makes the engine re-lay the whole copy). ``before``, ``after``:
+        statements around the changes, ``{copy}`` naming the copy's catalog."""
 
     def drop_snapshot(self, name: str) -> None:
         """Remove the named copy, if any."""

@@ -17,7 +17,7 @@ import shutil
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -274,7 +274,9 @@ class Warehouse:
             temp.unlink(missing_ok=True)
         return final
 
-    def patch_snapshot(self, name: str, changes: dict[str, tuple[str, str]]) -> bool:
+    def patch_snapshot(self, name: str, changes: dict[str, tuple[str, str]], *,
+                       row_group_size: int | None = None, before: Sequence[str] = (),
+                       after: Sequence[str] = ()) -> bool:
         """Apply a delta to :meth:`snapshot_path` in one transaction: per table, delete the
         rows a condition selects, then insert a ``SELECT`` over this warehouse.
 
@@ -282,21 +284,30 @@ class Warehouse:
         meanwhile waits for the commit, as for the warehouse. Returns False, changing
         nothing, when there is no copy or a reader holds it (the caller then rewrites it
         whole with :meth:`write_snapshot`). ``changes``: table -> (``WHERE`` condition over
-        the copy's table, ``SELECT`` of the rows to add).
+        the copy's table, ``SELECT`` of the rows to add). ``row_group_size``: the one the
+        copy was written with (:meth:`write_snapshot`); attached with another, the commit's
+        checkpoint merges every table's row groups to that size, rewriting the whole copy
+        (seconds at 1M records, and the lookups' small row groups lost). ``before``,
+        ``after``: statements run in the same transaction before and after the changes,
+        ``{copy}`` in them naming the copy's catalog (a delta kept on the copy's own rows).
         """
         path = self.snapshot_path(name)
         if path is None or not path.is_file():
             return False
         stack = contextlib.ExitStack()
         try:
-            alias = stack.enter_context(self.catalog(path))
+            alias = stack.enter_context(self.catalog(path, row_group_size=row_group_size))
         except duckdb.Error:
             return False  # a reader has it open: the caller rewrites it whole
         with stack, self.transaction():
+            for sql in before:
+                self._con.execute(self._statement(sql.replace("{copy}", alias)))
             for table, (where, select) in changes.items():
                 target = f"{alias}.main.{quote_identifier(table)}"
                 self._con.execute(f"DELETE FROM {target} WHERE {self._statement(where)}")
                 self._con.execute(f"INSERT INTO {target} BY NAME {self._statement(select)}")
+            for sql in after:
+                self._con.execute(self._statement(sql.replace("{copy}", alias)))
         return True
 
     def drop_snapshot(self, name: str) -> None:

@@ -69,15 +69,22 @@ def store_basis(wh: Any, value: str | None) -> None:
 
 
 #: Scratch tables of one incremental normalize (temporary: this connection, this run).
-_CURRENT = "normalize_current_versions"
 _PENDING = "normalize_pending_records"
+#: The records whose current version (``now``) is not the one normalized (``was``; null
+#: for a new record, ``now`` null for one no longer current); ``kept``: re-pointed.
+_DIFF = "normalize_version_diff"
 
 
 def find_current(wh: Any) -> None:
-    """Read ``current_source_records``'s (record_id, load_id) once into a scratch table:
-    the view ranks every landed version, too dear to evaluate for every step."""
-    wh.execute(f"CREATE OR REPLACE TEMP TABLE {_CURRENT} AS "
-               f"SELECT record_id, load_id FROM {T.current_source_records}")
+    """Compare ``current_source_records``'s (record_id, load_id) with
+    ``normalized_versions`` once, into a scratch table of the records that differ (the
+    view ranks every landed version, too dear to evaluate for every step; every later
+    step works on the few records that differ, not on the 1M that do not)."""
+    wh.execute(f"CREATE OR REPLACE TEMP TABLE {_DIFF} AS SELECT coalesce(c.record_id, "
+               "v.record_id) AS record_id, c.load_id AS now, v.load_id AS was, false AS kept "
+               f"FROM (SELECT record_id, load_id FROM {T.current_source_records}) c "
+               f"FULL JOIN {T.normalized_versions} v USING (record_id) "
+               "WHERE c.load_id IS DISTINCT FROM v.load_id")
 
 
 def repoint_unchanged(wh: Any) -> int:
@@ -90,18 +97,23 @@ def repoint_unchanged(wh: Any) -> int:
     """
     same = " AND ".join(f"n.{name} IS NOT DISTINCT FROM o.{name}"
                         for name in ("source", "source_kind", *CONTACT_FIELDS))
+    if not wh.scalar(f"SELECT count(*) FROM {_DIFF} WHERE now IS NOT NULL "
+                     "AND was IS NOT NULL"):
+        return 0  # only new or removed records (an append, an undo): nothing to compare
     moved = "normalize_moved_versions"
     wh.execute(
-        f"CREATE OR REPLACE TEMP TABLE {moved} AS SELECT v.record_id, c.load_id "
-        f"FROM {T.normalized_versions} v JOIN {_CURRENT} c ON c.record_id = v.record_id "
-        f"JOIN {T.source_records} o ON o.record_id = v.record_id AND o.load_id = v.load_id "
-        f"JOIN {T.source_records} n ON n.record_id = c.record_id AND n.load_id = c.load_id "
-        f"WHERE c.load_id <> v.load_id AND {same}")
+        f"CREATE OR REPLACE TEMP TABLE {moved} AS SELECT d.record_id, d.now AS load_id "
+        f"FROM {_DIFF} d "
+        f"JOIN {T.source_records} o ON o.record_id = d.record_id AND o.load_id = d.was "
+        f"JOIN {T.source_records} n ON n.record_id = d.record_id AND n.load_id = d.now "
+        f"WHERE {same}")
     count = int(wh.scalar(f"SELECT count(*) FROM {moved}"))
     if count:
         for table in (T.normalization_audit, T.normalized_versions):
             wh.execute(f"UPDATE {table} SET load_id = m.load_id FROM {moved} m "
                        f"WHERE {table}.record_id = m.record_id")
+        wh.execute(f"UPDATE {_DIFF} SET kept = true FROM {moved} m "
+                   f"WHERE {_DIFF}.record_id = m.record_id")
     wh.execute(f"DROP TABLE {moved}")
     return count
 
@@ -111,10 +123,8 @@ def remove_stale(wh: Any) -> tuple[int, int]:
     every normalize table; returns (records removed, records whose version changed).
     Needs :func:`find_current` first."""
     stale = "normalize_stale_versions"
-    wh.execute(f"CREATE OR REPLACE TEMP TABLE {stale} AS "
-               f"SELECT v.record_id, c.record_id IS NULL AS gone FROM {T.normalized_versions} v "
-               f"LEFT JOIN {_CURRENT} c USING (record_id) "
-               "WHERE c.record_id IS NULL OR c.load_id <> v.load_id")
+    wh.execute(f"CREATE OR REPLACE TEMP TABLE {stale} AS SELECT record_id, now IS NULL AS "
+               f"gone FROM {_DIFF} WHERE was IS NOT NULL AND NOT kept")
     gone, changed = wh.fetchall(
         f"SELECT count(*) FILTER (WHERE gone), count(*) FILTER (WHERE NOT gone) FROM {stale}")[0]
     if gone or changed:
@@ -130,9 +140,9 @@ def collect_pending(wh: Any, columns: list[str]) -> int:
     chosen = ", ".join(f"s.{name}" for name in columns)
     wh.execute(
         f"CREATE OR REPLACE TEMP TABLE {_PENDING} AS "
-        f"SELECT {chosen}, row_number() OVER (ORDER BY s.record_id) AS _n FROM {_CURRENT} c "
-        f"JOIN {T.source_records} s ON s.record_id = c.record_id AND s.load_id = c.load_id "
-        f"WHERE c.record_id NOT IN (SELECT record_id FROM {T.normalized_versions})")
+        f"SELECT {chosen}, row_number() OVER (ORDER BY s.record_id) AS _n FROM {_DIFF} d "
+        f"JOIN {T.source_records} s ON s.record_id = d.record_id AND s.load_id = d.now "
+        "WHERE NOT d.kept")
     return int(wh.scalar(f"SELECT count(*) FROM {_PENDING}"))
 
 
@@ -143,8 +153,8 @@ def pending_batches(wh: Any, columns: list[str], rows: int, total: int) -> Itera
     for start in range(0, total, rows):
         yield wh.pl(f"SELECT {chosen} FROM {_PENDING} WHERE _n > ? AND _n <= ? ORDER BY _n",
                     [start, start + rows])
-    wh.execute(f"DROP TABLE {_PENDING}")
-    wh.execute(f"DROP TABLE {_CURRENT}")
+    for name in (_PENDING, _DIFF):
+        wh.execute(f"DROP TABLE {name}")
 
 
 def mark_unordered(wh: Any, unordered: bool) -> None:

@@ -1,0 +1,36 @@
+"""The read-only copy beside the warehouse: written whole, patched in place."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from contactops.engine import Warehouse
+
+ROWS, GROUP = 40_000, 2048
+
+
+def _row_groups(wh: Warehouse, path: Path) -> int:
+    with wh.catalog(path, row_group_size=GROUP) as alias:
+        return int(wh.scalar(
+            f"SELECT count(DISTINCT row_group_id) FROM pragma_storage_info('{alias}.main.t')"))
+
+
+def test_a_patch_keeps_the_copys_rows_and_small_row_groups(tmp_path: Path) -> None:
+    with Warehouse(tmp_path / "w.duckdb") as wh:
+        wh.execute(f"CREATE TABLE t AS SELECT range AS k, md5(range::VARCHAR) AS v "
+                   f"FROM range({ROWS})")
+        path = wh.write_snapshot("copy", {"t": "SELECT * FROM t ORDER BY k"},
+                                 row_group_size=GROUP)
+        assert path is not None
+        written = _row_groups(wh, path)
+        assert written >= ROWS // GROUP
+        wh.execute("UPDATE t SET v = 'changed' WHERE k % 1000 = 0")
+        assert wh.patch_snapshot("copy", {"t": ("k % 1000 = 0",
+                                                "SELECT * FROM t WHERE k % 1000 = 0")},
+                                 row_group_size=GROUP)
+        # attached with the engine's default row group size, the commit's checkpoint would
+        # merge the copy's row groups into a few large ones, rewriting all of it
+        assert _row_groups(wh, path) >= written
+        with wh.catalog(path) as alias:
+            assert wh.fetchall(f"SELECT count(*), count(*) FILTER (WHERE v = 'changed') "
+                               f"FROM {alias}.main.t") == [(ROWS, ROWS // 1000)]
