@@ -41,6 +41,11 @@ PAIRS = [
     ("a Polish formal name and its diminutive, one phone",
      {"first_name": "Katarzyna", "last_name": "Nowak", "phone": "+44 20 7946 0744"},
      {"first_name": "Kasia", "last_name": "Nowak", "phone": "+442079460744"}, True),
+    ("a nickname misspelt (Mlly for Molly for Mary), one phone and company",
+     {"first_name": "Mary", "last_name": "Perez", "phone": "+44 20 7946 0766",
+      "company": "Kestrel Labs"},
+     {"first_name": "Mlly", "last_name": "Perez", "phone": "+442079460766",
+      "company": "Kestrel Labs"}, True),
     ("two first names of one family at one landline stay two people",
      {"first_name": "Katarzyna", "last_name": "Nowak", "phone": "+44 20 7946 0755"},
      {"first_name": "Agnieszka", "last_name": "Nowak", "phone": "+442079460755"}, False),
@@ -242,3 +247,18 @@ def test_hypocorisms(a: str, b: str, related: bool) -> None:
     from contactops.dedupe.hypocorisms import related as hypocorism
 
     assert hypocorism(a, b) is related
+
+
+@pytest.mark.parametrize(("a", "b", "related"), [
+    ("mlly", "mary", True), ("mary", "mlly", True), ("wjtek", "wojciech", True),
+    ("mea", "mary", True), ("bil", "william", True),
+    ("mark", "mary", False),  # one edit from Mary itself is a typo's business, not a form's
+    ("ab", "albert", False),  # under three letters: one edit from almost any short name
+    ("anna", "mary", False),
+])
+def test_a_misspelt_short_form_is_the_formal_name(a: str, b: str, related: bool) -> None:
+    from nicknames import NickNamer
+
+    from contactops.dedupe.hypocorisms import misspelt_form
+
+    assert misspelt_form(a, b, NickNamer().nickname_lookup) is related
