@@ -46,6 +46,9 @@ PAIRS = [
       "company": "Kestrel Labs"},
      {"first_name": "Mlly", "last_name": "Perez", "phone": "+442079460766",
       "company": "Kestrel Labs"}, True),
+    ("a surname in Chinese characters and another romanisation of it, one mailbox",
+     {"first_name": "Noah", "last_name": "李", "email": "noah.lee@quillon.io"},
+     {"first_name": "Noah", "last_name": "Lee", "email": "noah.lee@quillon.io"}, True),
     ("two first names of one family at one landline stay two people",
      {"first_name": "Katarzyna", "last_name": "Nowak", "phone": "+44 20 7946 0755"},
      {"first_name": "Agnieszka", "last_name": "Nowak", "phone": "+442079460755"}, False),
@@ -262,3 +265,15 @@ def test_a_misspelt_short_form_is_the_formal_name(a: str, b: str, related: bool)
     from contactops.dedupe.hypocorisms import misspelt_form
 
     assert misspelt_form(a, b, NickNamer().nickname_lookup) is related
+
+
+@pytest.mark.parametrize(("a", "b", "same"), [
+    ("李", "lee", True), ("सह", "singh", True), ("οικονόμου", "oikonomou", True),
+    ("андрей", "emre", False),  # another script, and not even the same first letter
+    ("lee", "park", False),
+])
+def test_a_name_in_another_script_is_no_clear_contradiction(a: str, b: str,
+                                                            same: bool) -> None:
+    from contactops.dedupe.contradictions import same_name
+
+    assert same_name(a, b, 0.5, 0.5, 0.1) is same

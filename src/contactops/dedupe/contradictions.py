@@ -132,7 +132,15 @@ def corroborated(scored: pl.DataFrame, options: DedupeSettings) -> np.ndarray:
 
 
 def same_name(a: str, b: str, share_a: float, share_b: float, rarity: float) -> bool:
-    """Two clearly different-looking names that are still one name (initial, part, typo)."""
+    """Two clearly different-looking names that are still one name (initial, part, typo,
+    or one of them in another script: 李 and Lee, Οικονόμου and Economou, सिंह typed
+    without its vowel signs and Singh follow transliteration conventions no comparison
+    of Latin forms can decide between; their Latin forms begin alike)."""
+    if other_script(a) != other_script(b):
+        from contactops.dedupe.latin import latin_one
+
+        la, lb = latin_one(a), latin_one(b)
+        return bool(la and lb and la[0] == lb[0])
     short, long_ = sorted((a, b), key=len)
     if len(short) == 1:
         return long_.startswith(short)
@@ -144,6 +152,14 @@ def same_name(a: str, b: str, share_a: float, share_b: float, rarity: float) -> 
         low, high = sorted((share_a, share_b))
         return low <= rarity * high
     return False
+
+
+def other_script(name: str) -> bool:
+    """Whether a name has a letter outside the Latin script (accents are Latin)."""
+    import unicodedata
+
+    return any(c.isalpha() and not unicodedata.name(c, "LATIN").startswith("LATIN")
+               for c in name)
 
 
 def same_string(a: str, b: str) -> bool:
