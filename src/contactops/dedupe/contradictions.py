@@ -38,6 +38,7 @@ import numpy as np
 import polars as pl
 
 from contactops.config.dedupe import DEFAULT_STRONG_FIELDS, DedupeSettings, MatchField
+from contactops.dedupe import mailbox
 from contactops.dedupe.compare import EMAIL_NEAR, level_names, own_identifier
 from contactops.dedupe.encode import Encoded
 from contactops.errors import UsageError
@@ -257,8 +258,13 @@ def contradictions(scored: pl.DataFrame, features: pl.DataFrame, options: Dedupe
     by_name = {f.name: f for f in options.fields}
     partners = swap_partners(options)
     hits = {}
+    named = (scored[mailbox.COLUMN].fill_null(False).to_numpy()[sel]
+             if mailbox.COLUMN in scored.columns
+             else np.zeros(len(sel), dtype=bool))
     for s in strong:
         differ = _differs(s, g, features, encoded, left, right, rule.typo_rarity, partners)
+        if s.field is not None and s.field.kind == "name":
+            differ &= ~named  # garbled names under a mailbox named after both records
         if s.name in rule.changeable:
             differ &= ~backed
         hits[s.name] = differ
@@ -403,7 +409,8 @@ def veto(scored: pl.DataFrame, features: pl.DataFrame, options: DedupeSettings,
     scored = scored.with_columns(
         conflict=pl.coalesce("conflict", _relatives(scored, options))).with_columns(
         link_type=pl.when(pl.col("conflict").is_null()).then("link_type"))
-    scored = scored.drop([c for c in scored.columns if c.endswith("_differs")])
+    scored = scored.drop([c for c in scored.columns
+                          if c.endswith("_differs") or c == mailbox.COLUMN])
     apart = scored.filter(pl.col("conflict").is_not_null() & (pl.col("conflict") != WEAK))
     return scored, apart.select("l", "r")
 
