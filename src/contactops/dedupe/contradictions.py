@@ -19,10 +19,10 @@ contradicts):
 
 A *changeable* field (last name, phone, company, country: people marry, keep two numbers,
 change jobs and move) is outweighed when two exact matches back the pair: each identifier
-agreeing exactly counts one, the date of birth one, the full name (every name field exact)
-one; or when the evidence besides identifiers and names (date of birth, street) would merge
-the pair by itself. So the same email and phone under a new last name merge; the same email
-under another person's name, number and employer does not.
+agreeing exactly counts one, the date of birth one, the full name (every name field exact
+or a typo apart) one; or when the evidence besides identifiers and names (date of birth,
+street) would merge the pair by itself. So the same email and phone under a new last name
+merge; the same email under another person's name, number and employer does not.
 
 :func:`veto` applies this to every identifier-linked pair of a run (external ids and user
 decisions are never second-guessed): a contradicted pair loses its automatic link, is kept
@@ -105,15 +105,15 @@ def phone_only(g: dict[str, np.ndarray], fields: list[MatchField]) -> np.ndarray
 
 def backing(g: dict[str, np.ndarray], fields: list[MatchField]) -> np.ndarray:
     """Exact matches behind each pair: one per identifier, one for the date of birth, one
-    for the full name."""
+    for the full name (a typo in it allowed: Campbell and Campblel are one surname)."""
     n = len(next(iter(g.values()))) if g else 0
     count = np.zeros(n, dtype=np.int8)
     for f in fields:  # an identifier, or the date of birth, agreeing exactly
         if (f.key or f.kind == "dob") and f.name in g:
             count += g[f.name] == len(level_names(f)) - 1
     names = [f for f in fields if f.kind == "name" and f.name in g]
-    if names:
-        count += np.logical_and.reduce([g[f.name] == len(level_names(f)) - 1 for f in names])
+    if names:  # a typo (the highest similarity level) is still the name
+        count += np.logical_and.reduce([g[f.name] >= len(level_names(f)) - 2 for f in names])
     return count
 
 
