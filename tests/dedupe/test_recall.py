@@ -288,3 +288,15 @@ def test_a_name_in_another_script_is_no_clear_contradiction(a: str, b: str,
     from contactops.dedupe.contradictions import same_name
 
     assert same_name(a, b, 0.5, 0.5, 0.1) is same
+
+
+@pytest.mark.parametrize(("company", "same"), [("Quillon", True), (None, False)])
+def test_another_first_name_at_one_home_and_employer_is_one_person(
+        company: str | None, same: bool, mailing_list: pl.DataFrame) -> None:
+    """Helen for Eleanor (a form no table lists) under one surname, street and employer is
+    one person; at one street and surname without the employer, a household of two."""
+    a = {"first_name": "Eleanor", "last_name": "Abernathy", "street": "12 Quarry Lane",
+         "city": "Leeds", "company": company}
+    b = {"first_name": "Helen", "last_name": "Abernathy", "street": "12 Quarry Ln",
+         "city": "Leeds", "company": company}
+    assert same_contact(mailing_list, a, b) is same

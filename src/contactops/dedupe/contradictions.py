@@ -296,7 +296,9 @@ def _relatives(scored: pl.DataFrame, options: DedupeSettings) -> pl.Expr:
     dates clearly differ (not a digit apart, not the same month, not day and month
     swapped) or its first or last names do (after nicknames, initials, typos and swaps). A
     father and son, or two members of a household, share a last name and an address however
-    well the rest agrees; two colleagues share a first name, an employer and a switchboard.
+    well the rest agrees (unless they share an employer too: then another first name is one
+    person's name written another way, Helen for Eleanor); two colleagues share a first
+    name, an employer and a switchboard.
     An identifier that agrees, even a typo apart, outweighs this (a shared identifier that
     links the pair is weighed by :func:`contradictions` instead)."""
     personal = [f.name for f in options.fields if (f.kind == "dob" or f.name in _PERSONAL)
@@ -315,15 +317,29 @@ def _relatives(scored: pl.DataFrame, options: DedupeSettings) -> pl.Expr:
     # two ways, not two people of one household
     born_alike = (pl.any_horizontal(pl.col(f"g_{f.name}") >= 2 for f in births) if births
                   else pl.lit(False))
+    # one street, one employer and the other name: a household seldom works at one company
+    # and colleagues at one office seldom share a surname, so a first name written two ways
+    # there is one person
+    home = [f for f in options.fields if f.kind == "street" and f"g_{f.name}" in scored.columns]
+    work = [f for f in options.fields if f.name == "company" and f"g_{f.name}" in scored.columns]
+    one_place = pl.lit(False)
+    if home and work and "g_last_name" in scored.columns:
+        one_place = (
+            pl.any_horizontal(pl.col(f"g_{f.name}") == len(level_names(f)) - 1 for f in home)
+            & pl.any_horizontal(pl.col(f"g_{f.name}") == len(level_names(f)) - 1 for f in work)
+            & (pl.col("g_last_name") > 0))
 
     def differs(name: str) -> pl.Expr:  # a name's initial, part or typo is no clash
         if name in _PERSONAL and f"_{name}_differs" in scored.columns:
             return pl.col(f"_{name}_differs")
         return pl.col(f"g_{name}") == 0
 
-    names = [pl.when(differs(name)
-                     & (~born_alike if name in _PERSONAL else pl.lit(True))).then(pl.lit(name))
-             for name in personal]
+    def excused(name: str) -> pl.Expr:
+        if name == _HOUSEHOLD_NAME:
+            return born_alike | one_place
+        return born_alike if name in _PERSONAL else pl.lit(False)
+
+    names = [pl.when(differs(name) & ~excused(name)).then(pl.lit(name)) for name in personal]
     weak = _weak_evidence(scored, options)
     if weak is not None:
         names.append(pl.when(weak).then(pl.lit(WEAK)))
