@@ -4,6 +4,7 @@
     .venv/bin/contactops run --source /tmp/d/contacts.csv --warehouse /tmp/d/wh.duckdb --warn-only
     .venv/bin/python benchmarks/analyse_matches.py /tmp/d            # counts by cause
     .venv/bin/python benchmarks/analyse_matches.py /tmp/d --show 5   # and 5 examples of each
+    .venv/bin/python benchmarks/analyse_matches.py /tmp/d --ceiling  # and what is reachable
 
 It reads the run's ``normalized_records`` (cached as ``normalized.parquet`` beside the
 warehouse), runs the dedupe core in process with the pipeline's zero-config settings, and
@@ -74,7 +75,36 @@ def _pairs_within(frame: pl.DataFrame, group: str) -> pl.DataFrame:
                     pl.col("record_id_b").alias("record_b")))
 
 
-def analyse(folder: Path, show: int = 0) -> dict[str, Any]:
+def ceiling(pairs: pl.DataFrame, labelled: pl.DataFrame, true_pairs: pl.DataFrame,
+            min_precision: float = 0.99) -> dict[str, float]:
+    """What the comparisons as they are could reach: every candidate pair whose levels
+    (the ``g_`` pattern) are true at least ``min_precision`` of the time is linked, on top
+    of the run's own contacts, and the pairwise recall of the resulting components is
+    measured. An upper bound for scoring and vetoes (a real rule sees patterns, not truth);
+    pairs no blocking pass made stay out of reach."""
+    from contactops.dedupe.cluster import components
+
+    g = [c for c in pairs.columns if c.startswith("g_")]
+    truth = true_pairs.with_columns(_true=pl.lit(True))
+    scored = pairs.join(truth, on=["record_a", "record_b"], how="left").with_columns(
+        pl.col("_true").fill_null(False))
+    good = (scored.group_by(g).agg(_p=pl.col("_true").mean())
+            .filter(pl.col("_p") >= min_precision).select(g))
+    linked = scored.join(good, on=g, how="semi").filter("_true")
+    index = {r: i for i, r in enumerate(labelled["record_id"].to_list())}
+    contact_first = labelled.group_by("contact_id").agg(pl.col("record_id").first().alias("_h"))
+    own = labelled.join(contact_first, on="contact_id")
+    left = [index[r] for r in [*linked["record_a"].to_list(), *own["record_id"].to_list()]]
+    right = [index[r] for r in [*linked["record_b"].to_list(), *own["_h"].to_list()]]
+    comp = components(labelled.height, np.array(left), np.array(right))
+    found = labelled.with_columns(_c=pl.Series(comp))
+    got = _pairs_within(found, "_c").join(true_pairs, on=["record_a", "record_b"], how="semi")
+    return {"min_pattern_precision": min_precision, "recall": round(got.height
+                                                                    / max(true_pairs.height, 1), 4),
+            "candidate_true_pairs": int(scored["_true"].sum())}
+
+
+def analyse(folder: Path, show: int = 0, bound: bool = False) -> dict[str, Any]:
     normalized = normalized_of(folder)
     truth = pl.read_csv(folder / "truth.csv", infer_schema=False)
     if "household_id" not in truth.columns:  # the classic preset has no households
@@ -135,6 +165,8 @@ def analyse(folder: Path, show: int = 0) -> dict[str, Any]:
                                      .group_by("block_rule").len()
                                      .sort("len", descending=True).iter_rows()),
     }
+    if bound:
+        report["ceiling"] = ceiling(pairs, labelled, true_pairs)
     if show:
         cols = ["record_key", "first_name_key", "last_name_key", "email_key", "phone_e164",
                 "company_key", "street", "postal_code", "city", "date_of_birth"]
@@ -160,8 +192,10 @@ def main(argv: list[str] | None = None) -> None:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("folder", type=Path, help="with truth.csv and wh.duckdb (a run)")
     parser.add_argument("--show", type=int, default=0, help="examples per cause")
+    parser.add_argument("--ceiling", action="store_true",
+                        help="also the recall the comparisons could reach (see ceiling())")
     args = parser.parse_args(argv)
-    report = analyse(args.folder, args.show)
+    report = analyse(args.folder, args.show, args.ceiling)
     for key, value in report.items():
         if key.startswith("_"):
             continue

@@ -41,6 +41,25 @@ PAIRS = [
     ("a Polish formal name and its diminutive, one phone",
      {"first_name": "Katarzyna", "last_name": "Nowak", "phone": "+44 20 7946 0744"},
      {"first_name": "Kasia", "last_name": "Nowak", "phone": "+442079460744"}, True),
+    ("a nickname misspelt (Mlly for Molly for Mary), one phone and company",
+     {"first_name": "Mary", "last_name": "Perez", "phone": "+44 20 7946 0766",
+      "company": "Kestrel Labs"},
+     {"first_name": "Mlly", "last_name": "Perez", "phone": "+442079460766",
+      "company": "Kestrel Labs"}, True),
+    ("a surname in Chinese characters and another romanisation of it, one mailbox",
+     {"first_name": "Noah", "last_name": "李", "email": "noah.lee@quillon.io"},
+     {"first_name": "Noah", "last_name": "Lee", "email": "noah.lee@quillon.io"}, True),
+    ("both names garbled (swapped, a nickname misspelt) under a mailbox holding a name of each",
+     {"first_name": "Murpy", "last_name": "Gerald", "email": "gerald_murphy@quillon.io"},
+     {"first_name": "Erry", "last_name": "Murphy", "email": "gerald_murphy@quillon.io"}, True),
+    ("another person's names under one mailbox that holds only the first record's name",
+     {"first_name": "Gerald", "last_name": "Murphy", "email": "gerald_murphy@quillon.io"},
+     {"first_name": "Priya", "last_name": "Raman", "email": "gerald_murphy@quillon.io"}, False),
+    ("a second employer and a surname typo under one own mobile number",
+     {"first_name": "Guadalupe", "last_name": "Campbell", "phone": "+49 30 26562447",
+      "company": "Sigma Bank"},
+     {"first_name": "Guadalupe", "last_name": "Campblel", "phone": "+493026562447",
+      "company": "Pennine Software"}, True),
     ("two first names of one family at one landline stay two people",
      {"first_name": "Katarzyna", "last_name": "Nowak", "phone": "+44 20 7946 0755"},
      {"first_name": "Agnieszka", "last_name": "Nowak", "phone": "+442079460755"}, False),
@@ -242,3 +261,42 @@ def test_hypocorisms(a: str, b: str, related: bool) -> None:
     from contactops.dedupe.hypocorisms import related as hypocorism
 
     assert hypocorism(a, b) is related
+
+
+@pytest.mark.parametrize(("a", "b", "related"), [
+    ("mlly", "mary", True), ("mary", "mlly", True), ("wjtek", "wojciech", True),
+    ("mea", "mary", True), ("bil", "william", True),
+    ("mark", "mary", False),  # one edit from Mary itself is a typo's business, not a form's
+    ("ab", "albert", False),  # under three letters: one edit from almost any short name
+    ("anna", "mary", False),
+])
+def test_a_misspelt_short_form_is_the_formal_name(a: str, b: str, related: bool) -> None:
+    from nicknames import NickNamer
+
+    from contactops.dedupe.hypocorisms import misspelt_form
+
+    assert misspelt_form(a, b, NickNamer().nickname_lookup) is related
+
+
+@pytest.mark.parametrize(("a", "b", "same"), [
+    ("李", "lee", True), ("सह", "singh", True), ("οικονόμου", "oikonomou", True),
+    ("андрей", "emre", False),  # another script, and not even the same first letter
+    ("lee", "park", False),
+])
+def test_a_name_in_another_script_is_no_clear_contradiction(a: str, b: str,
+                                                            same: bool) -> None:
+    from contactops.dedupe.contradictions import same_name
+
+    assert same_name(a, b, 0.5, 0.5, 0.1) is same
+
+
+@pytest.mark.parametrize(("company", "same"), [("Quillon", True), (None, False)])
+def test_another_first_name_at_one_home_and_employer_is_one_person(
+        company: str | None, same: bool, mailing_list: pl.DataFrame) -> None:
+    """Helen for Eleanor (a form no table lists) under one surname, street and employer is
+    one person; at one street and surname without the employer, a household of two."""
+    a = {"first_name": "Eleanor", "last_name": "Abernathy", "street": "12 Quarry Lane",
+         "city": "Leeds", "company": company}
+    b = {"first_name": "Helen", "last_name": "Abernathy", "street": "12 Quarry Ln",
+         "city": "Leeds", "company": company}
+    assert same_contact(mailing_list, a, b) is same

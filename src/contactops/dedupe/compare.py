@@ -112,7 +112,8 @@ def _nicknames(vocab: Vocabulary, a: np.ndarray, b: np.ndarray, mask: np.ndarray
                ) -> np.ndarray:
     """Whether one given name is a nickname of the other (``nicknames`` package: Larry for
     Lawrence, Bob for Robert; :mod:`contactops.dedupe.hypocorisms`: Kasia for Katarzyna,
-    Paco for Francisco), per pair where ``mask``; each distinct pair looked up once."""
+    Paco for Francisco), or a nickname misspelt (Mlly for Mary), per pair where ``mask``;
+    each distinct pair looked up once."""
     from nicknames import NickNamer
 
     from contactops.dedupe.encode import distinct_pairs
@@ -122,6 +123,7 @@ def _nicknames(vocab: Vocabulary, a: np.ndarray, b: np.ndarray, mask: np.ndarray
         return out
     sel = np.flatnonzero(mask)
     ua, ub, inverse = distinct_pairs(a[sel], b[sel])
+    from contactops.dedupe.hypocorisms import misspelt_form
     from contactops.dedupe.hypocorisms import related as hypocorism
 
     if "namer" not in _NAMER:  # not setdefault: that builds the table every call
@@ -130,6 +132,7 @@ def _nicknames(vocab: Vocabulary, a: np.ndarray, b: np.ndarray, mask: np.ndarray
     nicks = namer.nickname_lookup
     related = np.fromiter(
         (y in nicks.get(x, ()) or x in nicks.get(y, ()) or hypocorism(x, y)
+         or misspelt_form(x, y, nicks)
          for x, y in zip(vocab.strings(ua), vocab.strings(ub), strict=True)),
         dtype=bool, count=len(ua))
     out[sel] = related[inverse]

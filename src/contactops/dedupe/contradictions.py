@@ -19,10 +19,10 @@ contradicts):
 
 A *changeable* field (last name, phone, company, country: people marry, keep two numbers,
 change jobs and move) is outweighed when two exact matches back the pair: each identifier
-agreeing exactly counts one, the date of birth one, the full name (every name field exact)
-one; or when the evidence besides identifiers and names (date of birth, street) would merge
-the pair by itself. So the same email and phone under a new last name merge; the same email
-under another person's name, number and employer does not.
+agreeing exactly counts one, the date of birth one, the full name (every name field exact
+or a typo apart) one; or when the evidence besides identifiers and names (date of birth,
+street) would merge the pair by itself. So the same email and phone under a new last name
+merge; the same email under another person's name, number and employer does not.
 
 :func:`veto` applies this to every identifier-linked pair of a run (external ids and user
 decisions are never second-guessed): a contradicted pair loses its automatic link, is kept
@@ -38,6 +38,7 @@ import numpy as np
 import polars as pl
 
 from contactops.config.dedupe import DEFAULT_STRONG_FIELDS, DedupeSettings, MatchField
+from contactops.dedupe import mailbox
 from contactops.dedupe.compare import EMAIL_NEAR, level_names, own_identifier
 from contactops.dedupe.encode import Encoded
 from contactops.errors import UsageError
@@ -104,15 +105,15 @@ def phone_only(g: dict[str, np.ndarray], fields: list[MatchField]) -> np.ndarray
 
 def backing(g: dict[str, np.ndarray], fields: list[MatchField]) -> np.ndarray:
     """Exact matches behind each pair: one per identifier, one for the date of birth, one
-    for the full name."""
+    for the full name (a typo in it allowed: Campbell and Campblel are one surname)."""
     n = len(next(iter(g.values()))) if g else 0
     count = np.zeros(n, dtype=np.int8)
     for f in fields:  # an identifier, or the date of birth, agreeing exactly
         if (f.key or f.kind == "dob") and f.name in g:
             count += g[f.name] == len(level_names(f)) - 1
     names = [f for f in fields if f.kind == "name" and f.name in g]
-    if names:
-        count += np.logical_and.reduce([g[f.name] == len(level_names(f)) - 1 for f in names])
+    if names:  # a typo (the highest similarity level) is still the name
+        count += np.logical_and.reduce([g[f.name] >= len(level_names(f)) - 2 for f in names])
     return count
 
 
@@ -132,7 +133,15 @@ def corroborated(scored: pl.DataFrame, options: DedupeSettings) -> np.ndarray:
 
 
 def same_name(a: str, b: str, share_a: float, share_b: float, rarity: float) -> bool:
-    """Two clearly different-looking names that are still one name (initial, part, typo)."""
+    """Two clearly different-looking names that are still one name (initial, part, typo,
+    or one of them in another script: 李 and Lee, Οικονόμου and Economou, सिंह typed
+    without its vowel signs and Singh follow transliteration conventions no comparison
+    of Latin forms can decide between; their Latin forms begin alike)."""
+    if other_script(a) != other_script(b):
+        from contactops.dedupe.latin import latin_one
+
+        la, lb = latin_one(a), latin_one(b)
+        return bool(la and lb and la[0] == lb[0])
     short, long_ = sorted((a, b), key=len)
     if len(short) == 1:
         return long_.startswith(short)
@@ -144,6 +153,14 @@ def same_name(a: str, b: str, share_a: float, share_b: float, rarity: float) -> 
         low, high = sorted((share_a, share_b))
         return low <= rarity * high
     return False
+
+
+def other_script(name: str) -> bool:
+    """Whether a name has a letter outside the Latin script (accents are Latin)."""
+    import unicodedata
+
+    return any(c.isalpha() and not unicodedata.name(c, "LATIN").startswith("LATIN")
+               for c in name)
 
 
 def same_string(a: str, b: str) -> bool:
@@ -241,8 +258,13 @@ def contradictions(scored: pl.DataFrame, features: pl.DataFrame, options: Dedupe
     by_name = {f.name: f for f in options.fields}
     partners = swap_partners(options)
     hits = {}
+    named = (scored[mailbox.COLUMN].fill_null(False).to_numpy()[sel]
+             if mailbox.COLUMN in scored.columns
+             else np.zeros(len(sel), dtype=bool))
     for s in strong:
         differ = _differs(s, g, features, encoded, left, right, rule.typo_rarity, partners)
+        if s.field is not None and s.field.kind == "name":
+            differ &= ~named  # garbled names under a mailbox named after both records
         if s.name in rule.changeable:
             differ &= ~backed
         hits[s.name] = differ
@@ -274,7 +296,9 @@ def _relatives(scored: pl.DataFrame, options: DedupeSettings) -> pl.Expr:
     dates clearly differ (not a digit apart, not the same month, not day and month
     swapped) or its first or last names do (after nicknames, initials, typos and swaps). A
     father and son, or two members of a household, share a last name and an address however
-    well the rest agrees; two colleagues share a first name, an employer and a switchboard.
+    well the rest agrees (unless they share an employer too: then another first name is one
+    person's name written another way, Helen for Eleanor); two colleagues share a first
+    name, an employer and a switchboard.
     An identifier that agrees, even a typo apart, outweighs this (a shared identifier that
     links the pair is weighed by :func:`contradictions` instead)."""
     personal = [f.name for f in options.fields if (f.kind == "dob" or f.name in _PERSONAL)
@@ -293,15 +317,29 @@ def _relatives(scored: pl.DataFrame, options: DedupeSettings) -> pl.Expr:
     # two ways, not two people of one household
     born_alike = (pl.any_horizontal(pl.col(f"g_{f.name}") >= 2 for f in births) if births
                   else pl.lit(False))
+    # one street, one employer and the other name: a household seldom works at one company
+    # and colleagues at one office seldom share a surname, so a first name written two ways
+    # there is one person
+    home = [f for f in options.fields if f.kind == "street" and f"g_{f.name}" in scored.columns]
+    work = [f for f in options.fields if f.name == "company" and f"g_{f.name}" in scored.columns]
+    one_place = pl.lit(False)
+    if home and work and "g_last_name" in scored.columns:
+        one_place = (
+            pl.any_horizontal(pl.col(f"g_{f.name}") == len(level_names(f)) - 1 for f in home)
+            & pl.any_horizontal(pl.col(f"g_{f.name}") == len(level_names(f)) - 1 for f in work)
+            & (pl.col("g_last_name") > 0))
 
     def differs(name: str) -> pl.Expr:  # a name's initial, part or typo is no clash
         if name in _PERSONAL and f"_{name}_differs" in scored.columns:
             return pl.col(f"_{name}_differs")
         return pl.col(f"g_{name}") == 0
 
-    names = [pl.when(differs(name)
-                     & (~born_alike if name in _PERSONAL else pl.lit(True))).then(pl.lit(name))
-             for name in personal]
+    def excused(name: str) -> pl.Expr:
+        if name == _HOUSEHOLD_NAME:
+            return born_alike | one_place
+        return born_alike if name in _PERSONAL else pl.lit(False)
+
+    names = [pl.when(differs(name) & ~excused(name)).then(pl.lit(name)) for name in personal]
     weak = _weak_evidence(scored, options)
     if weak is not None:
         names.append(pl.when(weak).then(pl.lit(WEAK)))
@@ -387,7 +425,8 @@ def veto(scored: pl.DataFrame, features: pl.DataFrame, options: DedupeSettings,
     scored = scored.with_columns(
         conflict=pl.coalesce("conflict", _relatives(scored, options))).with_columns(
         link_type=pl.when(pl.col("conflict").is_null()).then("link_type"))
-    scored = scored.drop([c for c in scored.columns if c.endswith("_differs")])
+    scored = scored.drop([c for c in scored.columns
+                          if c.endswith("_differs") or c == mailbox.COLUMN])
     apart = scored.filter(pl.col("conflict").is_not_null() & (pl.col("conflict") != WEAK))
     return scored, apart.select("l", "r")
 

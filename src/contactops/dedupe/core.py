@@ -19,6 +19,7 @@ from contactops.dedupe import (
     defaults,
     diagnostics,
     lineage,
+    mailbox,
     match_index,
     model,
     survivorship,
@@ -194,6 +195,8 @@ def key_links(scored: pl.DataFrame, options: DedupeSettings) -> pl.Expr:
         return pl.lit(None, pl.String)
     clash = (pl.all_horizontal(pl.col(f"g_{f.name}") == 0 for f in names) if names
              else pl.lit(False))
+    if mailbox.COLUMN in scored.columns:  # garbled names under a mailbox named after both
+        clash = clash & ~pl.col(mailbox.COLUMN).fill_null(False)
     births = [f for f in options.fields if f.kind == "dob"]
     if births:  # the same id and birthday under another name: a renamed or retyped record
         born = pl.any_horizontal(pl.col(f"g_{f.name}") == len(compare.level_names(f)) - 1
@@ -316,6 +319,7 @@ def dedupe(normalized: pl.DataFrame, options: DedupeSettings,
     found = diagnostics.diagnose(passes, scored, options)
 
     index = features.select("record_id", "_idx")
+    scored = mailbox.with_flag(scored, features, options)
     scored = scored.with_columns(key_rule=key_links(scored, options))
     ids = _id_pairs(features, options)
     if ids.height:

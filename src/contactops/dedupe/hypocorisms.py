@@ -149,3 +149,23 @@ _build()
 def related(a: str, b: str) -> bool:
     """Whether one name is a listed short form of the other (Latin letters-only forms)."""
     return b in RELATED.get(a, ())
+
+
+def misspelt_form(a: str, b: str, forms: dict[str, set[str]]) -> bool:
+    """Whether ``a`` is one edit (a transposition included) from a short form of ``b`` or
+    ``b`` from one of ``a``'s: Mlly for Molly for Mary, Wjtek for Wojtek for Wojciech. A
+    record can carry the familiar name and a typo at once; each is common on its own.
+
+    ``forms``: name -> its short forms (the ``nicknames`` package's table); this module's
+    own table is read too. Forms under three letters are left out (one edit from Al is
+    almost any short name).
+    """
+    from rapidfuzz.distance import OSA
+
+    for x, y in ((a, b), (b, a)):
+        if len(x) < 3:
+            continue
+        for form in (*forms.get(y, ()), *RELATED.get(y, ())):
+            if len(form) >= 3 and form != x and OSA.distance(x, form, score_cutoff=1) <= 1:
+                return True
+    return False

@@ -45,6 +45,13 @@ def _latin_distinct(values: pl.Series) -> pl.Series:
             .str.replace_all(r"[^a-z]", "").replace("", None))
 
 
+def latin_one(value: str) -> str:
+    """:func:`latin` of one value ('' when it has no letter)."""
+    import re
+
+    return re.sub(r"[^a-z]", "", (value if value.isascii() else _one(value)).lower())
+
+
 def latin(values: pl.Series) -> pl.Series:
     """Latin, lower-case, letters-only form of each value (null stays null; a value with no
     letter at all becomes null)."""

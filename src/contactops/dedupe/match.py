@@ -16,7 +16,7 @@ import numpy as np
 import polars as pl
 
 from contactops.config.dedupe import DedupeSettings
-from contactops.dedupe import blocking, compare, defaults, model
+from contactops.dedupe import blocking, compare, defaults, mailbox, model
 from contactops.dedupe.contradictions import veto
 from contactops.dedupe.core import key_links
 from contactops.dedupe.encode import Encoded
@@ -103,6 +103,7 @@ def score(features: pl.DataFrame, counts: Counts, options: DedupeSettings,
     gammas = compare.compare(pairs, features, options.fields, encoded)
     scored = model.score(gammas, features, fitted, options.fields,
                          compare.tf_values(features, options.fields, encoded), encoded)
+    scored = mailbox.with_flag(scored, features, options)
     scored = scored.with_columns(key_rule=_id_rules(features, options, n)).with_columns(
         key_rule=pl.coalesce("key_rule", key_links(scored, options)))
     scored = scored.with_columns(
