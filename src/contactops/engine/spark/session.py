@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import tempfile
 import threading
 from pathlib import Path
 from typing import Any
@@ -65,6 +66,9 @@ def _build(master: str, options: dict[str, str], memory_limit: int | None) -> An
         "spark.sql.parquet.inferTimestampNTZ.enabled": "true",
         "spark.sql.ansi.enabled": "false",  # DuckDB's casts return NULL where ANSI raises
         "spark.sql.legacy.timeParserPolicy": "CORRECTED",
+        # contactops keeps no tables in Spark's own catalog: without this, every run
+        # leaves an empty spark-warehouse/ folder in the working directory
+        "spark.sql.warehouse.dir": str(Path(tempfile.gettempdir()) / "contactops-spark-catalog"),
     }
     if not master.startswith("sc://"):  # the driver's logging: errors only
         config = Path(__file__).with_name("log4j2.properties")
