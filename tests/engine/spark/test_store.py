@@ -135,3 +135,16 @@ def test_spark_without_pyspark_says_how_to_install(monkeypatch: pytest.MonkeyPat
     monkeypatch.setattr(builtins, "__import__", no_pyspark)
     with pytest.raises(ContactopsError, match=r"contactops\[spark\]"):
         module.require_pyspark()
+
+
+def test_the_spark_warehouse_has_the_protocols_members_and_signatures() -> None:
+    import inspect
+
+    from contactops.engine.api import MEMBERS, Engine
+
+    for name in MEMBERS:
+        assert hasattr(SparkWarehouse, name) or name in SparkWarehouse.__annotations__, name
+        wanted = getattr(Engine, name, None)
+        if callable(wanted):
+            have = inspect.signature(getattr(SparkWarehouse, name)).parameters
+            assert set(inspect.signature(wanted).parameters) <= set(have), name

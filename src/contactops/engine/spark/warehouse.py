@@ -14,7 +14,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
@@ -48,12 +48,15 @@ class SparkWarehouse:
     """One warehouse folder on Spark."""
 
     sql_dialect = "spark"
+    path: Path | None
+    read_only: bool
+    memory_limit: int | None
 
     def __init__(self, path: str | Path, *, read_only: bool = False,
                  lock_timeout: float = 30.0, create: bool = True,
                  create_folder: bool = True, memory_limit: int | None = None,
                  master: str | None = None, options: dict[str, str] | None = None) -> None:
-        self.path: Path | None = Path(path)
+        self.path = Path(path)
         self.read_only = read_only
         self.memory_limit = memory_limit
         root = Path(path)
@@ -395,7 +398,9 @@ class SparkWarehouse:
                        row_group_size: int | None = None) -> Path | None:
         return None
 
-    def patch_snapshot(self, name: str, changes: dict[str, tuple[str, str]]) -> bool:
+    def patch_snapshot(self, name: str, changes: dict[str, tuple[str, str]], *,
+                       row_group_size: int | None = None, before: Sequence[str] = (),
+                       after: Sequence[str] = ()) -> bool:
         return False
 
     def drop_snapshot(self, name: str) -> None:
