@@ -88,8 +88,10 @@ def run(ctx: StageContext) -> DedupeResult | StageInfo:
     # (and the features sharing their columns) before survivorship copies their rows
     # full normalize writes in record order; after an incremental one (appended rows) sort,
     # so ties break as a full run breaks them
-    unordered = wh.scalar(f"SELECT count(*) FROM {T.meta} WHERE key = ?",
-                          [NORMALIZED_UNORDERED])
+    # (DuckDB gives a table's rows in the order they were written; Spark reading Parquet
+    # files promises no order, so there the read is always sorted)
+    unordered = wh.sql_dialect != "duckdb" or wh.scalar(
+        f"SELECT count(*) FROM {T.meta} WHERE key = ?", [NORMALIZED_UNORDERED])
     order = ' ORDER BY "record_id"' if unordered else ""
     result = dedupe(wh.pl(f"SELECT {select} FROM {T.normalized_records}{order}"), options, previous,
                     decisions, run_id=ctx.run_id, root=ctx.project.root, keep_pairs=False,
