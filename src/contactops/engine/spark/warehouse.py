@@ -214,13 +214,18 @@ class SparkWarehouse:
         pq.write_table(frame, folder / f"part-{uuid.uuid4().hex}.parquet")
         return int(frame.num_rows)
 
-    def _replace(self, table: str, data: Any) -> None:
-        """Make ``data`` (a Spark frame or an Arrow table) the table's whole content."""
+    def _stage(self, data: Any) -> Path:
+        """Write a Spark frame or an Arrow table to a new staging folder; its path."""
         folder = self.store.new_folder()
         if hasattr(data, "write"):
             data.write.parquet(str(folder))
         else:
             self._write_frame(data, folder)
+        return folder
+
+    def _replace(self, table: str, data: Any) -> None:
+        """Make ``data`` (a Spark frame or an Arrow table) the table's whole content."""
+        folder = self._stage(data)
         self._schemas.pop(table, None)
         with self._auto() as pending:
             old = pending.get(table)
@@ -230,11 +235,7 @@ class SparkWarehouse:
             self._register(table)
 
     def _append(self, table: str, data: Any) -> None:
-        folder = self.store.new_folder()
-        if hasattr(data, "write"):
-            data.write.parquet(str(folder))
-        else:
-            self._write_frame(data, folder)
+        folder = self._stage(data)
         with self._auto() as pending:
             pending.setdefault(table, Pending()).appends.append(folder)
             self._register(table)
