@@ -34,3 +34,38 @@ def test_a_patch_keeps_the_copys_rows_and_small_row_groups(tmp_path: Path) -> No
         with wh.catalog(path) as alias:
             assert wh.fetchall(f"SELECT count(*), count(*) FILTER (WHERE v = 'changed') "
                                f"FROM {alias}.main.t") == [(ROWS, ROWS // 1000)]
+
+
+def test_a_copy_written_in_the_background_holds_one_committed_state(tmp_path: Path) -> None:
+    with Warehouse(tmp_path / "w.duckdb") as wh:
+        wh.execute(f"CREATE TABLE t AS SELECT range AS k FROM range({ROWS})")
+        wh.execute("CREATE TABLE u AS SELECT count(*) AS n FROM t")
+        path = wh.write_snapshot("copy", {"t": "SELECT * FROM t ORDER BY k",
+                                          "u": "SELECT * FROM u"},
+                                 row_group_size=GROUP, background=True)
+        # the caller goes on writing meanwhile; the copy is the state it started from
+        with wh.transaction():
+            wh.execute("DELETE FROM t WHERE k % 2 = 0")
+            wh.execute("UPDATE u SET n = 0")
+        wh.wait_snapshots()
+        assert path is not None and path.is_file()
+        assert not list(tmp_path.glob("*.part"))
+        with wh.catalog(path) as alias:
+            copied = wh.fetchall(f"SELECT (SELECT count(*) FROM {alias}.main.t), "
+                                 f"(SELECT n FROM {alias}.main.u)")
+        assert copied in ([(ROWS, ROWS)], [(ROWS // 2, 0)])  # before or after, not mixed
+
+
+def test_close_waits_for_the_background_copy_and_raises_its_error(tmp_path: Path) -> None:
+    import pytest
+
+    from contactops.errors import ResourceError
+
+    wh = Warehouse(tmp_path / "w.duckdb")
+    wh.execute("CREATE TABLE t AS SELECT range AS k FROM range(10)")
+    wh.write_snapshot("copy", {"t": "SELECT * FROM no_such_table"}, background=True)
+    with pytest.raises(ResourceError, match="could not write the copy copy"):
+        wh.close()
+    assert not (tmp_path / "w.duckdb.copy.duckdb").exists()
+    with Warehouse(tmp_path / "w.duckdb") as again:  # committed and closed all the same
+        assert again.scalar("SELECT count(*) FROM t") == 10

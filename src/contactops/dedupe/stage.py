@@ -106,7 +106,9 @@ def run(ctx: StageContext) -> DedupeResult | StageInfo:
         apply.create_versions(wh, incremental.shareable_columns(options, names),
                               names if columns is None else columns)
         incremental.store(wh, incremental.BASIS_KEY, wanted)
-    write_snapshot(wh, columns, options)
+    # in the background: validate and the run's finish go on meanwhile (match reads the
+    # last copy until this one lands; the warehouse waits for it before it closes)
+    write_snapshot(wh, columns, options, background=True)
     return result
 
 
@@ -228,12 +230,12 @@ SNAPSHOT = "match"
 
 
 def write_snapshot(wh: Warehouse, columns: list[str] | None,
-                   options: DedupeSettings) -> None:
+                   options: DedupeSettings, *, background: bool = False) -> None:
     """Copy what ``match`` reads, laid out for its lookups (:func:`lookup.snapshot_tables`:
     the model, the blocking index, the records' compared columns, the contacts, the value
     counts), beside the warehouse, so ``match`` never waits for a run."""
     wh.write_snapshot(SNAPSHOT, snapshot_tables(wh, columns, options),
-                      row_group_size=SNAPSHOT_ROW_GROUP)
+                      row_group_size=SNAPSHOT_ROW_GROUP, background=background)
 
 
 def _snapshot_columns(wh: Warehouse) -> str:

@@ -95,11 +95,15 @@ class Engine(Protocol):
         """Where the named read-only copy beside the warehouse lives (None in memory)."""
 
     def write_snapshot(self, name: str, tables: dict[str, str], *,
-                       row_group_size: int | None = None) -> Path | None:
+                       row_group_size: int | None = None,
+                       background: bool = False) -> Path | None:
         """Replace the named copy, whole and atomically, with these ``SELECT`` results
-        (table name -> query): readers use it while a run holds the warehouse.
-        ``row_group_size``: rows per storage unit, smaller for point lookups (a hint an
-        engine without row groups ignores)."""
+        (table name -> query, read from one committed state): readers use it while a run
+        holds the warehouse. ``row_group_size``: rows per storage unit, smaller for point
+        lookups (a hint an engine without row groups ignores). ``background``: the caller
+        may go on while it is written (an engine may still write it before returning);
+        every later snapshot call and :meth:`close` wait for it, and :meth:`close` raises
+        its error."""
 
     def patch_snapshot(self, name: str, changes: dict[str, tuple[str, str]], *,
                        row_group_size: int | None = None, before: Sequence[str] = (),

@@ -15,6 +15,7 @@ import os
 import re
 import shutil
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Iterator, Sequence
@@ -68,6 +69,8 @@ class Warehouse:
             _remove_temp_directory(self._spill)
             raise
         self._attached = 0
+        self._copying: threading.Thread | None = None
+        self._copy_error: tuple[str, BaseException] | None = None
         if not read_only:
             create_schema(self)
 
@@ -96,8 +99,20 @@ class Warehouse:
 
     # -- lifecycle ---------------------------------------------------------------------
     def close(self) -> None:
-        self._con.close()
-        _remove_temp_directory(self._spill)
+        """Close the connection (after any copy written in the background, whose error it
+        raises then: the warehouse itself is committed and closed either way)."""
+        try:
+            self.wait_snapshots()
+        finally:
+            self._con.close()
+            _remove_temp_directory(self._spill)
+        failed, self._copy_error = self._copy_error, None
+        if failed is not None:
+            name, error = failed
+            raise ResourceError(
+                f"could not write the {name} copy beside warehouse {self.path} ({error}); "
+                "the warehouse itself is committed: the next run writes the copy again"
+            ) from error
 
     def __enter__(self) -> Warehouse:
         return self
@@ -250,29 +265,68 @@ class Warehouse:
         return self.path.with_name(f"{self.path.name}.{name}.duckdb")
 
     def write_snapshot(self, name: str, tables: dict[str, str], *,
-                       row_group_size: int | None = None) -> Path | None:
+                       row_group_size: int | None = None,
+                       background: bool = False) -> Path | None:
         """Copy query results into :meth:`snapshot_path` as tables, replacing it whole.
 
         Readers open the snapshot while a run holds the warehouse's lock: it is written
         under a temporary name and renamed into place, so a reader sees the old file or
         the new one, never a half-written one, and never waits. ``tables``: table name ->
-        ``SELECT`` over this warehouse. ``row_group_size``: smaller row groups than the
-        engine's default let a point lookup on a sorted column read a small slice.
+        ``SELECT`` over this warehouse, all read in one transaction (one committed state).
+        ``row_group_size``: smaller row groups than the engine's default let a point
+        lookup on a sorted column read a small slice.
+
+        ``background``: write it on a thread of its own connection while the caller goes
+        on (the copy is reads and compression, seconds at 1M records, that would otherwise
+        wait for nothing); the next snapshot call and :meth:`close` wait for it, and
+        :meth:`close` raises its error, if any. Until it lands readers see the old copy.
         """
+        self.wait_snapshots()
         final = self.snapshot_path(name)
         if final is None:
             return None
+        if not background:
+            self._copy(self._con, final, tables, row_group_size)
+            return final
+        cursor = self._con.cursor()
+
+        def work() -> None:
+            try:
+                self._copy(cursor, final, tables, row_group_size)
+            except BaseException as exc:  # raised by close()
+                self._copy_error = (name, exc)
+            finally:
+                cursor.close()
+
+        self._copying = threading.Thread(target=work, name=f"contactops-{name}-copy")
+        self._copying.start()
+        return final
+
+    def _copy(self, con: duckdb.DuckDBPyConnection, final: Path, tables: dict[str, str],
+              row_group_size: int | None) -> None:
         temp = final.with_name(f"{final.name}.{os.getpid()}.part")
         temp.unlink(missing_ok=True)
+        alias = f"_contactops_copy_{uuid.uuid4().hex[:8]}"  # unique: it may run on a thread
+        options = f" (ROW_GROUP_SIZE {int(row_group_size)})" if row_group_size else ""
         try:
-            with self.catalog(temp, row_group_size=row_group_size) as alias:
+            con.execute(f"ATTACH {quote_literal(str(temp))} AS {alias}{options}")
+            try:
+                con.execute("BEGIN TRANSACTION")
                 for table, select in tables.items():
-                    self._con.execute(f"CREATE TABLE {alias}.main.{quote_identifier(table)} "
-                                      f"AS {self._statement(select)}")
+                    con.execute(f"CREATE TABLE {alias}.main.{quote_identifier(table)} "
+                                f"AS {self._statement(select)}")
+                con.execute("COMMIT")
+            finally:
+                con.execute(f"DETACH {alias}")
             os.replace(temp, final)
         finally:
             temp.unlink(missing_ok=True)
-        return final
+
+    def wait_snapshots(self) -> None:
+        """Wait for a copy :meth:`write_snapshot` writes in the background, if any."""
+        if self._copying is not None:
+            self._copying.join()
+            self._copying = None
 
     def patch_snapshot(self, name: str, changes: dict[str, tuple[str, str]], *,
                        row_group_size: int | None = None, before: Sequence[str] = (),
@@ -291,6 +345,7 @@ class Warehouse:
         ``after``: statements run in the same transaction before and after the changes,
         ``{copy}`` in them naming the copy's catalog (a delta kept on the copy's own rows).
         """
+        self.wait_snapshots()
         path = self.snapshot_path(name)
         if path is None or not path.is_file():
             return False
@@ -312,6 +367,7 @@ class Warehouse:
 
     def drop_snapshot(self, name: str) -> None:
         """Remove :meth:`snapshot_path` (after an erase: it must not keep the person)."""
+        self.wait_snapshots()
         path = self.snapshot_path(name)
         if path is not None:
             path.unlink(missing_ok=True)

@@ -396,7 +396,8 @@ class SparkWarehouse:
         return None
 
     def write_snapshot(self, name: str, tables: dict[str, str], *,
-                       row_group_size: int | None = None) -> Path | None:
+                       row_group_size: int | None = None,
+                       background: bool = False) -> Path | None:
         return None
 
     def patch_snapshot(self, name: str, changes: dict[str, tuple[str, str]], *,
