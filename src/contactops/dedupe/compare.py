@@ -7,6 +7,8 @@ agreement. String similarity runs element-wise in C++ through ``rapidfuzz.proces
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import polars as pl
 
@@ -126,21 +128,31 @@ def _nicknames(vocab: Vocabulary, a: np.ndarray, b: np.ndarray, mask: np.ndarray
     from contactops.dedupe.hypocorisms import misspelt_form
     from contactops.dedupe.hypocorisms import related as hypocorism
 
+    from contactops.dedupe.hypocorisms import RELATED
+
     if "namer" not in _NAMER:  # not setdefault: that builds the table every call
-        _NAMER["namer"] = NickNamer()
-    namer = _NAMER["namer"]
-    nicks = namer.nickname_lookup
-    related = np.fromiter(
+        nicks = NickNamer().nickname_lookup
+        _NAMER["namer"] = nicks
+        # every name with a listed form: a pair can only be related through one of them
+        _NAMER["known"] = pl.Series(sorted(set(nicks) | set(RELATED)), dtype=pl.String)
+    nicks, known = _NAMER["namer"], _NAMER["known"]
+    # most distinct pairs hold no listed name (1.3M at 1M records): decided without Python
+    left, right = vocab.values.gather(ua), vocab.values.gather(ub)
+    listed = np.flatnonzero((left.is_in(known) | right.is_in(known)).to_numpy())
+    related = np.zeros(len(ua), dtype=bool)
+    related[listed] = np.fromiter(
         (y in nicks.get(x, ()) or x in nicks.get(y, ()) or hypocorism(x, y)
          or misspelt_form(x, y, nicks)
-         for x, y in zip(vocab.strings(ua), vocab.strings(ub), strict=True)),
-        dtype=bool, count=len(ua))
+         for x, y in zip(left.gather(listed).to_list(), right.gather(listed).to_list(),
+                         strict=True)),
+        dtype=bool, count=len(listed))
     out[sel] = related[inverse]
     return out
 
 
-#: The nicknames package's table, loaded once per process.
-_NAMER: dict[str, object] = {}
+#: The nicknames package's table (name -> its short forms) and the names it and
+#: :mod:`contactops.dedupe.hypocorisms` list, loaded once per process.
+_NAMER: dict[str, Any] = {}
 
 
 def _local_ends(vocab: Vocabulary) -> tuple[np.ndarray, np.ndarray]:
