@@ -125,10 +125,8 @@ def _nicknames(vocab: Vocabulary, a: np.ndarray, b: np.ndarray, mask: np.ndarray
         return out
     sel = np.flatnonzero(mask)
     ua, ub, inverse = distinct_pairs(a[sel], b[sel])
-    from contactops.dedupe.hypocorisms import misspelt_form
+    from contactops.dedupe.hypocorisms import RELATED, misspelt_form
     from contactops.dedupe.hypocorisms import related as hypocorism
-
-    from contactops.dedupe.hypocorisms import RELATED
 
     if "namer" not in _NAMER:  # not setdefault: that builds the table every call
         nicks = NickNamer().nickname_lookup
