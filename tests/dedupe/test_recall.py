@@ -271,11 +271,16 @@ def test_hypocorisms(a: str, b: str, related: bool) -> None:
     ("anna", "mary", False),
 ])
 def test_a_misspelt_short_form_is_the_formal_name(a: str, b: str, related: bool) -> None:
+    import polars as pl
     from nicknames import NickNamer
 
-    from contactops.dedupe.hypocorisms import misspelt_form
+    from contactops.dedupe.hypocorisms import Forms
 
-    assert misspelt_form(a, b, NickNamer().nickname_lookup) is related
+    forms = Forms(NickNamer().nickname_lookup)
+    # in a column of other pairs, as the comparison decides them
+    left = pl.Series(["anna", a, "bob", "kasia"])
+    right = pl.Series(["mary", b, "robert", "katarzyna"])
+    assert forms.related(left, right).tolist() == [False, related, True, True]
 
 
 @pytest.mark.parametrize(("a", "b", "same"), [

@@ -125,31 +125,17 @@ def _nicknames(vocab: Vocabulary, a: np.ndarray, b: np.ndarray, mask: np.ndarray
         return out
     sel = np.flatnonzero(mask)
     ua, ub, inverse = distinct_pairs(a[sel], b[sel])
-    from contactops.dedupe.hypocorisms import RELATED, misspelt_form
-    from contactops.dedupe.hypocorisms import related as hypocorism
+    from contactops.dedupe.hypocorisms import Forms
 
-    if "namer" not in _NAMER:  # not setdefault: that builds the table every call
-        nicks = NickNamer().nickname_lookup
-        _NAMER["namer"] = nicks
-        # every name with a listed form: a pair can only be related through one of them
-        _NAMER["known"] = pl.Series(sorted(set(nicks) | set(RELATED)), dtype=pl.String)
-    nicks, known = _NAMER["namer"], _NAMER["known"]
-    # most distinct pairs hold no listed name (1.3M at 1M records): decided without Python
-    left, right = vocab.values.gather(ua), vocab.values.gather(ub)
-    listed = np.flatnonzero((left.is_in(known) | right.is_in(known)).to_numpy())
-    related = np.zeros(len(ua), dtype=bool)
-    related[listed] = np.fromiter(
-        (y in nicks.get(x, ()) or x in nicks.get(y, ()) or hypocorism(x, y)
-         or misspelt_form(x, y, nicks)
-         for x, y in zip(left.gather(listed).to_list(), right.gather(listed).to_list(),
-                         strict=True)),
-        dtype=bool, count=len(listed))
+    if "forms" not in _NAMER:  # not setdefault: that builds the tables every call
+        _NAMER["forms"] = Forms(NickNamer().nickname_lookup)
+    related = _NAMER["forms"].related(vocab.values.gather(ua), vocab.values.gather(ub))
     out[sel] = related[inverse]
     return out
 
 
-#: The nicknames package's table (name -> its short forms) and the names it and
-#: :mod:`contactops.dedupe.hypocorisms` list, loaded once per process.
+#: The nicknames package's table with :mod:`contactops.dedupe.hypocorisms`' as
+#: :class:`~contactops.dedupe.hypocorisms.Forms`, built once per process.
 _NAMER: dict[str, Any] = {}
 
 

@@ -13,6 +13,14 @@ under each.
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    import polars as pl
+
 #: Formal name -> its short and familiar forms (space-separated).
 _FORMS = {
     # Polish
@@ -151,21 +159,51 @@ def related(a: str, b: str) -> bool:
     return b in RELATED.get(a, ())
 
 
-def misspelt_form(a: str, b: str, forms: dict[str, set[str]]) -> bool:
-    """Whether ``a`` is one edit (a transposition included) from a short form of ``b`` or
-    ``b`` from one of ``a``'s: Mlly for Molly for Mary, Wjtek for Wojtek for Wojciech. A
+class Forms:
+    """Listed name forms as tables, to decide whole columns of name pairs at once.
+
+    A pair of given names is related when one is a listed form of the other (``forms``:
+    name -> its short forms, the ``nicknames`` package's table, read both ways; and this
+    module's :data:`RELATED`), or when one is one edit (a transposition included) from a
+    listed form of the other: Mlly for Molly for Mary, Wjtek for Wojtek for Wojciech. A
     record can carry the familiar name and a typo at once; each is common on its own.
-
-    ``forms``: name -> its short forms (the ``nicknames`` package's table); this module's
-    own table is read too. Forms under three letters are left out (one edit from Al is
-    almost any short name).
+    Forms under three letters are left out of the edits (one edit from Al is almost any
+    short name), and so is a name under three letters.
     """
-    from rapidfuzz.distance import OSA
 
-    for x, y in ((a, b), (b, a)):
-        if len(x) < 3:
-            continue
-        for form in (*forms.get(y, ()), *RELATED.get(y, ())):
-            if len(form) >= 3 and form != x and OSA.distance(x, form, score_cutoff=1) <= 1:
-                return True
-    return False
+    def __init__(self, forms: Mapping[str, Collection[str]]) -> None:
+        import polars as pl
+
+        nick = [(n, f) for n, fs in forms.items() for f in fs]
+        mine = [(n, f) for n, fs in RELATED.items() for f in fs]
+        direct = [*nick, *((f, n) for n, f in nick), *mine]
+        self.direct = pl.DataFrame(direct, schema={"x": pl.String, "y": pl.String},
+                                   orient="row").unique()
+        #: name -> each form one edit from which a name is that form misspelt
+        self.edits = pl.DataFrame([*nick, *mine], schema={"other": pl.String,
+                                                           "form": pl.String}, orient="row"
+                                  ).filter(pl.col("form").str.len_chars() >= 3).unique()
+
+    def related(self, left: pl.Series, right: pl.Series) -> np.ndarray:
+        """Per position, whether ``left`` and ``right`` are related (see the class)."""
+        import polars as pl
+        from rapidfuzz.distance import OSA
+        from rapidfuzz.process import cpdist
+
+        pairs = pl.DataFrame({"x": left, "y": right}, schema={"x": pl.String, "y": pl.String}
+                             ).with_row_index("i")
+        found = [pairs.join(self.direct, on=["x", "y"], how="semi")["i"]]
+        for name, other in (("x", "y"), ("y", "x")):
+            near = (pairs.select("i", name=pl.col(name), other=pl.col(other))
+                    .filter(pl.col("name").str.len_chars() >= 3)
+                    .join(self.edits, on="other")
+                    .filter(pl.col("form") != pl.col("name"),
+                            (pl.col("form").str.len_chars().cast(pl.Int32)
+                             - pl.col("name").str.len_chars().cast(pl.Int32)).abs() <= 1))
+            if near.height:
+                apart = cpdist(near["name"].to_list(), near["form"].to_list(),
+                               scorer=OSA.distance, score_cutoff=1, workers=-1)
+                found.append(near["i"].filter(pl.Series(apart <= 1)))
+        out = np.zeros(pairs.height, dtype=bool)
+        out[pl.concat(found).to_numpy()] = True
+        return out
