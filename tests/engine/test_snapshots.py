@@ -34,3 +34,24 @@ def test_a_patch_keeps_the_copys_rows_and_small_row_groups(tmp_path: Path) -> No
         with wh.catalog(path) as alias:
             assert wh.fetchall(f"SELECT count(*), count(*) FILTER (WHERE v = 'changed') "
                                f"FROM {alias}.main.t") == [(ROWS, ROWS // 1000)]
+
+
+def test_a_guard_that_does_not_hold_leaves_the_copy_as_it_was(tmp_path: Path) -> None:
+    with Warehouse(tmp_path / "w.duckdb") as wh:
+        wh.execute("CREATE TABLE t AS SELECT range AS k, 'old' AS v FROM range(10)")
+        wh.execute("CREATE TABLE state AS SELECT 'run-1' AS written_by")
+        wh.write_snapshot("copy", {"t": "SELECT * FROM t", "state": "SELECT * FROM state"})
+        wh.execute("UPDATE t SET v = 'new'")
+        change = {"t": ("true", "SELECT * FROM t")}
+        guard = "SELECT count(*) = 1 FROM {copy}.main.state WHERE written_by = '%s'"
+        assert not wh.patch_snapshot("copy", change, guard=guard % "run-0")
+        # a copy without the guard's table fails the guard rather than the patch
+        assert not wh.patch_snapshot("copy", change,
+                                     guard="SELECT true FROM {copy}.main.missing")
+        path = wh.snapshot_path("copy")
+        assert path is not None
+        with wh.catalog(path) as alias:
+            assert wh.fetchall(f"SELECT DISTINCT v FROM {alias}.main.t") == [("old",)]
+        assert wh.patch_snapshot("copy", change, guard=guard % "run-1")
+        with wh.catalog(path) as alias:
+            assert wh.fetchall(f"SELECT DISTINCT v FROM {alias}.main.t") == [("new",)]

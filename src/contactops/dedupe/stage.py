@@ -18,7 +18,12 @@ from contactops.catalog.stages import NORMALIZED_UNORDERED
 from contactops.contract import StageInfo
 from contactops.dedupe import apply, incremental
 from contactops.dedupe.core import DedupeResult, dedupe, needed_columns, survivor_chunk
-from contactops.dedupe.lookup import SNAPSHOT_ROW_GROUP, counted_columns, snapshot_tables
+from contactops.dedupe.lookup import (
+    SNAPSHOT_ROW_GROUP,
+    WRITTEN_KEY,
+    counted_columns,
+    snapshot_tables,
+)
 
 if TYPE_CHECKING:
     import polars as pl
@@ -106,6 +111,7 @@ def run(ctx: StageContext) -> DedupeResult | StageInfo:
         apply.create_versions(wh, incremental.shareable_columns(options, names),
                               names if columns is None else columns)
         incremental.store(wh, incremental.BASIS_KEY, wanted)
+        incremental.store(wh, WRITTEN_KEY, ctx.run_id)
     write_snapshot(wh, columns, options)
     return result
 
@@ -182,13 +188,16 @@ def _incremental(ctx: StageContext, select: str, columns: list[str] | None, chun
         result.diagnostics = json.loads(
             wh.scalar(f"SELECT diagnostics_json FROM {T.match_model}"))
         after = result.contacts.height
+        since = incremental.stored(wh, WRITTEN_KEY)
         apply.write_delta(wh, result, records,
-                          incremental.shareable_columns(pipeline.dedupe, names), compared)
+                          incremental.shareable_columns(pipeline.dedupe, names), compared,
+                          ctx.run_id)
         lap("write")
         shown = _snapshot_columns(wh)
         if not apply.patch_snapshot(wh, SNAPSHOT, result, records.select(compared), shown,
                                     counted_columns(pipeline.dedupe),
-                                    replaced=bool(delta.changed or delta.removed)):
+                                    replaced=bool(delta.changed or delta.removed),
+                                    since=since, run_id=ctx.run_id):
             write_snapshot(wh, columns, pipeline.dedupe)
         lap("snapshot")
         del records
