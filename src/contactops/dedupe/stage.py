@@ -16,7 +16,7 @@ from contactops.catalog import T
 from contactops.catalog.queries import read_table
 from contactops.catalog.stages import NORMALIZED_UNORDERED
 from contactops.contract import StageInfo
-from contactops.dedupe import apply, incremental
+from contactops.dedupe import apply, drift, incremental
 from contactops.dedupe.core import DedupeResult, dedupe, needed_columns, survivor_chunk
 from contactops.dedupe.lookup import (
     SNAPSHOT_ROW_GROUP,
@@ -88,6 +88,9 @@ def run(ctx: StageContext) -> DedupeResult | StageInfo:
             why = done
         else:
             return done
+    if why.startswith(DRIFTED):
+        # the model is estimated again on the current data; a model_file stays as it is
+        options = options.model_copy(update={"model_file": None})
     previous, decisions = read_state(wh)
     # read in the call: no name here keeps the records alive, so dedupe can free them
     # (and the features sharing their columns) before survivorship copies their rows
@@ -114,6 +117,10 @@ def run(ctx: StageContext) -> DedupeResult | StageInfo:
         incremental.store(wh, WRITTEN_KEY, ctx.run_id)
     write_snapshot(wh, columns, options)
     return result
+
+
+#: The start of the reason for a full dedupe when the model drifted (:mod:`.drift`).
+DRIFTED = "the match model drifted"
 
 
 def _full_reason(ctx: StageContext, wanted: str | None) -> str | None:
@@ -167,6 +174,7 @@ def _incremental(ctx: StageContext, select: str, columns: list[str] | None, chun
                                                      "WHERE kind IN ('new', 'changed')")
         lap("seeds")
         affected = incremental.mark_affected(wh, seeds, options)
+        fresh = seeds["record_id"]
         del seeds
         lap("affected")
         if affected > incremental.MAX_CHANGED_SHARE * delta.total:
@@ -176,6 +184,7 @@ def _incremental(ctx: StageContext, select: str, columns: list[str] | None, chun
                                            f"SELECT record_id FROM {incremental.AFFECTED}")
         lap("read")
         facts = incremental.gather_facts(wh, records, options, fill)
+        facts.fresh = fresh
         lap("facts")
         previous = incremental.previous_links(wh)
         decisions = read_decisions(wh)
@@ -185,8 +194,14 @@ def _incremental(ctx: StageContext, select: str, columns: list[str] | None, chun
                         survivor_chunk=chunk, facts=facts)
         started[0] = time.perf_counter()
         # the part's blocking figures say nothing of the warehouse: the last full run's stay
-        result.diagnostics = json.loads(
-            wh.scalar(f"SELECT diagnostics_json FROM {T.match_model}"))
+        # (none after an erasure: they held raw block keys)
+        stored = json.loads(wh.scalar(f"SELECT diagnostics_json FROM {T.match_model}") or "{}")
+        drifted = drift.measure(stored.get("level_profile", {}),
+                                result.diagnostics.get("level_profile", {}),
+                                pipeline.dedupe.drift)
+        if drifted.drifted:
+            return f"{DRIFTED}: {drifted.describe()}; the model is estimated again"
+        result.diagnostics = stored
         after = result.contacts.height
         since = incremental.stored(wh, WRITTEN_KEY)
         apply.write_delta(wh, result, records,
@@ -203,6 +218,7 @@ def _incremental(ctx: StageContext, select: str, columns: list[str] | None, chun
         del records
         result.release()
         result.scope = [
+            f"model drift: {drifted.describe()}",
             f"incremental: {delta.new:,} new, {delta.changed:,} changed, {delta.removed:,} "
             f"removed records" + (f", {delta.decided:,} newly decided" if delta.decided else "")
             + f"; matched {affected:,} records again: {before:,} contacts before, "
