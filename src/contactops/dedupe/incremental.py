@@ -175,10 +175,14 @@ def effective(options: DedupeSettings, fill: dict[str, float], fitted: MatchMode
     return adapted
 
 
-def fill_shares(wh: Any, columns: list[str]) -> dict[str, float]:
-    """Share of filled values per column over every normalized record."""
-    counts = ", ".join(f"count({quote_identifier(c)})" for c in columns)
-    row = wh.fetchall(f"SELECT count(*), {counts} FROM {T.normalized_records}")[0]
+def fill_shares(wh: Any, columns: list[str], options: DedupeSettings) -> dict[str, float]:
+    """Share of filled values over every normalized record, per column of ``columns``
+    that decides which default fields and passes apply (:func:`defaults.share_columns`:
+    counting the ~30 columns dedupe reads was a scan of each)."""
+    wanted = defaults.share_columns(options)
+    columns = [c for c in columns if c in wanted]
+    counts = ", ".join(["count(*)", *(f"count({quote_identifier(c)})" for c in columns)])
+    row = wh.fetchall(f"SELECT {counts} FROM {T.normalized_records}")[0]
     total = max(int(row[0]), 1)
     return {c: int(n) / total for c, n in zip(columns, row[1:], strict=True)}
 

@@ -166,7 +166,7 @@ def _incremental(ctx: StageContext, select: str, columns: list[str] | None, chun
             return (f"{delta.size:,} of {delta.total:,} records changed ({share:.0%}, over "
                     f"{incremental.MAX_CHANGED_SHARE:.0%}): a full dedupe is cheaper")
         fitted = load_model(wh)
-        fill = incremental.fill_shares(wh, compared)
+        fill = incremental.fill_shares(wh, compared, pipeline.dedupe)
         options = incremental.effective(pipeline.dedupe, fill, fitted)
         if delta.size == 0:
             return _unchanged(wh, delta)
