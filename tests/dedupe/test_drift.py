@@ -8,12 +8,12 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from tests.dedupe.conftest import first_run, generated_pool
 
 from contactops.config.dedupe import ModelDrift
 from contactops.core import Context
 from contactops.dedupe.drift import measure, psi
 from contactops.testing.pipelines import crm_and_forms
-from contactops.testing.writers import write_dataset
 
 
 def test_the_psi_is_zero_for_the_same_shares_and_grows_with_the_shift() -> None:
@@ -41,17 +41,12 @@ PIPELINE = crm_and_forms(dedupe="dedupe: {drift: {min_pairs: 20}}\n")
 
 @pytest.fixture(scope="module")
 def pool(tmp_path_factory: pytest.TempPathFactory) -> pl.DataFrame:
-    info = write_dataset(tmp_path_factory.mktemp("pool"), 2200, seed=5)
-    return pl.read_csv(info["files"]["contacts.csv"]["path"], infer_schema=False)
+    return generated_pool(tmp_path_factory.mktemp("pool"), 2200, seed=5)
 
 
 @pytest.fixture
 def project(make_project: Callable[..., Path], pool: pl.DataFrame) -> Path:
-    path = make_project(PIPELINE, {"data/crm.csv": pool.head(2000).write_csv(),
-                                   "data/forms.csv": pool.slice(2000, 10).write_csv()},
-                        settings="project: test\nwarehouse: wh/test.duckdb\n")
-    Context.open(path).run()
-    return path
+    return first_run(make_project, PIPELINE, pool, 2000)
 
 
 def _dedupe_notes(project: Path) -> list[str]:

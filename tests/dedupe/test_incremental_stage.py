@@ -7,29 +7,25 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from tests.dedupe.conftest import first_run, generated_pool
 
 from contactops.catalog import T
 from contactops.core import Context
 from contactops.engine import Warehouse
 from contactops.testing.pipelines import crm_and_forms
-from contactops.testing.writers import write_dataset
 
 PIPELINE = crm_and_forms()
 
 
 @pytest.fixture(scope="module")
 def pool(tmp_path_factory: pytest.TempPathFactory) -> pl.DataFrame:
-    info = write_dataset(tmp_path_factory.mktemp("pool"), 600, seed=3)
-    return pl.read_csv(info["files"]["contacts.csv"]["path"], infer_schema=False)
+    return generated_pool(tmp_path_factory.mktemp("pool"), 600, seed=3)
 
 
 @pytest.fixture
 def project(make_project: Callable[..., Path], pool: pl.DataFrame) -> Path:
-    path = make_project(PIPELINE, {"data/crm.csv": pool.head(500).write_csv(),
-                                   "data/forms.csv": pool.slice(500, 10).write_csv()},
-                        settings="project: test\nwarehouse: wh/test.duckdb\nmax_shrink: 1\n")
-    Context.open(path).run()
-    return path
+    return first_run(make_project, PIPELINE, pool, 500,
+                     settings="project: test\nwarehouse: wh/test.duckdb\nmax_shrink: 1\n")
 
 
 def _dedupe(result: object) -> object:
