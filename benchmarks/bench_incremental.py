@@ -18,7 +18,9 @@ from spawn to exit, peak RSS of the process tree, benchmarks/rss.py):
    full), contact ids and golden consent of the contacts both runs built alike, and the
    validation issues per rule.
 
-``--dir`` keeps the data and the warehouses: a second call reuses the generated files.
+``--dir`` keeps the data and the warehouses: a second call reuses the generated files, and
+with ``--reuse-first`` the first run's warehouse (kept as ``first-wh.duckdb``), so each
+trial of the hourly loads starts from the same state.
 """
 
 from __future__ import annotations
@@ -85,7 +87,7 @@ def _run(project: Path, warehouse: Path, label: str, *extra: str) -> dict[str, A
           f"{result['reason']}" + (f"  [{stages}]" if stages else ""))
     for stage in result["stages"]:
         for note in stage.get("notes", []):
-            if "incremental" in note or "full" in note:
+            if "incremental" in note or "full" in note or "drift" in note:
                 print(f"{'':<24}{stage['stage']}: {note}")
     return result
 
@@ -158,6 +160,9 @@ def main() -> None:
     parser.add_argument("--preset", default="hard")
     parser.add_argument("--dir", type=Path, required=True)
     parser.add_argument("--no-full", action="store_true", help="skip --full and the agreement")
+    parser.add_argument("--reuse-first", action="store_true",
+                        help="start from the first run's warehouse kept by an earlier call "
+                             "(first-wh.duckdb in --dir), so trials start alike")
     args = parser.parse_args()
     project = _prepare(args.dir, args.rows, args.added, args.hours, args.seed, args.preset)
     warehouse = args.dir / WAREHOUSE
@@ -166,7 +171,16 @@ def main() -> None:
     forms = project / "data" / "forms.csv"
     shutil.copyfile(project / "data" / "forms_1.csv", forms)
     print(f"{args.rows:,} crm records + {args.added:,} form fills an hour, {args.preset} preset")
-    _run(project, warehouse, "first run")
+    kept = args.dir / ("first-" + WAREHOUSE)
+    if args.reuse_first and kept.is_file():
+        for path in args.dir.glob(kept.name + "*"):  # the warehouse and match's copy
+            shutil.copyfile(path, args.dir / path.name.removeprefix("first-"))
+        print(f"first run: reused {kept}")
+    else:
+        _run(project, warehouse, "first run")
+        for path in args.dir.glob(WAREHOUSE + "*"):
+            if path.is_file():
+                shutil.copyfile(path, args.dir / ("first-" + path.name))
     _run(project, warehouse, "unchanged rerun")
     for hour in range(2, args.hours + 1):
         shutil.copyfile(project / "data" / f"forms_{hour}.csv", forms)

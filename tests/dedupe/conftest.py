@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import polars as pl
@@ -63,3 +65,24 @@ def trained(background: pl.DataFrame) -> mdl.MatchModel:
     features = prepare(background, options)
     gammas = compare(candidate_pairs(features, options), features, options.fields)
     return mdl.train(features, gammas, options)
+
+
+def generated_pool(folder: Path, rows: int, seed: int) -> pl.DataFrame:
+    """Raw rows of a generated population, as its CSV holds them."""
+    from contactops.testing.writers import write_dataset
+
+    info = write_dataset(folder, rows, seed=seed)
+    return pl.read_csv(info["files"]["contacts.csv"]["path"], infer_schema=False)
+
+
+def first_run(make_project: Callable[..., Path], pipeline: str, pool: pl.DataFrame,
+              crm: int, settings: str = "project: test\nwarehouse: wh/test.duckdb\n") -> Path:
+    """A crm-and-forms project (:func:`contactops.testing.pipelines.crm_and_forms`): the
+    pool's first ``crm`` rows as the CRM snapshot, the next 10 as form fills, run once."""
+    from contactops.core import Context
+
+    path = make_project(pipeline, {"data/crm.csv": pool.head(crm).write_csv(),
+                                   "data/forms.csv": pool.slice(crm, 10).write_csv()},
+                        settings=settings)
+    Context.open(path).run()
+    return path

@@ -7,29 +7,25 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from tests.dedupe.conftest import first_run, generated_pool
 
 from contactops.catalog import T
 from contactops.core import Context
 from contactops.engine import Warehouse
 from contactops.testing.pipelines import crm_and_forms
-from contactops.testing.writers import write_dataset
 
 PIPELINE = crm_and_forms()
 
 
 @pytest.fixture(scope="module")
 def pool(tmp_path_factory: pytest.TempPathFactory) -> pl.DataFrame:
-    info = write_dataset(tmp_path_factory.mktemp("pool"), 600, seed=3)
-    return pl.read_csv(info["files"]["contacts.csv"]["path"], infer_schema=False)
+    return generated_pool(tmp_path_factory.mktemp("pool"), 600, seed=3)
 
 
 @pytest.fixture
 def project(make_project: Callable[..., Path], pool: pl.DataFrame) -> Path:
-    path = make_project(PIPELINE, {"data/crm.csv": pool.head(500).write_csv(),
-                                   "data/forms.csv": pool.slice(500, 10).write_csv()},
-                        settings="project: test\nwarehouse: wh/test.duckdb\nmax_shrink: 1\n")
-    Context.open(path).run()
-    return path
+    return first_run(make_project, PIPELINE, pool, 500,
+                     settings="project: test\nwarehouse: wh/test.duckdb\nmax_shrink: 1\n")
 
 
 def _dedupe(result: object) -> object:
@@ -140,3 +136,39 @@ def test_a_full_dedupe_after_an_incremental_normalize_reads_the_records_in_order
     marked, again = state(ctx)
     assert marked == 0
     assert after.equals(again)
+
+
+def test_a_run_that_died_before_patching_matchs_copy_has_it_written_whole_next(
+        project: Path, pool: pl.DataFrame, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.dedupe.test_incremental_equality import check_match_copy
+
+    from contactops.dedupe import apply
+    from contactops.dedupe.lookup import COPY_STATE_TABLE
+
+    def crash(*args: object, **kwargs: object) -> bool:
+        raise KeyboardInterrupt  # the process ends after dedupe's commit, before the patch
+
+    path = Context.open(project).warehouse
+    (_data(project) / "forms.csv").write_text(pool.slice(520, 9).write_csv())
+    with monkeypatch.context() as patched:
+        patched.setattr(apply, "patch_snapshot", crash)
+        with pytest.raises(KeyboardInterrupt):
+            Context.open(project).run()
+    with Warehouse(path, read_only=True) as wh:  # the warehouse holds the 9, the copy not
+        assert wh.scalar(f"SELECT count(*) FROM {T.contact_links}") == 519
+    with Warehouse(path.with_name(path.name + ".match.duckdb"), read_only=True) as wh:
+        assert wh.scalar(f"SELECT count(*) FROM {T.contact_links}") == 510
+    (_data(project) / "forms.csv").write_text(pool.slice(540, 6).write_csv())
+    dedupe = _dedupe(Context.open(project).run())
+    assert dedupe.notes[-1].startswith("incremental: 6 new"), dedupe.notes
+    # the copy a run behind was not patched (which would leave it without the 9 and its
+    # value counts off by theirs) but written whole
+    check_match_copy(path)
+    with Warehouse(path, read_only=True) as wh, \
+            Warehouse(path.with_name(path.name + ".match.duckdb"), read_only=True) as copy:
+        run = wh.scalar(f"SELECT value FROM {T.meta} WHERE key = 'dedupe_written_by'")
+        assert copy.fetchall(f"SELECT written_by FROM {COPY_STATE_TABLE}") == [(run,)]
+    # and the next delta patches it again
+    (_data(project) / "forms.csv").write_text(pool.slice(560, 4).write_csv())
+    Context.open(project).run()
+    check_match_copy(path)

@@ -69,3 +69,24 @@ def test_close_waits_for_the_background_copy_and_raises_its_error(tmp_path: Path
     assert not (tmp_path / "w.duckdb.copy.duckdb").exists()
     with Warehouse(tmp_path / "w.duckdb") as again:  # committed and closed all the same
         assert again.scalar("SELECT count(*) FROM t") == 10
+
+
+def test_a_guard_that_does_not_hold_leaves_the_copy_as_it_was(tmp_path: Path) -> None:
+    with Warehouse(tmp_path / "w.duckdb") as wh:
+        wh.execute("CREATE TABLE t AS SELECT range AS k, 'old' AS v FROM range(10)")
+        wh.execute("CREATE TABLE state AS SELECT 'run-1' AS written_by")
+        wh.write_snapshot("copy", {"t": "SELECT * FROM t", "state": "SELECT * FROM state"})
+        wh.execute("UPDATE t SET v = 'new'")
+        change = {"t": ("true", "SELECT * FROM t")}
+        guard = "SELECT count(*) = 1 FROM {copy}.main.state WHERE written_by = '%s'"
+        assert not wh.patch_snapshot("copy", change, guard=guard % "run-0")
+        # a copy without the guard's table fails the guard rather than the patch
+        assert not wh.patch_snapshot("copy", change,
+                                     guard="SELECT true FROM {copy}.main.missing")
+        path = wh.snapshot_path("copy")
+        assert path is not None
+        with wh.catalog(path) as alias:
+            assert wh.fetchall(f"SELECT DISTINCT v FROM {alias}.main.t") == [("old",)]
+        assert wh.patch_snapshot("copy", change, guard=guard % "run-1")
+        with wh.catalog(path) as alias:
+            assert wh.fetchall(f"SELECT DISTINCT v FROM {alias}.main.t") == [("new",)]

@@ -147,6 +147,20 @@ class Contradictions(Frozen):
         return self
 
 
+class ModelDrift(Frozen):
+    """When an incremental run finds the saved match model drifted from the new records'
+    pairs (:mod:`contactops.dedupe.drift`), it dedupes everything with the model estimated
+    again."""
+
+    threshold: float = Field(
+        0.25, gt=0, description="largest population stability index (PSI) of a field's "
+        "comparison levels, new pairs against those the model was fitted on, before a full "
+        "dedupe")
+    min_pairs: int = Field(
+        1000, ge=1, description="new candidate pairs a field needs before its drift is "
+        "judged (fewer say too little)")
+
+
 class DedupeSettings(Frozen):
     enabled: bool = Field(True, description="run the dedupe stage")
     record_id: str = Field("record_id", description="column identifying a record")
@@ -165,6 +179,9 @@ class DedupeSettings(Frozen):
         None, description="JSON file with m/u probabilities; trained and written when missing")
     retrain: bool = Field(False, description="estimate m/u again even if model_file exists")
     em_max_pairs: int = Field(2_000_000, ge=1000, description="candidate pairs sampled for EM")
+    drift: ModelDrift = Field(
+        default_factory=ModelDrift, description="when the saved model no longer fits new "
+        "records: a full dedupe with the model estimated again")
     seed: int = 42
     source_priority: tuple[str, ...] = Field(
         (), description="sources in order of trust, for the source_priority rule")

@@ -27,13 +27,15 @@ from contactops.dedupe.incremental import (
     store,
 )
 from contactops.dedupe.lookup import (
+    COPY_STATE_TABLE,
     COUNTS_TABLE,
     SNAPSHOT_ROW_GROUP,
+    WRITTEN_KEY,
     countable,
     counts_delta,
     counts_query,
 )
-from contactops.engine.sql import quote_identifier
+from contactops.engine.sql import quote_identifier, quote_literal
 
 if TYPE_CHECKING:
     import polars as pl
@@ -78,9 +80,10 @@ def create_versions(wh: Any, columns: list[str], compared: list[str]) -> None:
 
 
 def write_delta(wh: Any, result: DedupeResult, records: pl.DataFrame, columns: list[str],
-                compared: list[str]) -> None:
+                compared: list[str], run_id: str) -> None:
     """Replace the affected rows with ``result``'s (see the module docstring);
-    ``records``: the affected records as dedupe read them."""
+    ``records``: the affected records as dedupe read them; ``run_id``: the run, stored as
+    the one whose dedupe the tables show (:data:`WRITTEN_KEY`)."""
     with wh.registered("dedupe_new_contacts", result.contacts.select("contact_id")):
         wh.execute(f"CREATE OR REPLACE TEMP TABLE {TOUCHED_CONTACTS} AS "
                    f"SELECT contact_id FROM {CONTACTS} UNION "
@@ -115,6 +118,7 @@ def write_delta(wh: Any, result: DedupeResult, records: pl.DataFrame, columns: l
                        f"WHERE record_id IN (SELECT record_id FROM {AFFECTED})",
                        links=_NEW_LINKS, records=_NEW_RECORDS if own else None)
         store(wh, DECIDED_KEY, last_decision(wh))
+        store(wh, WRITTEN_KEY, run_id)
 
 
 #: The run's links and records of the affected records, registered for the writes.
@@ -122,7 +126,8 @@ _NEW_LINKS, _NEW_RECORDS = "dedupe_new_links", "dedupe_new_records"
 
 
 def patch_snapshot(wh: Any, name: str, result: DedupeResult, records: pl.DataFrame,
-                   shown: str, counted: list[str], *, replaced: bool = True) -> bool:
+                   shown: str, counted: list[str], *, replaced: bool = True,
+                   since: str | None = None, run_id: str = "") -> bool:
     """Give ``match``'s copy the delta just written; False when it must be rewritten whole.
 
     The rows inserted are the run's own (``result``'s index, links and contacts, the
@@ -133,6 +138,11 @@ def patch_snapshot(wh: Any, name: str, result: DedupeResult, records: pl.DataFra
     replaced, what the rows inserted count is added after (a value left with no record
     goes), so the counts stay those of the copy's records. ``replaced``: False when no
     record changed or went (an append): no old values to read from the copy.
+    ``since``: the run whose dedupe the tables showed before this one's delta (the
+    :data:`WRITTEN_KEY` read before :func:`write_delta`); the copy is patched only when it
+    shows that run too, and then names ``run_id``. A copy a run behind (one died between
+    its commit and this patch: its delta never reached the copy, whose counts would drift)
+    or of an unknown run is not patched: False, and the caller writes it whole.
     """
     touched = f"record_id IN (SELECT record_id FROM {TOUCHED})"
     contacts = f"contact_id IN (SELECT contact_id FROM {TOUCHED_CONTACTS})"
@@ -154,12 +164,17 @@ def patch_snapshot(wh: Any, name: str, result: DedupeResult, records: pl.DataFra
             changes[COUNTS_TABLE] = ("true", query)
     else:
         before, after = _counts_delta(counted, compared, replaced)
+    state = "{copy}.main." + COPY_STATE_TABLE
+    guard = ("SELECT false" if since is None else
+             f"SELECT count(*) = 1 AND count(*) FILTER (WHERE written_by = "
+             f"{quote_literal(since)}) = 1 FROM {state}")
+    after = [*after, f"UPDATE {state} SET written_by = {quote_literal(run_id)}"]
     with contextlib.ExitStack() as frames:
         for table, frame in ((_COPY_INDEX, result.index), (_COPY_RECORDS, records),
                              (_COPY_LINKS, result.links), (_COPY_CONTACTS, result.contacts)):
             frames.enter_context(wh.registered(table, frame))
         return bool(wh.patch_snapshot(name, changes, row_group_size=SNAPSHOT_ROW_GROUP,
-                                      before=before, after=after))
+                                      before=before, after=after, guard=guard))
 
 
 #: The run's frames the copy's new rows come from.

@@ -18,6 +18,7 @@ from contactops.dedupe import (
     compare,
     defaults,
     diagnostics,
+    drift,
     lineage,
     mailbox,
     match_index,
@@ -309,6 +310,7 @@ def dedupe(normalized: pl.DataFrame, options: DedupeSettings,
     clock.lap("encode")
     gammas = compare.compare(pairs, features, options.fields, encoded)
     del pairs
+    levels = drift.profile(gammas, options.fields, _fresh_pairs(gammas, features, facts))
     clock.lap("compare")
     fitted = match_model or load_or_train(features, gammas, options, root, encoded)
     clock.lap("train")
@@ -317,6 +319,7 @@ def dedupe(normalized: pl.DataFrame, options: DedupeSettings,
     del gammas
     clock.lap("score")
     found = diagnostics.diagnose(passes, scored, options)
+    found["level_profile"] = levels
 
     index = features.select("record_id", "_idx")
     scored = mailbox.with_flag(scored, features, options)
@@ -389,6 +392,15 @@ def dedupe(normalized: pl.DataFrame, options: DedupeSettings,
                         events=events, pairs=out_pairs, model=fitted, timings=clock.timings,
                         cannot_match=cannot_match, diagnostics=found, pair_counts=pair_counts,
                         index=index_rows)
+
+
+def _fresh_pairs(gammas: pl.DataFrame, features: pl.DataFrame,
+                 facts: WarehouseFacts | None) -> np.ndarray | None:
+    """Which pairs involve a new or changed record (None: count every pair)."""
+    if facts is None or facts.fresh is None:
+        return None
+    fresh = features["record_id"].is_in(facts.fresh.implode()).to_numpy()
+    return fresh[gammas["l"].to_numpy()] | fresh[gammas["r"].to_numpy()]  # type: ignore[no-any-return]
 
 
 def _record_links(assigned: pl.DataFrame, auto: pl.DataFrame, refused: pl.DataFrame,

@@ -123,6 +123,14 @@ def follow_data(options: DedupeSettings, records: pl.DataFrame,
                      "street/postal code column, or declare dedupe.blocking")
 
 
+def share_columns(options: DedupeSettings) -> set[str]:
+    """The columns whose fill shares :func:`follow_data` reads for ``options`` (an
+    incremental run counts only these over the warehouse)."""
+    keys = [k.split(":")[0] for r in (*options.blocking, *EXTRA_BLOCKING) for k in r.keys]
+    return ({f.source_column for f in EXTRA_FIELDS} | set(options.id_columns) | set(_SHOWN)
+            | {_DERIVED.get(k, k) for k in keys})
+
+
 #: Columns named in the could-not-match message (what the records do have).
 _SHOWN = ("email_key", "phone_e164", "external_id_key", "first_name_key", "last_name_key",
           "company_key", "street", "postal_code", "city", "date_of_birth")

@@ -31,6 +31,8 @@ class WarehouseFacts:
             the pass's cap in the whole warehouse (skipped as a full run skips them).
         values: per counted column, how many records hold each value.
         totals: per counted column, how many records hold any value.
+        fresh: ids of the new and changed records among those given (their pairs' comparison
+            levels are the run's drift profile, :mod:`contactops.dedupe.drift`).
     """
 
     fill: dict[str, float] | None = None
@@ -38,6 +40,7 @@ class WarehouseFacts:
     oversized: dict[str, np.ndarray] = field(default_factory=dict)
     values: dict[str, dict[str, int]] = field(default_factory=dict)
     totals: dict[str, int] = field(default_factory=dict)
+    fresh: pl.Series | None = None
 
     def apply_shares(self, encoded: Encoded) -> None:
         """Value shares of the warehouse instead of those of the records encoded."""

@@ -114,6 +114,16 @@ class Delta:
         return self.new + self.changed + self.removed + self.decided
 
 
+#: Scratch table of :func:`find_delta`: the records whose version may differ.
+_MAYBE = "dedupe_maybe_moved"
+
+
+def _other_loads(table: Any, other: Any) -> str:
+    """Records of ``table`` in a load ``other`` names for none of its records."""
+    return (f"SELECT record_id FROM {table} WHERE load_id IS NULL OR load_id NOT IN "
+            f"(SELECT DISTINCT load_id FROM {other} WHERE load_id IS NOT NULL)")
+
+
 def find_delta(wh: Any, compared: list[str]) -> Delta:
     """Fill :data:`DELTA` from ``normalized_versions`` against ``dedupe_versions``.
 
@@ -122,13 +132,22 @@ def find_delta(wh: Any, compared: list[str]) -> Delta:
     re-pointed to the current load, nothing is matched again.
     """
     moved = "dedupe_moved_versions"
-    # one join of the two narrow version tables; values are hashed only for the records
-    # of another load (``now`` null: removed, ``was`` null: new)
+    # after each dedupe the two tables name the same load for every record, and a record's
+    # normalized version moves only with the set of current loads: to a load the last
+    # dedupe did not see, or away from a load no longer current (which then holds no
+    # version). So only the records of a load one table has and the other has not are
+    # joined (``now`` null: removed, ``was`` null: new), not the 1M of both
+    wh.execute(f"CREATE OR REPLACE TEMP TABLE {_MAYBE} AS "
+               f"{_other_loads(T.normalized_versions, T.dedupe_versions)} UNION "
+               f"{_other_loads(T.dedupe_versions, T.normalized_versions)}")
+    maybe = f"WHERE record_id IN (SELECT record_id FROM {_MAYBE})"
     wh.execute(
         f"CREATE OR REPLACE TEMP TABLE {moved} AS SELECT coalesce(v.record_id, d.record_id) "
         f"AS record_id, v.load_id AS now, d.load_id AS was, d.row_hash, false AS same "
-        f"FROM {T.normalized_versions} v FULL JOIN {T.dedupe_versions} d USING (record_id) "
+        f"FROM (SELECT * FROM {T.normalized_versions} {maybe}) v "
+        f"FULL JOIN (SELECT * FROM {T.dedupe_versions} {maybe}) d USING (record_id) "
         "WHERE v.load_id IS DISTINCT FROM d.load_id")
+    wh.execute(f"DROP TABLE {_MAYBE}")
     if wh.scalar(f"SELECT count(*) FROM {moved} WHERE now IS NOT NULL AND was IS NOT NULL"):
         wh.execute(f"UPDATE {moved} SET same = {row_hash_sql(compared)} = {moved}.row_hash "
                    f"FROM {T.normalized_records} n WHERE n.record_id = {moved}.record_id "
@@ -175,10 +194,14 @@ def effective(options: DedupeSettings, fill: dict[str, float], fitted: MatchMode
     return adapted
 
 
-def fill_shares(wh: Any, columns: list[str]) -> dict[str, float]:
-    """Share of filled values per column over every normalized record."""
-    counts = ", ".join(f"count({quote_identifier(c)})" for c in columns)
-    row = wh.fetchall(f"SELECT count(*), {counts} FROM {T.normalized_records}")[0]
+def fill_shares(wh: Any, columns: list[str], options: DedupeSettings) -> dict[str, float]:
+    """Share of filled values over every normalized record, per column of ``columns``
+    that decides which default fields and passes apply (:func:`defaults.share_columns`:
+    counting the ~30 columns dedupe reads was a scan of each)."""
+    wanted = defaults.share_columns(options)
+    columns = [c for c in columns if c in wanted]
+    counts = ", ".join(["count(*)", *(f"count({quote_identifier(c)})" for c in columns)])
+    row = wh.fetchall(f"SELECT {counts} FROM {T.normalized_records}")[0]
     total = max(int(row[0]), 1)
     return {c: int(n) / total for c, n in zip(columns, row[1:], strict=True)}
 

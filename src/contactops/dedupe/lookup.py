@@ -37,6 +37,12 @@ CONTACT_COLUMNS = ("contact_id", "first_name", "last_name", "full_name", "email"
 #: Table of the copy holding, per counted column, each value's records (``value`` null:
 #: the records holding any value).
 COUNTS_TABLE = "match_counts"
+#: Table of the copy naming the run whose dedupe it shows (``written_by``), and the
+#: ``meta`` key naming the run whose dedupe last wrote the warehouse's tables: a delta
+#: applies to the copy only while the two are the same run (a run that died between its
+#: commit and the copy's patch leaves the copy a run behind: it is written whole then).
+COPY_STATE_TABLE = "match_copy_state"
+WRITTEN_KEY = "dedupe_written_by"
 #: Rows per row group of the copy: a lookup reads a few thousand rows per value found, not
 #: the engine's default ~120k (reading the copy whole gets slower, which ``match`` never
 #: does).
@@ -265,6 +271,8 @@ def snapshot_tables(wh: Warehouse, columns: list[str] | None,
         T.contact_links.name: f"SELECT record_id, contact_id FROM {T.contact_links} "
                               "ORDER BY record_id",
         T.contacts.name: f"SELECT {shown} FROM {T.contacts} ORDER BY contact_id",
+        COPY_STATE_TABLE: f"SELECT value AS written_by FROM {T.meta} "
+                          f"WHERE key = '{WRITTEN_KEY}'",
     }
     query = counts_query(counted_columns(options), wh.columns(T.normalized_records.name))
     if query is not None:

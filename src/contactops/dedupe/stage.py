@@ -16,9 +16,14 @@ from contactops.catalog import T
 from contactops.catalog.queries import read_table
 from contactops.catalog.stages import NORMALIZED_UNORDERED
 from contactops.contract import StageInfo
-from contactops.dedupe import apply, incremental
+from contactops.dedupe import apply, drift, incremental
 from contactops.dedupe.core import DedupeResult, dedupe, needed_columns, survivor_chunk
-from contactops.dedupe.lookup import SNAPSHOT_ROW_GROUP, counted_columns, snapshot_tables
+from contactops.dedupe.lookup import (
+    SNAPSHOT_ROW_GROUP,
+    WRITTEN_KEY,
+    counted_columns,
+    snapshot_tables,
+)
 
 if TYPE_CHECKING:
     import polars as pl
@@ -83,6 +88,9 @@ def run(ctx: StageContext) -> DedupeResult | StageInfo:
             why = done
         else:
             return done
+    if why.startswith(DRIFTED):
+        # the model is estimated again on the current data; a model_file stays as it is
+        options = options.model_copy(update={"model_file": None})
     previous, decisions = read_state(wh)
     # read in the call: no name here keeps the records alive, so dedupe can free them
     # (and the features sharing their columns) before survivorship copies their rows
@@ -106,10 +114,19 @@ def run(ctx: StageContext) -> DedupeResult | StageInfo:
         apply.create_versions(wh, incremental.shareable_columns(options, names),
                               names if columns is None else columns)
         incremental.store(wh, incremental.BASIS_KEY, wanted)
+<<<<<<< HEAD
     # in the background: validate and the run's finish go on meanwhile (match reads the
     # last copy until this one lands; the warehouse waits for it before it closes)
     write_snapshot(wh, columns, options, background=True)
+=======
+        incremental.store(wh, WRITTEN_KEY, ctx.run_id)
+    write_snapshot(wh, columns, options)
+>>>>>>> inc
     return result
+
+
+#: The start of the reason for a full dedupe when the model drifted (:mod:`.drift`).
+DRIFTED = "the match model drifted"
 
 
 def _full_reason(ctx: StageContext, wanted: str | None) -> str | None:
@@ -155,7 +172,7 @@ def _incremental(ctx: StageContext, select: str, columns: list[str] | None, chun
             return (f"{delta.size:,} of {delta.total:,} records changed ({share:.0%}, over "
                     f"{incremental.MAX_CHANGED_SHARE:.0%}): a full dedupe is cheaper")
         fitted = load_model(wh)
-        fill = incremental.fill_shares(wh, compared)
+        fill = incremental.fill_shares(wh, compared, pipeline.dedupe)
         options = incremental.effective(pipeline.dedupe, fill, fitted)
         if delta.size == 0:
             return _unchanged(wh, delta)
@@ -163,6 +180,7 @@ def _incremental(ctx: StageContext, select: str, columns: list[str] | None, chun
                                                      "WHERE kind IN ('new', 'changed')")
         lap("seeds")
         affected = incremental.mark_affected(wh, seeds, options)
+        fresh = seeds["record_id"]
         del seeds
         lap("affected")
         if affected > incremental.MAX_CHANGED_SHARE * delta.total:
@@ -172,6 +190,7 @@ def _incremental(ctx: StageContext, select: str, columns: list[str] | None, chun
                                            f"SELECT record_id FROM {incremental.AFFECTED}")
         lap("read")
         facts = incremental.gather_facts(wh, records, options, fill)
+        facts.fresh = fresh
         lap("facts")
         previous = incremental.previous_links(wh)
         decisions = read_decisions(wh)
@@ -181,21 +200,31 @@ def _incremental(ctx: StageContext, select: str, columns: list[str] | None, chun
                         survivor_chunk=chunk, facts=facts)
         started[0] = time.perf_counter()
         # the part's blocking figures say nothing of the warehouse: the last full run's stay
-        result.diagnostics = json.loads(
-            wh.scalar(f"SELECT diagnostics_json FROM {T.match_model}"))
+        # (none after an erasure: they held raw block keys)
+        stored = json.loads(wh.scalar(f"SELECT diagnostics_json FROM {T.match_model}") or "{}")
+        drifted = drift.measure(stored.get("level_profile", {}),
+                                result.diagnostics.get("level_profile", {}),
+                                pipeline.dedupe.drift)
+        if drifted.drifted:
+            return f"{DRIFTED}: {drifted.describe()}; the model is estimated again"
+        result.diagnostics = stored
         after = result.contacts.height
+        since = incremental.stored(wh, WRITTEN_KEY)
         apply.write_delta(wh, result, records,
-                          incremental.shareable_columns(pipeline.dedupe, names), compared)
+                          incremental.shareable_columns(pipeline.dedupe, names), compared,
+                          ctx.run_id)
         lap("write")
         shown = _snapshot_columns(wh)
         if not apply.patch_snapshot(wh, SNAPSHOT, result, records.select(compared), shown,
                                     counted_columns(pipeline.dedupe),
-                                    replaced=bool(delta.changed or delta.removed)):
+                                    replaced=bool(delta.changed or delta.removed),
+                                    since=since, run_id=ctx.run_id):
             write_snapshot(wh, columns, pipeline.dedupe)
         lap("snapshot")
         del records
         result.release()
         result.scope = [
+            f"model drift: {drifted.describe()}",
             f"incremental: {delta.new:,} new, {delta.changed:,} changed, {delta.removed:,} "
             f"removed records" + (f", {delta.decided:,} newly decided" if delta.decided else "")
             + f"; matched {affected:,} records again: {before:,} contacts before, "

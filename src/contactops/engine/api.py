@@ -107,12 +107,14 @@ class Engine(Protocol):
 
     def patch_snapshot(self, name: str, changes: dict[str, tuple[str, str]], *,
                        row_group_size: int | None = None, before: Sequence[str] = (),
-                       after: Sequence[str] = ()) -> bool:
+                       after: Sequence[str] = (), guard: str | None = None) -> bool:
         """Apply a delta to the named copy in one transaction (table -> (``WHERE`` of the
         rows to delete, ``SELECT`` of the rows to insert)); False, changing nothing, when
         there is no copy or a reader holds it. ``row_group_size``: the copy's, as it was
         written (another makes the engine re-lay the whole copy). ``before``, ``after``:
-        statements around the changes, ``{copy}`` naming the copy's catalog."""
+        statements around the changes, ``{copy}`` naming the copy's catalog. ``guard``: a
+        query over the copy whose one value must be true for the delta to apply (else
+        False, changing nothing: the copy is not the state the delta is against)."""
 
     def drop_snapshot(self, name: str) -> None:
         """Remove the named copy, if any."""

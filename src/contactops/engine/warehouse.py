@@ -330,7 +330,7 @@ class Warehouse:
 
     def patch_snapshot(self, name: str, changes: dict[str, tuple[str, str]], *,
                        row_group_size: int | None = None, before: Sequence[str] = (),
-                       after: Sequence[str] = ()) -> bool:
+                       after: Sequence[str] = (), guard: str | None = None) -> bool:
         """Apply a delta to :meth:`snapshot_path` in one transaction: per table, delete the
         rows a condition selects, then insert a ``SELECT`` over this warehouse.
 
@@ -344,6 +344,10 @@ class Warehouse:
         (seconds at 1M records, and the lookups' small row groups lost). ``before``,
         ``after``: statements run in the same transaction before and after the changes,
         ``{copy}`` in them naming the copy's catalog (a delta kept on the copy's own rows).
+        ``guard``: a query over the copy (``{copy}`` as above) whose one value must be true
+        for the delta to apply; else (or when the query fails) False, changing nothing: the
+        copy is not the state the delta was computed against (a run died between the
+        warehouse's commit and the patch).
         """
         self.wait_snapshots()
         path = self.snapshot_path(name)
@@ -354,7 +358,22 @@ class Warehouse:
             alias = stack.enter_context(self.catalog(path, row_group_size=row_group_size))
         except duckdb.Error:
             return False  # a reader has it open: the caller rewrites it whole
-        with stack, self.transaction():
+        with stack:
+            if guard is not None:
+                try:  # a copy from before the guard's table existed fails it too
+                    row = self._con.execute(
+                        self._statement(guard.replace("{copy}", alias))).fetchone()
+                except duckdb.Error:
+                    row = None
+                if row is None or not row[0]:
+                    return False
+            self._patch(alias, changes, before, after)
+        return True
+
+    def _patch(self, alias: str, changes: dict[str, tuple[str, str]], before: Sequence[str],
+               after: Sequence[str]) -> None:
+        """:meth:`patch_snapshot`'s statements on the attached copy, one transaction."""
+        with self.transaction():
             for sql in before:
                 self._con.execute(self._statement(sql.replace("{copy}", alias)))
             for table, (where, select) in changes.items():
@@ -363,7 +382,6 @@ class Warehouse:
                 self._con.execute(f"INSERT INTO {target} BY NAME {self._statement(select)}")
             for sql in after:
                 self._con.execute(self._statement(sql.replace("{copy}", alias)))
-        return True
 
     def drop_snapshot(self, name: str) -> None:
         """Remove :meth:`snapshot_path` (after an erase: it must not keep the person)."""

@@ -73,18 +73,38 @@ _PENDING = "normalize_pending_records"
 #: The records whose current version (``now``) is not the one normalized (``was``; null
 #: for a new record, ``now`` null for one no longer current); ``kept``: re-pointed.
 _DIFF = "normalize_version_diff"
+#: The records whose current version may have changed (see :func:`find_current`).
+_CANDIDATES = "normalize_candidate_records"
 
 
 def find_current(wh: Any) -> None:
-    """Compare ``current_source_records``'s (record_id, load_id) with
-    ``normalized_versions`` once, into a scratch table of the records that differ (the
-    view ranks every landed version, too dear to evaluate for every step; every later
-    step works on the few records that differ, not on the 1M that do not)."""
+    """Compare the current version of each record that can have changed with
+    ``normalized_versions``, into a scratch table of the records that differ.
+
+    A record's current version changes only with the set of current loads: a record of a
+    current load no version names (a new load, an older snapshot current again), or a
+    version in a load no longer current (undone, superseded, retired). An erasure removes
+    a record's versions with its source rows. So only those records are ranked as
+    ``current_source_records`` ranks them (the newest current load holding the record),
+    not the 1M others: the view ranks every landed version, too dear for an hourly run.
+    """
+    known = f"SELECT DISTINCT load_id FROM {T.normalized_versions}"
+    now = f"SELECT load_id FROM {T.current_loads}"
+    wh.execute(f"CREATE OR REPLACE TEMP TABLE {_CANDIDATES} AS "
+               f"SELECT record_id FROM {T.source_records} WHERE load_id IN "
+               f"({now} EXCEPT {known}) UNION SELECT record_id FROM {T.normalized_versions} "
+               f"WHERE load_id NOT IN ({now})")
+    candidate = f"record_id IN (SELECT record_id FROM {_CANDIDATES})"
     wh.execute(f"CREATE OR REPLACE TEMP TABLE {_DIFF} AS SELECT coalesce(c.record_id, "
                "v.record_id) AS record_id, c.load_id AS now, v.load_id AS was, false AS kept "
-               f"FROM (SELECT record_id, load_id FROM {T.current_source_records}) c "
-               f"FULL JOIN {T.normalized_versions} v USING (record_id) "
+               "FROM (SELECT record_id, load_id FROM (SELECT record_id, load_id, row_number() "
+               "OVER (PARTITION BY record_id ORDER BY load_seq DESC) AS _rn "
+               f"FROM {T.source_records} WHERE load_id IN ({now}) AND {candidate}) "
+               "WHERE _rn = 1) c "
+               f"FULL JOIN (SELECT record_id, load_id FROM {T.normalized_versions} "
+               f"WHERE {candidate}) v USING (record_id) "
                "WHERE c.load_id IS DISTINCT FROM v.load_id")
+    wh.execute(f"DROP TABLE {_CANDIDATES}")
 
 
 def repoint_unchanged(wh: Any) -> int:

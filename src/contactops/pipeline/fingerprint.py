@@ -60,7 +60,9 @@ def settings_parts(project: Project) -> dict[str, str]:
     pipeline = project.pipeline
     assert pipeline is not None
     settings = project.settings.model_dump(mode="json", exclude=set(MACHINE_SETTINGS))
-    dedupe = pipeline.dedupe.model_dump(mode="json")
+    # the drift threshold says when an incremental run falls back to a full one; a full
+    # run's result is the same under any
+    dedupe = pipeline.dedupe.model_dump(mode="json", exclude={"drift"})
     model_file = pipeline.dedupe.model_file
     if model_file and project.path(model_file).is_file():
         dedupe["model_file_content"] = _files_digest([project.path(model_file)])

@@ -402,7 +402,7 @@ class SparkWarehouse:
 
     def patch_snapshot(self, name: str, changes: dict[str, tuple[str, str]], *,
                        row_group_size: int | None = None, before: Sequence[str] = (),
-                       after: Sequence[str] = ()) -> bool:
+                       after: Sequence[str] = (), guard: str | None = None) -> bool:
         return False
 
     def drop_snapshot(self, name: str) -> None:
