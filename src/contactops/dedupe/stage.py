@@ -114,14 +114,10 @@ def run(ctx: StageContext) -> DedupeResult | StageInfo:
         apply.create_versions(wh, incremental.shareable_columns(options, names),
                               names if columns is None else columns)
         incremental.store(wh, incremental.BASIS_KEY, wanted)
-<<<<<<< HEAD
+        incremental.store(wh, WRITTEN_KEY, ctx.run_id)
     # in the background: validate and the run's finish go on meanwhile (match reads the
     # last copy until this one lands; the warehouse waits for it before it closes)
     write_snapshot(wh, columns, options, background=True)
-=======
-        incremental.store(wh, WRITTEN_KEY, ctx.run_id)
-    write_snapshot(wh, columns, options)
->>>>>>> inc
     return result
 
 
