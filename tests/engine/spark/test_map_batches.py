@@ -148,3 +148,12 @@ def test_on_spark_the_rows_skip_the_driver(tmp_path: Path, spark_session: object
     assert mapped.rows == {"words": ROWS, "even": ROWS // 2}
     assert wh.scalar("SELECT count(*) FROM words WHERE upper = 'X Y'") == ROWS
     wh.close()
+
+
+def test_spark_drops_a_sort_its_tables_would_not_keep() -> None:
+    from contactops.engine.spark.mapping import unordered
+
+    assert unordered("SELECT a FROM t WHERE a > ? ORDER BY a") == "SELECT a FROM t WHERE a > ?"
+    for kept in ("SELECT a FROM t ORDER BY a LIMIT 3", "SELECT a FROM t",
+                 "SELECT a FROM t ORDER BY a OFFSET 2"):
+        assert unordered(kept) == kept

@@ -1,16 +1,20 @@
 """``map_batches`` on Spark: the batch function runs on the executors (``mapInArrow``), and
-its results land through the warehouse's staged writes, never through the driver.
+its tables land through the warehouse's staged commit, never through the driver.
 
-Spark's ``mapInArrow`` gives one output schema, and a batch function gives several tables
-(and numbers to sum). So the executors emit one *union* stream: a ``_out`` column saying
-which output a row belongs to, and one struct column per output holding its row (null for
-the other outputs' rows), plus one ``_out = -1`` row per batch carrying the function's
-numbers and row counts as JSON. Spark writes that stream once, as Parquet, to a staging
-folder; each output table is then a Spark query of its rows (``_out = i``, its struct's
-fields: Parquet reads only that struct's columns), written by the warehouse's ``_replace``
-or ``_append`` like any other change, and the staging folder is removed. The driver reads
-only the JSON rows. The function is called once on the driver, on an empty frame, to learn
-the outputs' columns and types before Spark runs it.
+The function is called once on the driver, on an empty frame, to learn its outputs' columns
+and types (or, appending, they are the tables' own). Then Spark runs it per partition: each
+Python worker regroups its partition's Arrow batches into frames of ``rows``, calls the
+function, and writes each output's rows as a Parquet file (pyarrow, the types conformed to
+the table's) into a scratch folder under the warehouse's staging area; what it hands back to
+Spark is one small JSON row per batch, the *manifest*: the files it wrote, their row counts,
+and the function's numbers. The driver collects the manifest (Spark keeps exactly one
+attempt's result per partition, so a retried or speculative task's files are not in it),
+moves each table's files into a staging folder of their own and hands that folder to the
+warehouse as the table's new content or appended rows, committed (journal, then folder
+swaps) with the rest of the transaction; the scratch folder, with any file a failed attempt
+left, is removed. The rows go from the executors to Parquet and never through Spark's JVM
+rows or the driver; the warehouse folder must be storage every executor writes to, as for
+Spark's own writer.
 """
 
 from __future__ import annotations
@@ -19,7 +23,9 @@ import itertools
 import json
 import shutil
 import time
+import uuid
 from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from contactops.engine.mapping import BatchFunction, Mapped, check_outputs
@@ -30,9 +36,9 @@ if TYPE_CHECKING:
 
     from contactops.engine.spark.warehouse import SparkWarehouse
 
-#: Rows per Arrow batch handed back to Spark: the JVM turns each into rows at once.
-OUT_BATCH_ROWS = 10_000
-_TOTALS = "_totals"
+_MANIFEST_COLUMN = "written"
+#: What the executors hand back to Spark: a JSON text per batch.
+_MANIFEST = f"{_MANIFEST_COLUMN} STRING"
 
 
 def map_batches(wh: SparkWarehouse, query: str, fn: BatchFunction, into: Sequence[str], *,
@@ -44,39 +50,73 @@ def map_batches(wh: SparkWarehouse, query: str, fn: BatchFunction, into: Sequenc
     if rows < 1:
         raise ValueError("map_batches() needs a positive number of rows per batch")
     started = time.perf_counter()
-    source = wh._query(query, params)
-    given = to_arrow_schema(source.schema)
-    schemas = output_schemas(fn, into, given)
-    union = union_schema(schemas)
-    spark_union = _spark_schema(union)
-    mapped = source.mapInArrow(_OnExecutor(fn, list(into), rows, schemas, union), spark_union)
-    staged = wh.store.new_folder()
+    source = wh._query(unordered(query), params)
+    schemas = (output_schemas(fn, into, to_arrow_schema(source.schema)) if not append
+               else {table: wh._arrow_schema(table) for table in into})
+    scratch = wh.store.new_folder()
+    scratch.mkdir(parents=True)
     try:
         try:
-            mapped.write.parquet(str(staged))
+            written = source.mapInArrow(_OnExecutor(fn, list(into), rows, schemas, scratch),
+                                        _MANIFEST).collect()
         except Exception as exc:
             raise _failure(exc) from None
-        data = wh._spark.read.schema(spark_union).parquet(str(staged))
         result = Mapped(rows=dict.fromkeys(into, 0))
-        for (text,) in data.where("_out = -1").select(_TOTALS).collect():
-            batch = json.loads(text)
+        files: dict[str, list[Path]] = {table: [] for table in into}
+        for row in written:
+            batch = json.loads(row[0])
             result.add(batch["totals"])
-            for table, count in batch["rows"].items():
+            for table, (count, name) in batch["files"].items():
                 result.rows[table] += count
+                if name is not None:
+                    files[table].append(scratch / name)
             result.batches += 1
         with wh._auto():
-            for number, table in enumerate(into):
-                rows_of = data.where(f"_out = {number}").select(f"_o{number}.*")
-                if append:
-                    wh._append(table, _cast_to(rows_of, wh._spark.table(table).schema))
-                else:
-                    wh._replace(table, rows_of)
+            for table in into:
+                _land(wh, table, files[table], schemas[table], append=append)
     finally:
-        shutil.rmtree(staged, ignore_errors=True)
+        shutil.rmtree(scratch, ignore_errors=True)  # with the files of failed task attempts
     if progress is not None:
         progress(result.batches)
     result.seconds = time.perf_counter() - started
     return result
+
+
+def _land(wh: SparkWarehouse, table: str, files: list[Path], schema: pa.Schema, *,
+          append: bool) -> None:
+    """Move a table's files from the scratch folder into a staging folder of their own and
+    hand it to the warehouse as the table's new content (or its appended rows)."""
+    if append and not files:
+        return
+    folder = wh.store.new_folder()
+    if files:
+        folder.mkdir(parents=True)
+        for file in files:
+            file.rename(folder / file.name)
+    else:  # no rows at all: the table still gets its columns
+        wh._write_frame(schema.empty_table(), folder)
+    if append:
+        wh._append(table, folder)
+    else:
+        wh._replace(table, folder)
+
+
+def unordered(query: str) -> str:
+    """The query without its top-level ``ORDER BY`` (unless a ``LIMIT`` or ``OFFSET`` makes
+    it choose rows): a global sort is a shuffle of every row, and the landed tables keep no
+    order anyway (Spark reads a folder's files in no promised order)."""
+    import sqlglot
+    from sqlglot import exp
+
+    from contactops.engine.sql import SOURCE_DIALECT
+
+    tree = sqlglot.parse_one(query, read=SOURCE_DIALECT)
+    if not isinstance(tree, exp.Query) or not tree.args.get("order") or \
+            tree.args.get("limit") or tree.args.get("offset"):
+        return query
+    tree = tree.copy()
+    tree.set("order", None)
+    return tree.sql(dialect=SOURCE_DIALECT)
 
 
 def output_schemas(fn: BatchFunction, into: Sequence[str], given: pa.Schema
@@ -90,26 +130,21 @@ def output_schemas(fn: BatchFunction, into: Sequence[str], given: pa.Schema
     return {table: arrow_safe(_arrow(frames[table])).schema for table in into}
 
 
-def union_schema(schemas: dict[str, pa.Schema]) -> pa.Schema:
-    """``_out``, the numbers' JSON, then one struct column per output (``_o<n>``)."""
-    import pyarrow as pa
-
-    return pa.schema([pa.field("_out", pa.int32()), pa.field(_TOTALS, pa.string()),
-                      *(pa.field(f"_o{n}", pa.struct(list(schema)))
-                        for n, schema in enumerate(schemas.values()))])
-
-
 class _OnExecutor:
     """The function Spark's Python workers run per partition (pickled with ``fn``): the
-    partition's Arrow batches regrouped into frames of ``rows``, each through ``fn``, its
-    outputs as union rows, then a row of its numbers."""
+    partition's Arrow batches regrouped into frames of ``rows``, each through ``fn``, each
+    output written as a Parquet file into the scratch folder; what goes back to Spark is one
+    row per batch: its numbers and the files it wrote (the manifest)."""
 
     def __init__(self, fn: BatchFunction, into: list[str], rows: int,
-                 schemas: dict[str, pa.Schema], union: pa.Schema) -> None:
+                 schemas: dict[str, pa.Schema], scratch: Path) -> None:
         self.fn, self.into, self.rows = fn, into, rows
-        self.schemas, self.union = schemas, union
+        self.schemas, self.scratch = schemas, str(scratch)
 
     def __call__(self, batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
         from contactops.engine.batching import rebatch
 
         batches = iter(batches)
@@ -120,37 +155,19 @@ class _OnExecutor:
         for frame in rebatch(itertools.chain([first], batches), first.schema, self.rows):
             frames, numbers = self.fn(frame)
             check_outputs(self.into, frames)
-            counts = {}
-            for number, table in enumerate(self.into):
+            files: dict[str, tuple[int, str | None]] = {}
+            for table in self.into:
                 data = conform(_arrow(frames[table]), self.schemas[table])
-                counts[table] = data.num_rows
-                yield from self._rows(number, data)
-            yield self._numbers({"rows": counts, "totals": dict(numbers)})
-
-    def _rows(self, number: int, data: pa.Table) -> Iterator[pa.RecordBatch]:
-        import pyarrow as pa
-
-        for batch in data.to_batches(max_chunksize=OUT_BATCH_ROWS):
-            size = batch.num_rows
-            columns = [pa.array([number] * size, pa.int32()), pa.nulls(size, pa.string())]
-            for n, field in enumerate(list(self.union)[2:]):
-                columns.append(pa.StructArray.from_arrays(batch.columns, fields=list(field.type))
-                               if n == number else pa.nulls(size, field.type))
-            yield pa.RecordBatch.from_arrays(columns, schema=self.union)
-
-    def _numbers(self, numbers: dict[str, Any]) -> pa.RecordBatch:
-        import pyarrow as pa
-
-        columns = [pa.array([-1], pa.int32()), pa.array([json.dumps(numbers)], pa.string()),
-                   *(pa.nulls(1, f.type) for f in list(self.union)[2:])]
-        return pa.RecordBatch.from_arrays(columns, schema=self.union)
-
-
-def _spark_schema(schema: pa.Schema) -> Any:
-    """An Arrow schema as Spark's, naive timestamps as ``TIMESTAMP_NTZ`` (as stored)."""
-    from pyspark.sql.pandas.types import from_arrow_schema
-
-    return from_arrow_schema(schema, prefer_timestamp_ntz=True)
+                name = None
+                if data.num_rows:
+                    # unique per attempt: a retried task's files never clash, and only the
+                    # files of the attempt Spark keeps are in the manifest
+                    name = f"part-{uuid.uuid4().hex}.parquet"
+                    pq.write_table(data, f"{self.scratch}/{name}")
+                files[table] = (data.num_rows, name)
+            text = json.dumps({"files": files, "totals": dict(numbers)})
+            yield pa.RecordBatch.from_arrays([pa.array([text], pa.string())],
+                                             names=[_MANIFEST_COLUMN])
 
 
 def _arrow(frame: Any) -> pa.Table:
@@ -159,17 +176,6 @@ def _arrow(frame: Any) -> pa.Table:
     if isinstance(frame, pa.Table):
         return frame
     return frame.to_arrow()
-
-
-def _cast_to(frame: Any, schema: Any) -> Any:
-    """A Spark frame with exactly ``schema``'s columns (by name; missing ones null), each
-    cast to its type: appended files must read as the table's own."""
-    from pyspark.sql import functions as F
-
-    have = set(frame.columns)
-    return frame.select(*[
-        (F.col(f"`{f.name}`") if f.name in have else F.lit(None)).cast(f.dataType)
-        .alias(f.name) for f in schema])
 
 
 def _failure(exc: Exception) -> Exception:

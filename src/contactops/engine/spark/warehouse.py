@@ -218,7 +218,10 @@ class SparkWarehouse:
         return int(frame.num_rows)
 
     def _stage(self, data: Any) -> Path:
-        """Write a Spark frame or an Arrow table to a new staging folder; its path."""
+        """Write a Spark frame or an Arrow table to a new staging folder (a staging folder
+        already written, e.g. by the executors, is taken as it is); its path."""
+        if isinstance(data, Path):
+            return data
         folder = self.store.new_folder()
         if hasattr(data, "write"):
             data.write.parquet(str(folder))
