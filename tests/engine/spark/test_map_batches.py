@@ -157,3 +157,17 @@ def test_spark_drops_a_sort_its_tables_would_not_keep() -> None:
     for kept in ("SELECT a FROM t ORDER BY a LIMIT 3", "SELECT a FROM t",
                  "SELECT a FROM t ORDER BY a OFFSET 2"):
         assert unordered(kept) == kept
+
+
+def count_threads(frame: pl.DataFrame) -> tuple[dict[str, pl.DataFrame], dict[str, float]]:
+    return {"seen": frame}, {"calls": 1.0, "threads": float(pl.thread_pool_size())}
+
+
+def test_a_task_runs_polars_on_its_own_core(tmp_path: Path, spark_session: object) -> None:
+    """Concurrent tasks share the executor's cores: each task's Polars gets one thread
+    (spark.task.cpus), not one per core of the machine."""
+    wh = _open("spark", tmp_path)
+    wh.replace_table("people", pl.DataFrame({"n": list(range(ROWS))}))
+    mapped = wh.map_batches("SELECT n FROM people", count_threads, ["seen"], rows=500)
+    assert mapped.totals["threads"] == mapped.totals["calls"] == mapped.batches > 0
+    wh.close()

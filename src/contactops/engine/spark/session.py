@@ -69,6 +69,9 @@ def _build(master: str, options: dict[str, str], memory_limit: int | None) -> An
         # contactops keeps no tables in Spark's own catalog: without this, every run
         # leaves an empty spark-warehouse/ folder in the working directory
         "spark.sql.warehouse.dir": str(Path(tempfile.gettempdir()) / "contactops-spark-catalog"),
+        # a task has its spark.task.cpus cores (1 by default); Polars in a batch function
+        # would start a thread per core of the machine in every concurrent task
+        "spark.executorEnv.POLARS_MAX_THREADS": options.get("spark.task.cpus", "1"),
     }
     if not master.startswith("sc://"):  # the driver's logging: errors only
         config = Path(__file__).with_name("log4j2.properties")
