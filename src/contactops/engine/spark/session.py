@@ -4,8 +4,9 @@
 ``k8s://...``) or a Spark Connect address (``sc://host:15002``). Options are passed as
 given (``spark.*`` keys); contactops adds only defaults a user did not set: the session time
 zone UTC and naive timestamps (DuckDB's ``TIMESTAMP``), few shuffle partitions on a local
-master (Spark's 200 suit a cluster, not two cores), no web UI on a local master, and the
-driver memory from the run's memory limit. Spark's Python workers run the interpreter that
+master (Spark's 200 suit a cluster, not two cores), no web UI on a local master, Polars
+threads per task as the task's cores (``map_batches`` functions), and the driver memory from
+the run's memory limit. Spark's Python workers run the interpreter that
 runs contactops (``PYSPARK_PYTHON``), so both sides have the same packages.
 """
 
