@@ -11,13 +11,15 @@ is the DuckDB implementation.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
     import polars as pl
+
+    from contactops.engine.mapping import BatchFunction, Mapped
 
 Params = list[Any] | dict[str, Any] | None
 
@@ -79,6 +81,26 @@ class Engine(Protocol):
     def append_frame(self, table: str, frame: Any) -> None:
         """Insert a frame's rows into ``table``, matching columns by name."""
 
+    def map_batches(self, query: str, fn: BatchFunction, into: Sequence[str], *, rows: int,
+                    params: Params = None, append: bool = False,
+                    progress: Callable[[int], None] | None = None) -> Mapped:
+        """Apply a pure batch function to a query's rows and land its results as tables.
+
+        ``fn(frame)`` gets a Polars frame of at most ``rows`` of the query's rows and
+        returns ``(frames, numbers)``: a Polars/Arrow frame for each table named in
+        ``into``, and numbers (counts, seconds) summed over the batches into the result's
+        ``totals``. Each table is replaced by the rows of every batch (``append=True``: the
+        rows are added to it), through the engine's normal writes, so inside a
+        :meth:`transaction` they commit with the rest. The engine decides where ``fn`` runs
+        and how the rows are split: on its executors, per partition, in any order (Spark,
+        without the rows passing through the driver), or in this process one batch after
+        another (DuckDB). So ``fn`` must be pure (its output depends only on its batch,
+        and a row's only on that row), picklable, and import neither duckdb nor pyspark;
+        for an empty frame it gives empty frames with its outputs' columns and types (an
+        engine may call it so to learn them). A query order is kept where the engine keeps
+        one (DuckDB). ``progress(n)``: called on the caller's side as batches land (an
+        engine that runs them elsewhere calls it once, at the end)."""
+
     # -- scope -------------------------------------------------------------------------
     def transaction(self) -> AbstractContextManager[Engine]:
         """Statements inside commit together or not at all."""
@@ -123,6 +145,6 @@ class Engine(Protocol):
 #: The protocol's members, for structural checks and docs.
 MEMBERS = ("sql_dialect", "path", "read_only", "memory_limit", "execute", "fetchall",
            "records", "scalar", "pl", "batches", "next_value", "table_exists", "columns",
-           "table_kind",
-           "registered", "replace_table", "append_frame", "transaction", "catalog", "close",
+           "table_kind", "registered", "replace_table", "append_frame", "map_batches",
+           "transaction", "catalog", "close",
            "snapshot_path", "write_snapshot", "patch_snapshot", "drop_snapshot")

@@ -18,7 +18,7 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -33,6 +33,8 @@ from contactops.errors import ContactopsError, ResourceError, WarehouseBusy
 
 if TYPE_CHECKING:
     import polars as pl
+
+    from contactops.engine.mapping import BatchFunction, Mapped
 
 _PID = re.compile(r"PID (\d+)")
 _FRAME = "_contactops_frame"
@@ -256,6 +258,48 @@ class Warehouse:
         with self.registered(_FRAME, frame):
             self._con.execute(
                 f"INSERT INTO {quote_identifier(table)} BY NAME SELECT * FROM {_FRAME}")
+
+    def map_batches(self, query: str, fn: BatchFunction, into: Sequence[str], *, rows: int,
+                    params: list[Any] | dict[str, Any] | None = None, append: bool = False,
+                    progress: Callable[[int], None] | None = None) -> Mapped:
+        """``fn`` over the query's rows in this process, ``rows`` at a time, each batch's
+        frames written before the next is read (:meth:`_own_batches`)."""
+        from contactops.engine.mapping import map_locally
+
+        return map_locally(self, self._own_batches(query, rows, params), fn, into,
+                           append=append, progress=progress)
+
+    def _own_batches(self, sql: str, rows: int, params: list[Any] | dict[str, Any] | None
+                     ) -> Iterator[pl.DataFrame]:
+        """A query's rows in frames of ``rows``, read on the warehouse's own connection, so
+        they are what its open transaction sees (its temporary tables, its uncommitted
+        writes; :meth:`batches` reads what is committed): the result is copied into a
+        temporary table (in order; DuckDB spills it past the memory limit) and read a range
+        of row ids at a time, so writes can come between the reads."""
+        import polars as pl
+
+        if rows < 1:
+            raise ValueError("map_batches() needs a positive number of rows per batch")
+        self._attached += 1
+        name = f"_contactops_map{self._attached}"
+        self._con.execute(f"CREATE TEMP TABLE {name} AS {self._statement(sql)}", params)
+        try:
+            # row ids follow the insertion (the query's) order; inside a transaction they
+            # start at a large base, and a copy that had gaps is numbered again
+            first, last, total = self._con.execute(
+                f"SELECT min(rowid), max(rowid), count(*) FROM {name}").fetchall()[0]
+            if total and last - first + 1 != total:
+                self._con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM "
+                                  f"{name} ORDER BY rowid")
+                first = self._con.execute(f"SELECT min(rowid) FROM {name}").fetchall()[0][0]
+            for start in range(0, max(total, 1), rows):  # an empty result: one empty frame
+                yield pl.from_arrow(self._con.sql(  # type: ignore[misc]
+                    f"SELECT * FROM {name} WHERE rowid >= ? AND rowid < ? ORDER BY rowid",
+                    params=[(first or 0) + start, (first or 0) + start + rows]
+                ).to_arrow_table())
+        finally:
+            with contextlib.suppress(duckdb.Error):  # a failed write ended the transaction
+                self._con.execute(f"DROP TABLE IF EXISTS {name}")
 
     # -- snapshots ---------------------------------------------------------------------
     def snapshot_path(self, name: str) -> Path | None:

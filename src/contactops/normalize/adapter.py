@@ -1,14 +1,17 @@
 """The normalize stage's adapter: current source records in, normalized records out.
 
-Reads ``current_source_records`` through the warehouse it is handed, in chunks of records
-ordered by ``record_id`` (so the output, and every count downstream, is the same from run
-to run), runs the pure Polars :func:`~contactops.normalize.stage.normalize` (and the
-enrichment rules) on each chunk, and writes ``normalized_records`` and the compact audit
+Hands the warehouse a query of ``current_source_records`` (ordered by ``record_id``, so on
+DuckDB the output, and every count downstream, is the same from run to run) and the pure
+:class:`~contactops.normalize.batch.BatchNormalizer`; the engine's ``map_batches`` applies it
+to chunks of the records and lands ``normalized_records``, the compact audit
 (``normalization_audit`` change bits, ``normalization_enrichments``; ``normalization_changes``
-is their view) chunk after chunk in one transaction. The chunk size follows the run's memory
-limit (:func:`chunk_rows`), so memory is bounded by the setting, not by the number of
-records. No engine import: the warehouse object is all it needs (``scalar``, ``batches``,
-``replace_table``, ``append_frame``, ``transaction``).
+is their view) and ``normalized_versions`` in one transaction. DuckDB runs the chunks in this
+process one after another; Spark runs them on its executors, per partition, so the records
+never pass through the driver. The chunk size follows the run's memory limit
+(:func:`chunk_rows`), so memory is bounded by the setting, not by the number of records.
+What is global stays set work in SQL on the engine: which records changed (incremental),
+the counts, the ``normalization_changes`` view. No engine import: the warehouse object is all
+it needs.
 """
 
 from __future__ import annotations
@@ -21,9 +24,9 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from contactops.catalog import T
 from contactops.contract import StageInfo, StageResult
 from contactops.fields import CONTACT_FIELDS
+from contactops.normalize.batch import FILLED, OUTPUTS, BatchNormalizer
 
 if TYPE_CHECKING:
-    import polars as pl
 
     from contactops.config.memory import MemoryLimit
     from contactops.contract import StageContext
@@ -90,7 +93,9 @@ def run(ctx: StageContext, *, rows_per_chunk: int | None = None) -> NormalizeRes
         from contactops.normalize.enrich_stage import Enrichment
 
         enrichment = Enrichment.prepare(wh, ctx.project, pipeline.normalize.enrichment)
-    now = datetime.now(UTC)  # one reference time for every chunk's future-date flags
+    # one reference time (future-date flags) for every batch, wherever it runs
+    normalizer = BatchNormalizer(ctx.project.settings, pipeline.normalize,
+                                 datetime.now(UTC), enrichment)
     result = NormalizeResult(counts={"records": 0, "changes": 0})
     timings: dict[str, float] = {}
     with wh.transaction():
@@ -101,33 +106,33 @@ def run(ctx: StageContext, *, rows_per_chunk: int | None = None) -> NormalizeRes
             kept = delta.repoint_unchanged(wh)
             removed, changed = delta.remove_stale(wh)
             total = delta.collect_pending(wh, columns)
+            sql = delta.pending_query(columns)
             timings["delta_seconds"] = time.perf_counter() - begun
         else:
             sql = (f"SELECT {', '.join(columns)} FROM {T.current_source_records} "
                    "ORDER BY record_id")
             total = int(wh.scalar(f"SELECT count(*) FROM {T.current_source_records}"))
         rows = rows_per_chunk or chunk_rows(ctx.memory, total)
-        chunks = max(-(-total // rows), 1)
-        ctx.progress.stage("normalize", total=chunks)
-        frames = (delta.pending_batches(wh, columns, rows, total) if extend
-                  else wh.batches(sql, rows))
-        for number, raw in enumerate(frames):
-            normalized, audit_rows = _normalize_chunk(ctx, raw, now, timings)
-            enriched = _empty_enrichments()
-            if enrichment is not None:
-                normalized, enriched = enrichment.apply(normalized)
-            begun = time.perf_counter()
-            first = number == 0 and not extend
-            _write(wh, T.normalized_records.name, normalized, first=first)
-            _write(wh, T.normalization_audit.name, audit_rows, first=first)
-            _write(wh, T.normalization_enrichments.name, enriched, first=first)
-            _write(wh, T.normalized_versions.name, raw.select("record_id", "load_id"),
-                   first=first)
-            timings["write_seconds"] = timings.get("write_seconds", 0.0) + \
-                time.perf_counter() - begun
-            result.counts["records"] += normalized.height
-            result.counts["changes"] += _changed_values(audit_rows) + enriched.height
-            ctx.progress.advance(f"normalize: chunk {number + 1}/{chunks}")
+        expected = max(-(-total // rows), 1)
+        ctx.progress.stage("normalize", total=expected)
+
+        def landed(number: int) -> None:
+            ctx.progress.advance(f"normalize: chunk {number}/{max(number, expected)}")
+
+        chunks = 0
+        totals: dict[str, float] = {}
+        if total or not extend:  # an incremental run with nothing new writes nothing
+            mapped = wh.map_batches(sql, normalizer, OUTPUTS, rows=rows, append=extend,
+                                    progress=landed)
+            chunks, totals = mapped.batches, mapped.totals
+            timings["map_seconds"] = mapped.seconds
+        if extend:
+            delta.drop_scratch(wh)
+        result.counts["records"] = int(totals.get("records", 0))
+        result.counts["changes"] = int(totals.get("changes", 0))
+        for key, seconds in totals.items():
+            if key.endswith("_seconds"):
+                timings[key] = timings.get(key, 0.0) + seconds
         # appended records are out of record_id order; a full normalize wrote all in order
         if extend and total:
             delta.mark_unordered(wh, True)
@@ -150,6 +155,8 @@ def run(ctx: StageContext, *, rows_per_chunk: int | None = None) -> NormalizeRes
             f"{removed:,} removed (incremental: the other records were already normalized"
             + (f"; {kept:,} reloaded as they were" if kept else "") + ")")
     if enrichment is not None:
+        enrichment.absorb({k[len(FILLED):]: n for k, n in totals.items()
+                           if k.startswith(FILLED)}, int(totals.get("records", 0)))
         result.counts["enriched"] = enrichment.filled
         result.notes = [*enrichment.notes, *result.notes]
     result.timings = {k: round(v, 3) for k, v in timings.items()} | {
@@ -158,46 +165,3 @@ def run(ctx: StageContext, *, rows_per_chunk: int | None = None) -> NormalizeRes
         limit = f" under the {ctx.memory}" if ctx.memory is not None else ""
         result.notes.append(f"normalized in {chunks} chunks of up to {rows:,} records{limit}")
     return result
-
-
-def _normalize_chunk(ctx: StageContext, raw: pl.DataFrame, now: datetime,
-                     timings: dict[str, float]) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """One chunk of raw records normalized, and its compact audit (change bits per record);
-    its phase timings added to ``timings``."""
-    from contactops.normalize import audit
-    from contactops.normalize.stage import OUTPUT_COLUMNS, normalize
-
-    pipeline = ctx.project.pipeline
-    assert pipeline is not None
-    output = normalize(raw.lazy(), ctx.project.settings, pipeline.normalize, now=now)
-    begun = time.perf_counter()
-    wide = output.collect_wide()  # its phases time themselves; collect_seconds is their sum
-    output.timings["collect_seconds"] = time.perf_counter() - begun
-    normalized = wide.select(OUTPUT_COLUMNS)
-    begun = time.perf_counter()
-    audit_rows = audit.compact(raw, wide)  # per-record change bits, not a row per value
-    output.timings["audit_seconds"] = time.perf_counter() - begun
-    del wide
-    for key, seconds in output.timings.items():
-        timings[key] = timings.get(key, 0.0) + seconds
-    return normalized, audit_rows
-
-
-def _changed_values(audit_rows: pl.DataFrame) -> int:
-    from contactops.normalize import audit
-
-    return audit.changed_values(audit_rows)
-
-
-def _empty_enrichments() -> pl.DataFrame:
-    import polars as pl
-
-    return pl.DataFrame(schema={c: pl.String for c in T.normalization_enrichments.column_names})
-
-
-def _write(wh: Any, table: str, frame: pl.DataFrame, *, first: bool) -> None:
-    """The first chunk replaces the table, the next ones append to it."""
-    if first:
-        wh.replace_table(table, frame)
-    else:
-        wh.append_frame(table, frame)

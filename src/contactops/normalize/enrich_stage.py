@@ -41,7 +41,7 @@ class Enriched:
 @dataclass
 class Enrichment:
     """The rules of a run, with their reference tables read once; :meth:`apply` enriches one
-    chunk of records after another and :attr:`notes` sums up what every chunk filled."""
+    batch of records after another and :attr:`notes` sums up what every batch filled."""
 
     rules: list[EnrichmentRule]
     references: dict[str, pl.DataFrame]
@@ -73,8 +73,9 @@ class Enrichment:
         return cls(rules, references, [rule for _, rule in active], skipped)
 
     def apply(self, records: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
-        """One chunk of normalized records enriched, and its audit rows (one per filled
-        value); what was filled is counted for :attr:`notes`."""
+        """One batch of normalized records enriched, and its audit rows (one per filled
+        value). Pure: it runs wherever the batch does; :meth:`tally` counts its fills and
+        :meth:`absorb` adds every batch's counts up for :attr:`notes`."""
         enriched = enrich_all(records.lazy(),
                               {k: v.lazy() for k, v in self.references.items()},
                               self.chosen).collect()
@@ -82,11 +83,21 @@ class Enrichment:
         targets = dict.fromkeys(f"{f}_enriched_from" for rule in self.rules for f in rule.fields)
         enriched = enriched.with_columns(pl.lit(None, dtype=pl.String).alias(c)
                                          for c in targets if c not in enriched.columns)
-        changes = enrichment_changes(records, enriched, self.chosen)
-        for rule, target, n in changes.group_by("rule", "field").len().rows():
-            self.filled_by[(rule, target)] = self.filled_by.get((rule, target), 0) + n
-        self.records_seen += records.height
-        return enriched, changes
+        return enriched, enrichment_changes(records, enriched, self.chosen)
+
+    @staticmethod
+    def tally(changes: pl.DataFrame) -> dict[str, int]:
+        """Values filled per rule and field in one batch's audit rows, keyed
+        ``rule<TAB>field`` (numbers a batch hands back)."""
+        return {f"{rule}\t{target}": n
+                for rule, target, n in changes.group_by("rule", "field").len().rows()}
+
+    def absorb(self, filled: dict[str, float], records: int) -> None:
+        """Add batches' :meth:`tally` counts (summed) and how many records they held."""
+        for key, n in filled.items():
+            rule, target = key.split("\t")
+            self.filled_by[(rule, target)] = self.filled_by.get((rule, target), 0) + int(n)
+        self.records_seen += records
 
     @property
     def filled(self) -> int:
@@ -112,6 +123,7 @@ def apply_enrichment(wh: Any, project: Project, rules: list[EnrichmentRule],
     piece); say what each one filled."""
     enrichment = Enrichment.prepare(wh, project, rules)
     enriched, changes = enrichment.apply(records)
+    enrichment.absorb(enrichment.tally(changes), records.height)
     return Enriched(enriched, changes, enrichment.notes)
 
 

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
 from typing import Any
 
 from contactops.catalog import T
@@ -166,13 +165,14 @@ def collect_pending(wh: Any, columns: list[str]) -> int:
     return int(wh.scalar(f"SELECT count(*) FROM {_PENDING}"))
 
 
-def pending_batches(wh: Any, columns: list[str], rows: int, total: int) -> Iterator[Any]:
-    """The gathered records, ``rows`` at a time (on this connection: the scratch tables are
-    its own), then the scratch tables dropped."""
-    chosen = ", ".join(columns)
-    for start in range(0, total, rows):
-        yield wh.pl(f"SELECT {chosen} FROM {_PENDING} WHERE _n > ? AND _n <= ? ORDER BY _n",
-                    [start, start + rows])
+def pending_query(columns: list[str]) -> str:
+    """The query of the gathered records, in the order :func:`collect_pending` gave them."""
+    return f"SELECT {', '.join(columns)} FROM {_PENDING} ORDER BY _n"
+
+
+def drop_scratch(wh: Any) -> None:
+    """Drop the scratch tables of :func:`find_current` and :func:`collect_pending` once the
+    gathered records are normalized."""
     for name in (_PENDING, _DIFF):
         wh.execute(f"DROP TABLE {name}")
 

@@ -4,8 +4,9 @@
 ``k8s://...``) or a Spark Connect address (``sc://host:15002``). Options are passed as
 given (``spark.*`` keys); contactops adds only defaults a user did not set: the session time
 zone UTC and naive timestamps (DuckDB's ``TIMESTAMP``), few shuffle partitions on a local
-master (Spark's 200 suit a cluster, not two cores), no web UI on a local master, and the
-driver memory from the run's memory limit. Spark's Python workers run the interpreter that
+master (Spark's 200 suit a cluster, not two cores), no web UI on a local master, Polars
+threads per task as the task's cores (``map_batches`` functions), and the driver memory from
+the run's memory limit. Spark's Python workers run the interpreter that
 runs contactops (``PYSPARK_PYTHON``), so both sides have the same packages.
 """
 
@@ -69,6 +70,9 @@ def _build(master: str, options: dict[str, str], memory_limit: int | None) -> An
         # contactops keeps no tables in Spark's own catalog: without this, every run
         # leaves an empty spark-warehouse/ folder in the working directory
         "spark.sql.warehouse.dir": str(Path(tempfile.gettempdir()) / "contactops-spark-catalog"),
+        # a task has its spark.task.cpus cores (1 by default); Polars in a batch function
+        # would start a thread per core of the machine in every concurrent task
+        "spark.executorEnv.POLARS_MAX_THREADS": options.get("spark.task.cpus", "1"),
     }
     if not master.startswith("sc://"):  # the driver's logging: errors only
         config = Path(__file__).with_name("log4j2.properties")

@@ -14,11 +14,11 @@ from __future__ import annotations
 import shutil
 import tempfile
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlglot import exp
 
@@ -28,6 +28,9 @@ from contactops.engine.spark.store import Pending, Store
 from contactops.engine.spark.types import arrow_safe, conform, parse_type, spark_type
 from contactops.engine.sql import SOURCE_DIALECT
 from contactops.errors import ContactopsError
+
+if TYPE_CHECKING:
+    from contactops.engine.mapping import BatchFunction, Mapped
 
 OWN_CATALOG = "warehouse"
 
@@ -215,7 +218,10 @@ class SparkWarehouse:
         return int(frame.num_rows)
 
     def _stage(self, data: Any) -> Path:
-        """Write a Spark frame or an Arrow table to a new staging folder; its path."""
+        """Write a Spark frame or an Arrow table to a new staging folder (a staging folder
+        already written, e.g. by the executors, is taken as it is); its path."""
+        if isinstance(data, Path):
+            return data
         folder = self.store.new_folder()
         if hasattr(data, "write"):
             data.write.parquet(str(folder))
@@ -390,6 +396,15 @@ class SparkWarehouse:
         data = conform(_arrow_of(frame), self._arrow_schema(table))
         if data.num_rows:
             self._append(table, data)
+
+    def map_batches(self, query: str, fn: BatchFunction, into: Sequence[str], *, rows: int,
+                    params: list[Any] | dict[str, Any] | None = None, append: bool = False,
+                    progress: Callable[[int], None] | None = None) -> Mapped:
+        """``fn`` on the executors, per partition; the rows skip the driver (:mod:`.mapping`)."""
+        from contactops.engine.spark.mapping import map_batches
+
+        return map_batches(self, query, fn, into, rows=rows, params=params, append=append,
+                           progress=progress)
 
     # -- snapshots: none on Spark (readers read the Parquet folders) -------------------
     def snapshot_path(self, name: str) -> Path | None:
