@@ -90,3 +90,17 @@ def test_a_guard_that_does_not_hold_leaves_the_copy_as_it_was(tmp_path: Path) ->
         assert wh.patch_snapshot("copy", change, guard=guard % "run-1")
         with wh.catalog(path) as alias:
             assert wh.fetchall(f"SELECT DISTINCT v FROM {alias}.main.t") == [("new",)]
+
+
+def test_an_attached_copy_does_not_show_in_the_warehouses_own_tables(tmp_path: Path) -> None:
+    # the background copy is attached to the same DuckDB instance while the run goes on:
+    # its tables (same names) must not add columns or tables to the warehouse's own
+    with Warehouse(tmp_path / "w.duckdb") as wh:
+        wh.execute("CREATE TABLE t AS SELECT 1 AS k")
+        with wh.catalog(tmp_path / "other.duckdb") as alias:
+            wh.execute(f"CREATE TABLE {alias}.main.t AS SELECT 1 AS k, 2 AS v")
+            wh.execute(f"CREATE TABLE {alias}.main.only_there AS SELECT 1 AS k")
+            assert wh.columns("t") == ["k"]
+            assert not wh.table_exists("only_there")
+        wh.execute("CREATE TEMP TABLE scratch AS SELECT 1 AS k")
+        assert wh.table_exists("scratch") and wh.columns("scratch") == ["k"]

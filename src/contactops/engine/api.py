@@ -141,10 +141,14 @@ class Engine(Protocol):
     def drop_snapshot(self, name: str) -> None:
         """Remove the named copy, if any."""
 
+    def wait_snapshots(self) -> None:
+        """Wait for a copy :meth:`write_snapshot` writes in the background, if any."""
+
 
 #: The protocol's members, for structural checks and docs.
 MEMBERS = ("sql_dialect", "path", "read_only", "memory_limit", "execute", "fetchall",
            "records", "scalar", "pl", "batches", "next_value", "table_exists", "columns",
            "table_kind", "registered", "replace_table", "append_frame", "map_batches",
            "transaction", "catalog", "close",
-           "snapshot_path", "write_snapshot", "patch_snapshot", "drop_snapshot")
+           "snapshot_path", "write_snapshot", "patch_snapshot", "drop_snapshot",
+           "wait_snapshots")

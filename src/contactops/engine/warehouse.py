@@ -38,6 +38,9 @@ if TYPE_CHECKING:
 
 _PID = re.compile(r"PID (\d+)")
 _FRAME = "_contactops_frame"
+#: The warehouse's own tables and its temporary ones: not those of a database attached
+#: meanwhile (the match copy a thread is writing holds tables of the same names).
+_OWN_CATALOGS = "table_catalog IN (current_database(), 'temp')"
 
 
 class Warehouse:
@@ -216,7 +219,8 @@ class Warehouse:
     # -- tables and frames -------------------------------------------------------------
     def table_exists(self, name: str, catalog: str | None = None) -> bool:
         if catalog is None:
-            sql = "SELECT count(*) FROM information_schema.tables WHERE table_name = ?"
+            sql = ("SELECT count(*) FROM information_schema.tables WHERE table_name = ? "
+                   f"AND {_OWN_CATALOGS}")
             return bool(self._con.execute(sql, [name]).fetchall()[0][0])
         return bool(self._con.execute(
             "SELECT count(*) FROM duckdb_tables() WHERE database_name = ? "
@@ -233,7 +237,7 @@ class Warehouse:
     def columns(self, table: str) -> list[str]:
         return [r[0] for r in self._con.execute(
             "SELECT column_name FROM information_schema.columns WHERE table_name = ? "
-            "ORDER BY ordinal_position", [table]).fetchall()]
+            f"AND {_OWN_CATALOGS} ORDER BY ordinal_position", [table]).fetchall()]
 
     @contextmanager
     def registered(self, name: str, frame: Any) -> Iterator[str]:

@@ -423,6 +423,9 @@ class SparkWarehouse:
     def drop_snapshot(self, name: str) -> None:
         return None
 
+    def wait_snapshots(self) -> None:
+        return None
+
     # -- DDL helpers used by statements ------------------------------------------------
     def _set_view(self, name: str, sql: str | None) -> None:
         data = self.store.read_catalog()
